@@ -1,0 +1,198 @@
+"""The `cpo` command. Errors become exit codes and short messages, never tracebacks.
+
+Exit codes: 0 solved; 1 bad input (every problem located as FILE:LINE: path: found X,
+expected Y); 2 command-line usage; 3 infeasible (with a diagnosis); 4 solver failed, hit its
+limit without a usable plan, or the plan failed verification.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.console import Console
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
+
+app = typer.Typer(
+    name="cpo",
+    help="Compute-procurement portfolio optimizer: split an AI lab's training and inference "
+         "demand across Nvidia, AWS Trainium, AMD, Broadcom (and any vendor in the catalog) "
+         "at least cost, under supply, power, budget, concentration and resilience constraints.\n\n"
+         "Start with:  cpo solve examples/openai.yaml",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+ConfigArg = typer.Argument(..., help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
+WhatifOpt = typer.Option([], "--whatif", "-w", help="What-if YAML layered on the scenario (repeatable, in order).")
+SetOpt = typer.Option([], "--set", "-s", help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, applied last).")
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[None]:
+    """Map cpo's errors to exit codes with readable messages."""
+    from .errors import ConfigError, InfeasibleError, SolverError, VerificationError
+
+    try:
+        yield
+    except ConfigError as exc:
+        err_console.print(f"[red]error:[/red] {len(exc.problems)} problem(s) in the input:", highlight=False)
+        for problem in exc.problems:
+            err_console.print(f"  - {problem}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INPUT)
+    except InfeasibleError as exc:
+        err_console.print(f"[red]infeasible:[/red] {exc}", highlight=False)
+        for line in exc.diagnosis:
+            err_console.print(f"  - {line}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INFEASIBLE)
+    except VerificationError as exc:
+        err_console.print("[red]refused:[/red] the solver's plan fails an independent check:", highlight=False)
+        for line in exc.breaches[:20]:
+            err_console.print(f"  - {line}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_SOLVER)
+    except SolverError as exc:
+        err_console.print(f"[red]solver failed:[/red] {exc}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_SOLVER)
+    except OSError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def solve(
+    config: Path = ConfigArg,
+    whatif: list[Path] = WhatifOpt,
+    set_: list[str] = SetOpt,
+    objective: Optional[str] = typer.Option(
+        None, "--objective", "-o",
+        help="multi-vendor (cost + priced N-1 resilience + HHI weight; the default unless the "
+             "scenario says otherwise), cost, max-share or hhi."),
+    solver: str = typer.Option("highs", help="highs (default), cbc (if installed) or highs-pulp."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds before the solver stops.", min=0.0),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write CSV tables, result.json and manifest.json to this directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result document (JSON) on stdout and nothing else."),
+    prices: bool = typer.Option(False, "--prices", help="List every binding constraint's price, not only the top 10."),
+) -> None:
+    """Solve a scenario: the plan, its cost, vendor shares and prices."""
+    from .formulation import OBJECTIVES
+    from .solver import SOLVERS
+
+    _check_choice("--objective", objective, OBJECTIVES)
+    _check_choice("--solver", solver, SOLVERS)
+    with handle_errors():
+        import optimizer
+
+        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        result = optimizer.solve(scenario, objective=objective, solver=solver, time_limit=time_limit)
+        if out is not None:
+            from .report import manifest_for, write_outputs
+
+            options = {"objective": result.objective, "solver": solver, "time_limit": time_limit}
+            write_outputs(result, out, manifest_for(scenario, result, options))
+        if as_json:
+            sys.stdout.write(result.to_json_text())
+            return
+        from .report import print_result
+
+        print_result(result, out_console, show_prices=prices)
+        if out is not None:
+            out_console.print(f"Wrote {out}/ (CSV tables, result.json, manifest.json)")
+
+
+@app.command()
+def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: list[str] = SetOpt) -> None:
+    """Check a scenario (and what-ifs) against the schema and the catalog; print every error at once."""
+    with handle_errors():
+        import optimizer
+
+        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        data = scenario.data
+        out_console.print(
+            f"ok: {scenario.name}: {len(data.periods)} periods ({data.periods[0].name}-{data.periods[-1].name}), "
+            f"{len(data.workloads)} workloads, {len(data.vendors)} vendors ({', '.join(data.vendors)}), "
+            f"{len(data.offers)} offer instances, {len(data.power)} sites", highlight=False)
+
+
+@app.command()
+def vendors(
+    directory: Optional[Path] = typer.Option(None, "--vendors", help="Catalog directory (default: the repo's vendors/)."),
+    vendor: Optional[str] = typer.Option(None, "--vendor", help="Only this vendor."),
+    assumptions: bool = typer.Option(False, "--assumptions", help="Only figures that are assumptions."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON rows."),
+) -> None:
+    """The vendor catalog: every figure with its source."""
+    with handle_errors():
+        from .catalog import catalog_rows
+
+        rows = catalog_rows(directory, vendor, assumptions)
+        if as_json:
+            sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+            return
+        from rich.table import Table
+
+        for name in dict.fromkeys(r["vendor"] for r in rows):
+            table = Table(title=name, title_justify="left", show_lines=False)
+            for column in ("item", "field", "value", "source"):
+                table.add_column(column, overflow="fold", justify="right" if column == "value" else "left")
+            for row in rows:
+                if row["vendor"] == name:
+                    table.add_row(row["item"], row["field"], f"{row['value']:,.6g}", row["source"])
+            out_console.print(table)
+        out_console.print(f"{len(rows)} figures; {sum(r['assumption'] for r in rows)} are assumptions.")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario and vendor files (for editor completion)."""
+    from .schema import Config
+
+    sys.stdout.write(json.dumps(Config.model_json_schema(by_alias=True), indent=1) + "\n")
+
+
+@app.command()
+def export(
+    config: Path = ConfigArg,
+    file: Path = typer.Argument(..., help="Output model file: .lp or .mps.", show_default=False),
+    whatif: list[Path] = WhatifOpt,
+    set_: list[str] = SetOpt,
+    objective: Optional[str] = typer.Option(None, "--objective", "-o",
+                                            help="Objective to export (max-share and hhi export their cost stage)."),
+) -> None:
+    """Write the model as an LP or MPS file for any other solver."""
+    from .formulation import OBJECTIVES
+
+    _check_choice("--objective", objective, OBJECTIVES)
+    if file.suffix.lower() not in (".lp", ".mps"):
+        err_console.print(f"error: {file}: found suffix {file.suffix!r}, expected .lp or .mps", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    with handle_errors():
+        import optimizer
+
+        from .export import export_model
+
+        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        rows, columns = export_model(scenario, file, objective)
+        out_console.print(f"Wrote {file} ({rows} rows, {columns} columns; money in $M, units and H100e in thousands)")
+
+
+def _check_choice(option: str, value: Optional[str], choices) -> None:
+    if value is not None and value not in choices:
+        err_console.print(f"error: {option}: found {value!r}, expected one of {', '.join(choices)}", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,579 @@
+"""Validated config -> the indexed tables the model is built from.
+
+Every unit conversion happens here, once: months of lead time become periods, caps per year
+become caps per period, site energy prices and facility capex fold into each offer's costs,
+spec ratios and efficiencies become throughput in H100e. Everything downstream works in
+periods (index t), offer instances (index o) and workloads (name w).
+
+An *offer instance* is a catalog offer at one place: a `buy` offer hosted by two lab sites
+becomes two instances (`nvidia/gb300-own@abilene`, `...@milam`), each with that site's power,
+PUE, energy price and facility capex; an offer no site hosts (cloud) is one instance.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError, Problem
+from .loading import PathKey, Tree, format_path
+from .schema import Config
+
+HOURS_PER_YEAR = 8760.0
+NONE_MEMBER = "(none)"
+CORE_ATTRIBUTES = ("vendor", "product", "offer", "channel", "provider", "region", "site")
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    start: float
+    """Start time in years (2026.0, 2026.25 for 2026Q2)."""
+    years: float
+    """Length Δ_t in years."""
+
+
+@dataclass
+class OfferInstance:
+    key: str
+    """`vendor/offer` or `vendor/offer@site`."""
+    catalog_key: str
+    attrs: dict[str, str]
+    """vendor, product, offer, channel, provider, region, site and every tag."""
+    upfront: float
+    """$ per unit at signing, including the site's facility capex."""
+    recurring: float
+    """$ per unit-year while active, including the site's energy."""
+    kw: float
+    """IT kW per unit."""
+    pue: float
+    lead: int
+    """Periods from signing to active."""
+    term: int
+    """Periods active per acquisition."""
+    term_years: float
+    signable: list[int]
+    """Periods in which units can be signed (and become active inside the horizon)."""
+    theta: dict[str, float]
+    """H100e per unit per workload (absent: cannot run it)."""
+    existing: list[float]
+    """Installed active units per period."""
+    existing_paying: list[float]
+    """Installed units per period that pay `recurring`."""
+    salvage: dict[int, float] = field(default_factory=dict)
+    """$ per unit signed in period τ still owed back at the horizon's end (undiscounted)."""
+
+    @property
+    def vendor(self) -> str:
+        return self.attrs["vendor"]
+
+    @property
+    def site(self) -> str | None:
+        site = self.attrs["site"]
+        return None if site == NONE_MEMBER else site
+
+    @property
+    def mw_per_unit(self) -> float:
+        """Facility MW per unit: kW x PUE / 1000."""
+        return self.kw * self.pue / 1000.0
+
+    def signings_active_at(self, t: int) -> list[int]:
+        """τ with τ + lead <= t < τ + lead + term: signings whose units are active at t."""
+        return [tau for tau in self.signable if tau + self.lead <= t < tau + self.lead + self.term]
+
+    def can_be_active(self, t: int) -> bool:
+        return self.existing[t] > 0 or bool(self.signings_active_at(t))
+
+
+@dataclass(frozen=True)
+class WorkloadData:
+    name: str
+    demand: list[float]
+    """H100e per period."""
+    voll: float
+    critical: float
+    """ρ_w: fraction of demand that must survive a failure."""
+
+
+@dataclass(frozen=True)
+class CapRow:
+    """Σ_o coef[o] · (acquisitions or active units of o at t) <= cap[t]: supply pools,
+    resources, site power."""
+
+    name: str
+    coef: dict[int, float]
+    cap: list[float | None]
+    unit: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ShareData:
+    group: str
+    member: str
+    measure: str
+    periods: list[int]
+    low: float | None
+    high: float | None
+    members: frozenset[int]
+    """Offer instances in the member."""
+
+
+@dataclass(frozen=True)
+class FailureData:
+    name: str
+    offers: frozenset[int]
+    delivered: float
+    probability: float
+    """Per year."""
+    duration_years: float
+
+
+@dataclass
+class ModelData:
+    name: str
+    periods: list[Period]
+    discount: list[float]
+    """δ_t = (1 + r)^-(start_t - start_0)."""
+    end_discount: float
+    """δ at the end of the horizon (for salvage)."""
+    offers: list[OfferInstance]
+    workloads: dict[str, WorkloadData]
+    vendors: list[str]
+    supply: list[CapRow]
+    resources: list[CapRow]
+    power: list[CapRow]
+    budget: list[float | None]
+    shares: list[ShareData]
+    failures: list[FailureData]
+    resilience_mode: str
+    hhi_weight: float
+    objective: str
+    groups: list[str]
+    """Attribute keys shares are reported by (vendor first)."""
+
+    @property
+    def T(self) -> range:
+        return range(len(self.periods))
+
+    def group_members(self, group: str) -> dict[str, list[int]]:
+        """Member name -> offer instances, for an attribute key."""
+        members: dict[str, list[int]] = {}
+        for o, offer in enumerate(self.offers):
+            members.setdefault(offer.attrs.get(group, NONE_MEMBER), []).append(o)
+        return dict(sorted(members.items()))
+
+
+# ---------------------------------------------------------------- periods and series
+
+
+def make_periods(config: Config) -> list[Period]:
+    spec = config.periods
+    if spec.step == "year":
+        return [Period(str(y), float(y), 1.0) for y in range(spec.start, spec.end + 1)]
+    return [Period(f"{y}Q{q}", y + (q - 1) / 4, 0.25)
+            for y in range(spec.start, spec.end + 1) for q in range(1, 5)]
+
+
+def period_time(key: Any) -> float:
+    """2027 -> 2027.0, '2027Q3' -> 2027.5."""
+    text = str(key)
+    match = re.fullmatch(r"(\d{4})(?:Q([1-4]))?", text)
+    if not match:
+        raise ValueError(f"found {key!r}, expected a year like 2027 or a quarter like 2027Q3")
+    return int(match.group(1)) + (int(match.group(2)) - 1) / 4 if match.group(2) else float(match.group(1))
+
+
+def period_end_time(key: Any) -> float:
+    """End of a year or quarter key: 2027 -> 2028.0, '2027Q3' -> 2027.75."""
+    return period_time(key) + (0.25 if "Q" in str(key) else 1.0)
+
+
+def resolve_series(series: float | dict[str, float], periods: list[Period]) -> list[float]:
+    """A Series' value in every period: steps at each key; before the first key, the first value."""
+    if not isinstance(series, dict):
+        return [float(series)] * len(periods)
+    points = sorted((period_time(k), v) for k, v in series.items())
+    values = []
+    for period in periods:
+        value = points[0][1]
+        for time, v in points:
+            if time <= period.start + 1e-9:
+                value = v
+        values.append(value)
+    return values
+
+
+# ---------------------------------------------------------------- building
+
+
+class _Problems:
+    """Collects located cross-reference errors so all are reported at once."""
+
+    def __init__(self, tree: Tree):
+        self.tree = tree
+        self.items: list[Problem] = []
+
+    def add(self, path: PathKey, message: str) -> None:
+        self.items.append(Problem(self.tree.locate(path), format_path(path), message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ConfigError(self.items)
+
+
+def build_data(config: Config, tree: Tree) -> ModelData:
+    """Check cross-references and turn the config into indexed tables."""
+    problems = _Problems(tree)
+    periods = make_periods(config)
+    rate = config.discount_rate
+    discount = [(1 + rate) ** -(p.start - periods[0].start) for p in periods]
+    horizon_end = periods[-1].start + periods[-1].years
+    end_discount = (1 + rate) ** -(horizon_end - periods[0].start)
+
+    vendors = _vendors_in_play(config, problems)
+    reference = _reference_product(config, vendors, problems)
+    problems.raise_if_any()
+
+    offers = _offer_instances(config, vendors, periods, reference, problems)
+    problems.raise_if_any()
+    _check_unique_names([o.key for o in offers], "offer", problems)
+    known = _known_attributes(offers)
+    index = {o.key: i for i, o in enumerate(offers)}
+
+    def select(selector: dict[str, tuple[str, ...]], path: PathKey) -> set[int]:
+        return _select(selector, offers, known, path, problems)
+
+    _add_existing(config, offers, index, periods, problems)
+    workloads = _workloads(config, offers, periods, select, problems)
+    supply = _supply_rows(config, vendors, offers, periods, select)
+    resources = _resource_rows(config, offers, periods, select)
+    power = [CapRow(name, {o: offers[o].mw_per_unit for o, off in enumerate(offers) if off.site == name},
+                    resolve_series(site.power_mw, periods), "MW", site.source)
+             for name, site in config.sites.items()]
+    budget = ([b * p.years for b, p in zip(resolve_series(config.policy.budget_usd_per_year, periods), periods)]
+              if config.policy.budget_usd_per_year is not None else [None] * len(periods))
+    shares = _share_rules(config, offers, periods, known, problems)
+    failures = _failures(config, offers, known, select, problems)
+    problems.raise_if_any()
+
+    resilience = config.policy.resilience
+    groups = ["vendor"] + sorted(k for k in known if k != "vendor")
+    return ModelData(
+        name=config.name, periods=periods, discount=discount, end_discount=end_discount,
+        offers=offers, workloads=workloads, vendors=sorted({o.vendor for o in offers}),
+        supply=supply, resources=resources, power=power, budget=budget, shares=shares,
+        failures=failures, resilience_mode=resilience.mode if resilience else "off",
+        hhi_weight=config.policy.hhi_weight_usd_per_year, objective=config.objective,
+        groups=groups,
+    )
+
+
+def _vendors_in_play(config: Config, problems: _Problems) -> list[str]:
+    if config.vendors is None:
+        return sorted(config.catalog)
+    for i, name in enumerate(config.vendors):
+        if name not in config.catalog:
+            problems.add(("vendors", i), f"found {name!r}, expected a catalog vendor: "
+                         f"{', '.join(sorted(config.catalog)) or '(catalog is empty)'}")
+    return [v for v in config.vendors if v in config.catalog]
+
+
+def _reference_product(config: Config, vendors: list[str], problems: _Problems):
+    refs = [(v, p) for v in sorted(config.catalog) for p, prod in config.catalog[v].products.items()
+            if prod.reference]
+    if len(refs) != 1:
+        problems.add(("catalog",), f"found {len(refs)} products with reference: true "
+                     f"({', '.join(f'{v}/{p}' for v, p in refs) or 'none'}), expected exactly one "
+                     "(the product that defines 1 H100e)")
+        return None
+    vendor, product = refs[0]
+    return config.catalog[vendor].products[product]
+
+
+def _throughput(product, profile: str, reference, path: PathKey, problems: _Problems) -> float:
+    spec = product.throughput[profile]
+    if spec.value is not None:
+        return spec.value
+    mine = product.specs.get(spec.basis)
+    ref = reference.specs.get(spec.basis)
+    if mine is None:
+        problems.add(path + ("basis",), f"found basis {spec.basis!r}, expected one of this product's "
+                     f"specs: {', '.join(sorted(product.specs)) or '(none)'}")
+        return 0.0
+    if ref is None or ref.value <= 0:
+        problems.add(path + ("basis",), f"found basis {spec.basis!r}, which the reference product "
+                     "does not give, expected a spec it has")
+        return 0.0
+    return mine.value / ref.value * spec.efficiency
+
+
+def _window(offer, periods: list[Period], path: PathKey, problems: _Problems) -> list[int]:
+    try:
+        start = period_time(offer.available.from_)
+        end = period_end_time(offer.available.to) if offer.available.to is not None else math.inf
+    except ValueError as exc:
+        problems.add(path + ("available",), str(exc))
+        return []
+    return [t for t, p in enumerate(periods) if p.start < end and p.start + p.years > start]
+
+
+def _round_periods(years: float, period_years: float) -> int:
+    """Nearest whole number of periods (halves round up)."""
+    return int(math.floor(years / period_years + 0.5 + 1e-9))
+
+
+def _offer_instances(config, vendors, periods, reference, problems) -> list[OfferInstance]:
+    delta = periods[0].years
+    T = len(periods)
+    horizon_end = periods[-1].start + delta
+    products_seen: dict[str, str] = {}
+    instances: list[OfferInstance] = []
+    for vendor_id in vendors:
+        vendor = config.catalog[vendor_id]
+        for product_id in vendor.products:
+            if product_id in products_seen:
+                problems.add(("catalog", vendor_id, "products", product_id),
+                             f"product id {product_id!r} is also used by vendor "
+                             f"{products_seen[product_id]!r}, expected ids unique across the catalog")
+            products_seen[product_id] = vendor_id
+        for offer_id, offer in vendor.offers.items():
+            path = ("catalog", vendor_id, "offers", offer_id)
+            product = vendor.products.get(offer.product)
+            if product is None:
+                problems.add(path + ("product",), f"found {offer.product!r}, expected a product of "
+                             f"{vendor_id}: {', '.join(sorted(vendor.products))}")
+                continue
+            attrs = {**vendor.tags, **product.tags, **offer.tags,
+                     "vendor": vendor_id, "product": offer.product, "offer": f"{vendor_id}/{offer_id}",
+                     "channel": offer.channel, "provider": offer.provider, "region": offer.region,
+                     "site": NONE_MEMBER}
+            theta = {}
+            for w, workload in config.workloads.items():
+                profile = workload.profile or w
+                if profile in product.throughput:
+                    theta[w] = _throughput(product, profile, reference,
+                                           ("catalog", vendor_id, "products", offer.product,
+                                            "throughput", profile), problems)
+            lead = _round_periods(offer.lead_months.value / 12.0, delta)
+            term_years = offer.term_years.value if offer.term_years else delta
+            term = max(1, _round_periods(term_years, delta))
+            window = [t for t in _window(offer, periods, path, problems) if t + lead < T]
+            hosts = [s for s, site in config.sites.items()
+                     if all(attrs.get(k, NONE_MEMBER) in v for k, v in site.hosts.items())]
+            places = [(s, config.sites[s]) for s in hosts] or [(None, None)]
+            for site_id, site in places:
+                pue = site.pue if site else config.cloud_pue
+                mw_per_unit = product.kw_per_unit.value * pue / 1000.0
+                upfront = offer.upfront.value + (site.facility_capex_usd_per_kw * mw_per_unit * 1000.0
+                                                 if site else 0.0)
+                energy = site.energy_usd_per_mwh * mw_per_unit * HOURS_PER_YEAR if site else 0.0
+                instance_attrs = dict(attrs)
+                if site_id:
+                    instance_attrs.update(site=site_id, region=site.region)
+                instance = OfferInstance(
+                    key=f"{vendor_id}/{offer_id}" + (f"@{site_id}" if site_id else ""),
+                    catalog_key=f"{vendor_id}/{offer_id}", attrs=instance_attrs,
+                    upfront=upfront, recurring=offer.recurring.value + energy,
+                    kw=product.kw_per_unit.value, pue=pue, lead=lead, term=term,
+                    term_years=term_years, signable=window, theta=theta,
+                    existing=[0.0] * T, existing_paying=[0.0] * T)
+                if offer.channel == "buy":
+                    for tau in window:
+                        life_end = periods[tau + lead].start + term_years
+                        remaining = min(max(life_end - horizon_end, 0.0), term_years)
+                        if remaining > 0:
+                            instance.salvage[tau] = upfront * remaining / term_years
+                instances.append(instance)
+    return instances
+
+
+def solver_name(name: str) -> str:
+    """A name every LP/MPS reader accepts: `demand[a-b,2026]` -> `demand(a_b,2026)`. Brackets
+    become parentheses and other characters but letters, digits and _.,@# become '_' (PuLP and
+    HiGHS's LP reader reject '-', '/', '[', ']', ':', '=')."""
+    return re.sub(r"[^A-Za-z0-9_.,@()#]", "_", name.replace("[", "(").replace("]", ")"))
+
+
+def _check_unique_names(keys: list[str], what: str, problems: _Problems) -> None:
+    """Two ids must not collide once written for a solver (solver_name)."""
+    seen: dict[str, str] = {}
+    for key in keys:
+        flat = solver_name(key)
+        if flat in seen and seen[flat] != key:
+            problems.add(("catalog",), f"{what} ids {seen[flat]!r} and {key!r} differ only in characters "
+                         "written as '_' in model files, expected ids that stay distinct")
+        seen[flat] = key
+
+
+def _known_attributes(offers: list[OfferInstance]) -> dict[str, set[str]]:
+    known: dict[str, set[str]] = {k: set() for k in CORE_ATTRIBUTES}
+    for offer in offers:
+        for key, value in offer.attrs.items():
+            known.setdefault(key, set()).add(value)
+    return known
+
+
+def _select(selector, offers, known, path, problems) -> set[int]:
+    """Offer instances whose attributes match every key of the selector."""
+    for key, values in selector.items():
+        if key not in known:
+            problems.add(path + (key,), f"found attribute {key!r}, expected one of: "
+                         f"{', '.join(sorted(known))}")
+            return set()
+        unknown = [v for v in values if v not in known[key]]
+        if unknown:
+            problems.add(path + (key,), f"found {', '.join(map(repr, unknown))}, expected one of: "
+                         f"{', '.join(sorted(known[key]))}")
+            return set()
+    chosen = {o for o, offer in enumerate(offers)
+              if all(offer.attrs.get(k, NONE_MEMBER) in v for k, v in selector.items())}
+    if not chosen:
+        problems.add(path, "matches no offer, expected a selector that picks at least one offer")
+    return chosen
+
+
+def _add_existing(config, offers, index, periods, problems) -> None:
+    for i, item in enumerate(config.existing):
+        key = item.offer + (f"@{item.site}" if item.site else "")
+        if key not in index:
+            sited = sorted(k for k in index if k.startswith(item.offer + "@"))
+            hint = (f"; this offer is at sites, add site: one of {', '.join(s.split('@')[1] for s in sited)}"
+                    if sited and not item.site else "")
+            problems.add(("existing", i, "offer" if not item.site else "site"),
+                         f"found {key!r}, expected an offer instance in play{hint}")
+            continue
+        offer = offers[index[key]]
+        units = resolve_series(item.units, periods)
+        for t, n in enumerate(units):
+            offer.existing[t] += n
+            if item.pay_recurring:
+                offer.existing_paying[t] += n
+
+
+def _workloads(config, offers, periods, select, problems) -> dict[str, WorkloadData]:
+    resilience = config.policy.resilience
+    critical = resilience.critical_fraction if resilience else 0.0
+    if isinstance(critical, dict):
+        for w in critical:
+            if w not in config.workloads:
+                problems.add(("policy", "resilience", "critical_fraction", w),
+                             f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
+    out = {}
+    for w, workload in config.workloads.items():
+        if workload.eligible is not None:
+            allowed = select(workload.eligible, ("workloads", w, "eligible"))
+            for o, offer in enumerate(offers):
+                if o not in allowed:
+                    offer.theta.pop(w, None)
+        if not any(offer.theta.get(w, 0) > 0 for offer in offers):
+            profile = workload.profile or w
+            problems.add(("workloads", w), f"no offer can run profile {profile!r}, expected at least one "
+                         "product with that throughput (check profile and eligible)")
+        rho = critical.get(w, 0.0) if isinstance(critical, dict) else critical
+        out[w] = WorkloadData(w, resolve_series(workload.demand, periods), workload.voll, rho)
+    return out
+
+
+def _supply_rows(config, vendors, offers, periods, select) -> list[CapRow]:
+    def per_period(series) -> list[float]:
+        return [c * p.years for c, p in zip(resolve_series(series, periods), periods)]
+
+    rows = []
+    for vendor_id in vendors:
+        vendor = config.catalog[vendor_id]
+        if vendor.supply_cap is not None:
+            rows.append(CapRow(f"vendor.{vendor_id}",
+                               {o: 1.0 for o, off in enumerate(offers) if off.vendor == vendor_id},
+                               per_period(vendor.supply_cap.value), "units", vendor.supply_cap.source))
+        for offer_id, offer in vendor.offers.items():
+            if offer.supply_cap is not None:
+                key = f"{vendor_id}/{offer_id}"
+                rows.append(CapRow(f"offer.{key}",
+                                   {o: 1.0 for o, off in enumerate(offers) if off.catalog_key == key},
+                                   per_period(offer.supply_cap.value), "units", offer.supply_cap.source))
+    for i, pool in enumerate(config.supply):
+        chosen = select(pool.match, ("supply", i, "match"))
+        coef = {o: (1.0 if pool.measure == "units" else offers[o].mw_per_unit) for o in sorted(chosen)}
+        rows.append(CapRow(pool.name, coef, per_period(pool.cap),
+                           "units" if pool.measure == "units" else "MW", pool.source))
+    return [r for r in rows if r.coef]
+
+
+def _resource_rows(config, offers, periods, select) -> list[CapRow]:
+    """Σ_o q[o,k] x[o,t] <= Q[k,t]: q sums the per_unit of every usage rule matching o."""
+    rows = []
+    for i, resource in enumerate(config.resources):
+        coef: dict[int, float] = {}
+        for k, use in enumerate(resource.usage):
+            for o in select(use.match, ("resources", i, "usage", k, "match")):
+                coef[o] = coef.get(o, 0.0) + use.per_unit
+        cap = [c * p.years for c, p in zip(resolve_series(resource.cap, periods), periods)]
+        rows.append(CapRow(resource.name, {o: c for o, c in sorted(coef.items()) if c > 0}, cap,
+                           resource.unit, resource.source))
+    return rows
+
+
+def _rule_periods(rule, periods, path, problems) -> list[int]:
+    try:
+        start = period_time(rule.from_) if rule.from_ is not None else -math.inf
+        end = period_end_time(rule.to) if rule.to is not None else math.inf
+    except ValueError as exc:
+        problems.add(path, str(exc))
+        return []
+    chosen = [t for t, p in enumerate(periods) if start <= p.start + 1e-9 and p.start < end]
+    if not chosen:
+        problems.add(path, f"covers no period of the horizon {periods[0].name}-{periods[-1].name}, "
+                     "expected from/to inside it")
+    return chosen
+
+
+def _share_rules(config, offers, periods, known, problems) -> list[ShareData]:
+    rules = []
+    for i, rule in enumerate(config.policy.shares):
+        path = ("policy", "shares", i)
+        if rule.group not in known:
+            problems.add(path + ("group",), f"found {rule.group!r}, expected one of: {', '.join(sorted(known))}")
+            continue
+        members: dict[str, set[int]] = {}
+        for o, offer in enumerate(offers):
+            members.setdefault(offer.attrs.get(rule.group, NONE_MEMBER), set()).add(o)
+        if rule.member is not None and rule.member not in members:
+            problems.add(path + ("member",), f"found {rule.member!r}, expected a member of "
+                         f"{rule.group}: {', '.join(sorted(members))}")
+            continue
+        chosen_periods = _rule_periods(rule, periods, path, problems)
+        names = [rule.member] if rule.member is not None else sorted(set(members) - {NONE_MEMBER})
+        for member in names:
+            rules.append(ShareData(rule.group, member, rule.measure, chosen_periods, rule.min, rule.max,
+                                   frozenset(members[member])))
+    return rules
+
+
+def _failures(config, offers, known, select, problems) -> list[FailureData]:
+    resilience = config.policy.resilience
+    if resilience is None or resilience.mode == "off":
+        return []
+    out = []
+    for i, failure in enumerate(resilience.failures):
+        path = ("policy", "resilience", "failures", i)
+        if failure.group is not None:
+            if failure.group not in known:
+                problems.add(path + ("group",), f"found {failure.group!r}, expected one of: "
+                             f"{', '.join(sorted(known))}")
+                continue
+            members: dict[str, set[int]] = {}
+            for o, offer in enumerate(offers):
+                members.setdefault(offer.attrs.get(failure.group, NONE_MEMBER), set()).add(o)
+            for member, chosen in sorted(members.items()):
+                if member == NONE_MEMBER:
+                    continue
+                out.append(FailureData(f"{failure.group}.{member}", frozenset(chosen), failure.delivered,
+                                       failure.probability, failure.duration_years))
+        else:
+            chosen = select(failure.match, path + ("match",))
+            out.append(FailureData(failure.name, frozenset(chosen), failure.delivered,
+                                   failure.probability, failure.duration_years))
+    return out

@@ -1,0 +1,26 @@
+"""`cpo export`: the model as an LP or MPS file for any other solver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def export_model(scenario, file: Path, objective: str | None = None) -> tuple[int, int]:
+    """Write the model (LP units: $M, thousands of units and H100e) and return (rows, columns).
+
+    `cost` and `multi-vendor` export their objective; `max-share` and `hhi` export their first
+    (cost) stage, since the later stages depend on its solution."""
+    from .formulation import build
+
+    objective = objective or scenario.config.objective
+    model = build(scenario.data, objective)
+    parts = model.objectives
+    expression = parts["cost"] + parts["resilience"] + parts["hhi"] if objective == "multi-vendor" else parts["cost"]
+    model.prob.setObjective(expression)
+    file = Path(file)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    if file.suffix.lower() == ".mps":
+        model.prob.writeMPS(str(file))
+    else:
+        model.prob.writeLP(str(file))
+    return len(model.rows), len(model.columns)

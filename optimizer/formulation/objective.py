@@ -1,0 +1,103 @@
+"""Objective parts (in $M, the LP's money unit) and the rows that define concentration measures.
+
+cost        Σ_t δ_t [Σ_o (upfront_o x[o,t] + recurring_o Δ_t A[o,t]) + Σ_w VOLL_w Δ_t u[w,t]]
+            − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]
+resilience  Σ_{f,w,t} p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]          (expected disruption cost)
+hhi         λ Σ_t δ_t Δ_t Σ_v q[v,t]                                   (q >= share², tangent cuts)
+max_share   Σ_t Δ_t m[t] / Σ_t Δ_t                                     (m[t] >= every vendor share)
+
+Vendor shares here are shares of demand, σ[v,t] = Σ_{o∈v,w} θ[o,w] y[o,w,t] / Σ_w D[w,t], which
+keeps them linear (demand is data).
+"""
+
+from __future__ import annotations
+
+import pulp
+
+from .model import MONEY, UNITS, Model, Terms
+
+TANGENT_POINTS = [k / 20 for k in range(21)]
+"""a_k for the HHI cuts q >= 2a·σ − a²: the approximation is below σ² by at most 0.025² = 0.000625."""
+
+
+def cost(model: Model) -> pulp.LpAffineExpression:
+    """Discounted procurement cost: upfront and recurring spend, unmet demand at VOLL, minus salvage."""
+    data = model.data
+    terms: Terms = []
+    for (o, tau), var in model.family("x").items():
+        offer = data.offers[o]
+        coef = data.discount[tau] * offer.upfront - data.end_discount * offer.salvage.get(tau, 0.0)
+        for t in range(tau + offer.lead, min(tau + offer.lead + offer.term, len(data.periods))):
+            coef += data.discount[t] * offer.recurring * data.periods[t].years
+        terms.append((var, coef * UNITS / MONEY))
+    for (w, t), var in model.family("u").items():
+        coef = data.discount[t] * data.workloads[w].voll * data.periods[t].years
+        terms.append((var, coef * UNITS / MONEY))
+    committed = sum(data.discount[t] * offer.recurring * data.periods[t].years * offer.existing_paying[t]
+                    for offer in data.offers for t in data.T)
+    return pulp.LpAffineExpression(terms, constant=committed / MONEY)
+
+
+def resilience(model: Model) -> pulp.LpAffineExpression:
+    """Expected disruption cost of the priced-mode shortfalls s."""
+    data = model.data
+    terms = []
+    for (f, w, t), var in model.family("s").items():
+        failure = data.failures[f]
+        chance = failure.probability * data.periods[t].years * failure.duration_years
+        terms.append((var, chance * data.workloads[w].voll * data.discount[t] * UNITS / MONEY))
+    return pulp.LpAffineExpression(terms)
+
+
+def vendor_shares(model: Model) -> dict[tuple[str, int], Terms]:
+    """σ[v,t] as terms: Σ_{o∈v,w} θ[o,w] y[o,w,t] / Σ_w D[w,t] (none when a period has no demand)."""
+    data = model.data
+    totals = [sum(w.demand[t] for w in data.workloads.values()) / UNITS for t in data.T]
+    shares: dict[tuple[str, int], Terms] = {}
+    for (o, w, t), var in model.family("y").items():
+        if totals[t] > 0:
+            offer = data.offers[o]
+            shares.setdefault((offer.vendor, t), []).append((var, offer.theta[w] / totals[t]))
+    return shares
+
+
+def hhi_cuts(model: Model) -> None:
+    """hhi_cut[v,t,k]:  q[v,t] >= 2a_k·σ[v,t] − a_k²  for a_k in TANGENT_POINTS."""
+    shares = vendor_shares(model)
+    for (v, t), q in model.family("q").items():
+        share = shares.get((v, t), [])
+        for k, a in enumerate(TANGENT_POINTS[1:], start=1):
+            model.add_row("hhi_cut", (v, t, k), [(q, 1.0)] + [(var, -2 * a * c) for var, c in share],
+                          ">=", -a * a, 1.0)
+
+
+def max_share_rows(model: Model) -> None:
+    """max_share[v,t]:  m[t] >= σ[v,t]."""
+    shares = vendor_shares(model)
+    for (t,), m in model.family("m").items():
+        for v in model.data.vendors:
+            if (v, t) in shares:
+                model.add_row("max_share", (v, t), [(m, 1.0)] + [(var, -c) for var, c in shares[(v, t)]],
+                              ">=", 0.0, 1.0)
+
+
+def hhi(model: Model, weight_usd_per_year: float) -> pulp.LpAffineExpression:
+    """λ Σ_t δ_t Δ_t Σ_v q[v,t] in $M (λ in $ per year per unit of HHI)."""
+    data = model.data
+    return pulp.LpAffineExpression(
+        [(q, weight_usd_per_year * data.discount[t] * data.periods[t].years / MONEY)
+         for (v, t), q in model.family("q").items()])
+
+
+def mean_hhi(model: Model) -> pulp.LpAffineExpression:
+    """Σ_t Δ_t Σ_v q[v,t] / Σ_t Δ_t: the time-averaged HHI (the `hhi` objective's first stage)."""
+    years = sum(p.years for p in model.data.periods)
+    return pulp.LpAffineExpression(
+        [(q, model.data.periods[t].years / years) for (v, t), q in model.family("q").items()])
+
+
+def max_share(model: Model) -> pulp.LpAffineExpression:
+    """Σ_t Δ_t m[t] / Σ_t Δ_t: the time-averaged largest vendor share of demand."""
+    years = sum(p.years for p in model.data.periods)
+    return pulp.LpAffineExpression(
+        [(m, model.data.periods[t].years / years) for (t,), m in model.family("m").items()])

@@ -1,0 +1,204 @@
+"""Terminal tables (rich) and files (CSV, JSON, manifest) for a Result.
+
+Files are written atomically: into a temporary directory beside the target, then renamed
+into place, so an interrupted run never leaves a half-written output directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .results import TABLES, Result, _COLUMNS
+
+
+def money(value: float) -> str:
+    """$1.23B / $45.6M / $789k / $12."""
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{sign}${value / scale:,.2f}{suffix}"
+    return f"{sign}${value:,.0f}"
+
+
+def count(value: float) -> str:
+    """1.23M / 45.6k / 789."""
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:,.3g}{suffix}"
+    return f"{value:,.3g}" if value % 1 else f"{value:,.0f}"
+
+
+def _table(console: Console, title: str, *columns: str, left: int = 1) -> Table:
+    """A table whose first `left` columns are text and the rest numbers; data is never markup."""
+    console.print(f"\n[bold]{escape(title)}[/bold]")
+    table = Table()
+    for i, column in enumerate(columns):
+        table.add_column(escape(column), justify="left" if i < left else "right", overflow="fold")
+    return table
+
+
+def _cells(*values: str) -> list[str]:
+    return [escape(str(v)) for v in values]
+
+
+def print_result(result: Result, console: Console, show_prices: bool = False) -> None:
+    data = result.data
+    periods = [p.name for p in data.periods]
+    console.print(f"[bold]{data.name}[/bold]  objective [cyan]{result.objective}[/cyan]  "
+                  f"status [green]{result.status}[/green]  solver {result.solver}"
+                  + (f"  MIP gap {result.mip_gap:.3%}" if result.mip_gap is not None else ""))
+
+    costs = _table(console, "Cost (present value, discounted to the first period)", "component", "$")
+    for name, value in result.cost_breakdown_usd.items():
+        if abs(value) > 0.5:
+            costs.add_row(name, money(value))
+    costs.add_row("[bold]total[/bold]", f"[bold]{money(result.total_cost_usd)}[/bold]")
+    if data.failures:
+        costs.add_row("expected disruption (N-1)", money(result.expected_disruption_usd))
+    if result.concentration_penalty_usd:
+        costs.add_row("HHI penalty (objective only)", money(result.concentration_penalty_usd))
+    console.print(costs)
+
+    mix = _table(console, "Share of demand served, by vendor (compute)", "vendor", *periods)
+    demand = {p: sum(r["demand_h100e"] for r in result.tables["unmet"] if r["period"] == p) for p in periods}
+    for vendor in data.vendors:
+        served = {p: 0.0 for p in periods}
+        for row in result.tables["plan"]:
+            if row["vendor"] == vendor:
+                served[row["period"]] += row["served_h100e"]
+        if any(served.values()):
+            mix.add_row(escape(vendor), *[f"{served[p] / demand[p]:.0%}" if demand[p] else "-" for p in periods])
+    unmet = {p: sum(r["h100e"] for r in result.tables["unmet"] if r["period"] == p) for p in periods}
+    mix.add_row("[red]unmet[/red]", *[f"{unmet[p] / demand[p]:.0%}" if demand[p] else "-" for p in periods])
+    mix.add_row("[dim]demand (H100e)[/dim]", *[count(demand[p]) for p in periods])
+    console.print(mix)
+
+    buys = _table(console, "Units signed, by offer and period", "offer", *periods)
+    signed: dict[str, dict[str, float]] = {}
+    for row in result.tables["plan"]:
+        if row["acquired_units"] > 0.5:
+            signed.setdefault(row["offer"], {})[row["period"]] = row["acquired_units"]
+    for offer, by_period in sorted(signed.items()):
+        buys.add_row(escape(offer), *[count(by_period[p]) if p in by_period else "" for p in periods])
+    if signed:
+        console.print(buys)
+
+    _print_prices(result, console, periods, full=show_prices)
+
+    if result.tables["resilience"]:
+        worst: dict[str, dict] = {}
+        for row in result.tables["resilience"]:
+            if row["failure"] not in worst or row["covered_fraction"] < worst[row["failure"]]["covered_fraction"]:
+                worst[row["failure"]] = row
+        res = _table(console, "If a failure hits: worst coverage of critical demand", "failure",
+                     "workload", "period", "worst covered", "expected cost", left=3)
+        for name, row in worst.items():
+            cost = sum(r["expected_cost_usd"] for r in result.tables["resilience"] if r["failure"] == name)
+            res.add_row(*_cells(name, row["workload"], row["period"], f"{row['covered_fraction']:.0%}", money(cost)))
+        console.print(res)
+    console.print("[dim]All tables: --out DIR (CSV + result.json) or --json.[/dim]")
+
+
+def _print_prices(result: Result, console: Console, periods: list[str], full: bool) -> None:
+    prices = result.tables["prices"]
+    compute = _table(console, "Marginal cost of compute ($/H100e-year, in each year's dollars)", "workload",
+                     *periods)
+    for w in result.data.workloads:
+        by_period = {r["period"]: r["value"] for r in prices
+                     if r["family"] == "demand" and r["constraint"].startswith(f"demand[{w},")}
+        compute.add_row(escape(w), *[f"{by_period.get(p, 0):,.0f}" for p in periods])
+    console.print(compute)
+    binding = sorted((r for r in prices if r["family"] != "demand"), key=lambda r: -abs(r["value"]))
+    if not binding:
+        return
+    shown = binding if full else binding[:10]
+    title = f"Binding constraints ({len(shown)} of {len(binding)}" + ("" if full else "; all with --prices") + ")"
+    table = _table(console, title, "constraint", "unit", "meaning", "value", left=3)
+    for row in shown:
+        table.add_row(*_cells(row["constraint"], row["unit"], row["meaning"], f"{row['value']:,.2f}"))
+    console.print(table)
+
+
+# ---------------------------------------------------------------- files
+
+
+def write_outputs(result: Result, out: Path, manifest: dict[str, Any]) -> None:
+    """CSV per table + result.json + manifest.json into `out`, atomically."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for table in TABLES:
+            with open(staging / f"{table}.csv", "w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=_COLUMNS[table])
+                writer.writeheader()
+                writer.writerows(result.to_json()[table])
+        (staging / "result.json").write_text(result.to_json_text())
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        _replace_dir(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _replace_dir(staging: Path, out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} exists and is not a directory")
+    if out.exists():
+        backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        backup.rmdir()
+        os.replace(out, backup)
+        os.replace(staging, out)
+        shutil.rmtree(backup, ignore_errors=True)
+    else:
+        os.replace(staging, out)
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def manifest_for(scenario, result: Result, options: dict[str, Any]) -> dict[str, Any]:
+    """Inputs (with hashes), effective config hash, versions, options and timings."""
+    import highspy
+    import pulp
+
+    from . import __version__
+
+    inputs = [scenario.path] + [Path(w) for w in scenario.whatifs]
+    locations = {loc.file for loc in scenario.tree.locations.values() if loc.file != "--set"}
+    inputs += sorted(Path(f) for f in locations if Path(f) not in inputs)
+    config = json.dumps(scenario.config.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return {
+        "cpo_version": __version__,
+        "solver": {"name": result.solver, "highspy": _version("highspy"), "pulp": pulp.__version__,
+                   "highs": f"{highspy.Highs().versionMajor()}.{highspy.Highs().versionMinor()}."
+                            f"{highspy.Highs().versionPatch()}"},
+        "inputs": [{"file": str(p), "sha256": file_hash(p)} for p in inputs if p.exists()],
+        "overrides": list(scenario.overrides),
+        "effective_config_sha256": hashlib.sha256(config.encode()).hexdigest(),
+        "options": options,
+        "seconds": {k: round(v, 4) for k, v in result.seconds.items()},
+        "created_unix": int(time.time()),
+    }
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,326 @@
+"""`Result`: the plan, its costs, shares and prices as tidy rows and pandas DataFrames.
+
+Every number is computed from the plan and the scenario data (plan.py), except prices, which
+are the LP's duals converted to business units here. Rows are plain dicts so the CLI can print
+them without importing pandas; the DataFrame properties build frames on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .data import ModelData
+from .formulation.model import MONEY, UNITS, Model
+from .plan import Plan
+from .recourse import Coverage, evaluate
+from .solver import Solution, column_index
+
+MEASURE_SCALE = {"compute": UNITS, "units": UNITS, "power": 1.0, "spend": MONEY}
+"""Real units of a share measure per LP unit."""
+
+JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
+             "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
+TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
+          "power", "concentration")
+DUAL_TOLERANCE = 1e-9
+"""LP duals smaller than this (in $M per LP unit) are reported as not binding."""
+
+
+def plan_from_solution(model: Model, solution: Solution) -> Plan:
+    """Read x, y, u from the solution by their keys, in real units."""
+    index = column_index(model)
+    values = solution.values
+
+    def read(family: str) -> dict:
+        return {key: max(values[index[var]], 0.0) * UNITS for key, var in model.family(family).items()}
+
+    return Plan(read("x"), read("y"), read("u"), model.data)
+
+
+@dataclass
+class Result:
+    status: str
+    objective: str
+    solver: str
+    data: ModelData = field(repr=False)
+    plan_values: Plan = field(repr=False)
+    tables: dict[str, list[dict[str, Any]]] = field(repr=False)
+    cost_breakdown_usd: dict[str, float] = field(default_factory=dict)
+    total_cost_usd: float = 0.0
+    objective_value_usd: float = 0.0
+    expected_disruption_usd: float = 0.0
+    concentration_penalty_usd: float = 0.0
+    mip_gap: float | None = None
+    seconds: dict[str, float] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------ DataFrames
+
+    def frame(self, table: str):
+        """Any table as a pandas DataFrame (one row per dict)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.tables[table], columns=_COLUMNS.get(table))
+
+    plan = property(lambda self: self.frame("plan"), doc="Acquisitions, active units, spend per offer and period.")
+    assignment = property(lambda self: self.frame("assignment"), doc="Units and H100e per offer, workload, period.")
+    unmet = property(lambda self: self.frame("unmet"), doc="Demand, served and unmet H100e per workload and period.")
+    shares = property(lambda self: self.frame("shares"), doc="Share of each group member by measure and period.")
+    prices = property(lambda self: self.frame("prices"), doc="Binding constraints' duals in business units.")
+    resilience = property(lambda self: self.frame("resilience"), doc="Coverage of critical demand per failure.")
+    deals = property(lambda self: self.frame("deals"), doc="Deals: minimum, spend, shortfall, credit.")
+    spend = property(lambda self: self.frame("spend"), doc="Cash out per vendor and period.")
+    power = property(lambda self: self.frame("power"), doc="Facility MW used per site and period.")
+    concentration = property(lambda self: self.frame("concentration"), doc="HHI and largest vendor share per period.")
+
+    # ------------------------------------------------------------ JSON
+
+    def to_json(self) -> dict[str, Any]:
+        """The result document of docs/interface.md (plus extra keys); deterministic."""
+        document = {
+            "status": self.status,
+            "objective": self.objective,
+            "scenario": self.data.name,
+            "solver": self.solver,
+            "total_cost_usd": self.total_cost_usd,
+            "cost_breakdown_usd": dict(self.cost_breakdown_usd),
+            "procurement_cost_usd": self.total_cost_usd - self.cost_breakdown_usd.get("resilience", 0.0),
+            "expected_disruption_usd": self.expected_disruption_usd,
+            "concentration_penalty_usd": self.concentration_penalty_usd,
+            "objective_value_usd": self.objective_value_usd,
+            "mip_gap": self.mip_gap,
+            "periods": [p.name for p in self.data.periods],
+            "vendors": list(self.data.vendors),
+            **{table: self.tables[table] for table in TABLES},
+        }
+        return _clean(document)
+
+    def to_json_text(self) -> str:
+        return json.dumps(self.to_json(), indent=1, sort_keys=False, allow_nan=False) + "\n"
+
+    def verify(self, tolerance: float = 1e-6) -> None:
+        """Re-check the plan against every constraint from the scenario data alone; raise
+        VerificationError listing each breach."""
+        from .verify import verify_plan
+
+        verify_plan(self.plan_values, self, tolerance)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        cleaned = round(value, 6)
+        return 0.0 if cleaned == 0 else cleaned
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+_COLUMNS = {
+    "plan": ["offer", "vendor", "product", "channel", "provider", "site", "period", "acquired_units",
+             "active_units", "served_h100e", "spend_usd"],
+    "assignment": ["offer", "vendor", "workload", "period", "units", "h100e"],
+    "unmet": ["workload", "period", "demand_h100e", "served_h100e", "h100e"],
+    "shares": ["group", "member", "measure", "period", "share"],
+    "prices": ["constraint", "family", "period", "value", "unit", "meaning"],
+    "resilience": ["failure", "period", "workload", "required_h100e", "covered_h100e",
+                   "covered_fraction", "expected_cost_usd"],
+    "deals": ["deal", "counterparty", "min_spend_usd", "spend_usd", "shortfall_usd", "credit_usd"],
+    "spend": ["vendor", "period", "upfront_usd", "recurring_usd", "total_usd"],
+    "power": ["site", "period", "used_mw", "cap_mw"],
+    "concentration": ["period", "hhi", "max_vendor_share", "largest_vendor"],
+}
+
+
+# ---------------------------------------------------------------- building a Result
+
+
+def make_result(model: Model, solution: Solution, objective: str) -> Result:
+    data = model.data
+    plan = plan_from_solution(model, solution)
+    coverage = evaluate(plan) if data.failures else []
+    breakdown = plan.cost_breakdown()
+    expected_disruption = sum(c.expected_cost_usd for c in coverage)
+    priced = objective == "multi-vendor" and data.resilience_mode == "priced"
+    breakdown.update(take_or_pay=0.0, financing_credit=0.0,
+                     resilience=expected_disruption if priced else 0.0)
+    total = sum(breakdown.values())
+    concentration = _concentration_rows(plan)
+    penalty = 0.0
+    if objective == "multi-vendor" and data.hhi_weight > 0:
+        penalty = sum(data.hhi_weight * data.discount[t] * data.periods[t].years * row["hhi"]
+                      for t, row in enumerate(concentration))
+    tables = {
+        "plan": _plan_rows(plan),
+        "assignment": _assignment_rows(plan),
+        "unmet": _unmet_rows(plan),
+        "shares": _share_rows(plan),
+        "prices": price_rows(model, solution, plan),
+        "resilience": [_coverage_row(c) for c in coverage],
+        "deals": [],
+        "spend": _spend_rows(plan),
+        "power": _power_rows(plan),
+        "concentration": concentration,
+    }
+    return Result(solution.status, objective, solution.solver, data, plan, tables, breakdown, total,
+                  total + penalty, expected_disruption, penalty, solution.mip_gap,
+                  {"solve": solution.seconds})
+
+
+def _plan_rows(plan: Plan) -> list[dict]:
+    data, rows = plan.data, []
+    for o, offer in enumerate(data.offers):
+        for t, period in enumerate(data.periods):
+            acquired, active = plan.acquired.get((o, t), 0.0), plan.active(o, t)
+            if acquired > 1e-9 or active > 1e-9:
+                rows.append({"offer": offer.key, "vendor": offer.vendor, "product": offer.attrs["product"],
+                             "channel": offer.attrs["channel"], "provider": offer.attrs["provider"],
+                             "site": offer.attrs["site"], "period": period.name,
+                             "acquired_units": acquired, "active_units": active,
+                             "served_h100e": plan.served(o, t), "spend_usd": plan.spend(o, t)})
+    return rows
+
+
+def _assignment_rows(plan: Plan) -> list[dict]:
+    data = plan.data
+    return [{"offer": data.offers[o].key, "vendor": data.offers[o].vendor, "workload": w,
+             "period": data.periods[t].name, "units": units, "h100e": units * data.offers[o].theta[w]}
+            for (o, w, t), units in sorted(plan.assigned.items()) if units > 1e-9]
+
+
+def _unmet_rows(plan: Plan) -> list[dict]:
+    data, rows = plan.data, []
+    for w, workload in data.workloads.items():
+        for t, period in enumerate(data.periods):
+            served = sum(units * data.offers[o].theta[w] for (o, ww, tt), units in plan.assigned.items()
+                         if ww == w and tt == t)
+            rows.append({"workload": w, "period": period.name, "demand_h100e": workload.demand[t],
+                         "served_h100e": served, "h100e": plan.unmet.get((w, t), 0.0)})
+    return rows
+
+
+def _share_rows(plan: Plan) -> list[dict]:
+    data, rows = plan.data, []
+    measures = {m: [[plan.measure(o, t, m) for t in data.T] for o in range(len(data.offers))]
+                for m in MEASURE_SCALE}
+    for group in data.groups:
+        if group == "offer":
+            continue
+        for member, offers in data.group_members(group).items():
+            for measure, values in measures.items():
+                for t, period in enumerate(data.periods):
+                    total = sum(values[o][t] for o in range(len(data.offers)))
+                    part = sum(values[o][t] for o in offers)
+                    rows.append({"group": group, "member": member, "measure": measure,
+                                 "period": period.name, "share": part / total if total > 0 else 0.0})
+    return rows
+
+
+def _spend_rows(plan: Plan) -> list[dict]:
+    data, rows = plan.data, []
+    for vendor in data.vendors:
+        for t, period in enumerate(data.periods):
+            offers = [o for o, off in enumerate(data.offers) if off.vendor == vendor]
+            upfront = sum(plan.upfront_cash(o, t) for o in offers)
+            recurring = sum(plan.recurring_cash(o, t) for o in offers)
+            rows.append({"vendor": vendor, "period": period.name, "upfront_usd": upfront,
+                         "recurring_usd": recurring, "total_usd": upfront + recurring})
+    return rows
+
+
+def _power_rows(plan: Plan) -> list[dict]:
+    data = plan.data
+    return [{"site": cap.name, "period": period.name,
+             "used_mw": sum(coef * plan.active(o, t) for o, coef in cap.coef.items()), "cap_mw": cap.cap[t]}
+            for cap in data.power for t, period in enumerate(data.periods)]
+
+
+def _concentration_rows(plan: Plan) -> list[dict]:
+    data, rows = plan.data, []
+    for t, period in enumerate(data.periods):
+        shares = {v: plan.vendor_share_of_demand(v, t) for v in data.vendors}
+        largest = max(shares, key=lambda v: (shares[v], v)) if shares else None
+        rows.append({"period": period.name, "hhi": sum(s * s for s in shares.values()),
+                     "max_vendor_share": shares.get(largest, 0.0), "largest_vendor": largest})
+    return rows
+
+
+def _coverage_row(c: Coverage) -> dict:
+    return {"failure": c.failure, "period": c.period, "workload": c.workload,
+            "required_h100e": c.required_h100e, "covered_h100e": c.covered_h100e,
+            "covered_fraction": c.covered_fraction, "expected_cost_usd": c.expected_cost_usd}
+
+
+# ---------------------------------------------------------------- prices
+
+
+def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
+    """Duals in business units, in period-t dollars (the LP's are discounted to the first period).
+
+    demand[w,t]   marginal cost of 1 more H100e of w in t                      $/H100e-year
+    cover[f,w,t]  cost of keeping 1 more H100e of w covered after failure f    $/H100e-year
+    power[s,t]    value of 1 more MW at site s in t                            $/MW-year
+    supply[p,t]   value of 1 more unit (or MW) of pool p's cap in t            $/unit or $/MW
+    resource[k,t] value of 1 more unit of resource k in t                      $/<unit>
+    budget[t]     value of 1 more dollar of budget in t                        $/$
+    share[...]    cost of the cap (or floor) per point of share (1%)           $/share-point
+    """
+    data = model.data
+    rows = []
+    for row, dual in zip(model.rows, solution.row_duals):
+        family = row.family
+        if family not in _PRICE_UNITS:
+            continue
+        t = row.key[-1]
+        period = data.periods[t]
+        deflate = MONEY / data.discount[t]
+        if family in ("demand", "cover"):
+            value = dual * deflate / row.rhs_scale / period.years
+        elif family == "power":
+            value = -dual * deflate / period.years
+        elif family == "share":
+            group, member, measure, bound, _ = row.key
+            total = sum(plan.measure(o, t, measure) for o in range(len(data.offers))) / MEASURE_SCALE[measure]
+            value = abs(dual) * total * 0.01 * deflate
+        else:
+            value = -dual * deflate / row.rhs_scale
+        if family != "demand" and abs(dual) < DUAL_TOLERANCE:
+            continue
+        unit = _PRICE_UNITS[family]
+        if family == "supply":
+            unit = "$/unit" if row.rhs_scale == UNITS else "$/MW"
+        elif family == "resource":
+            unit = "$/" + next(r.unit for r in data.resources if r.name == row.key[0])
+        rows.append({"constraint": row.name, "family": family, "period": period.name, "value": value,
+                     "unit": unit, "meaning": _meaning(model, row)})
+    return rows
+
+
+_PRICE_UNITS = {"demand": "$/H100e-year", "cover": "$/H100e-year", "power": "$/MW-year",
+                "supply": "$/unit", "resource": "$/unit", "budget": "$/$", "share": "$/share-point"}
+
+
+def _meaning(model: Model, row) -> str:
+    data, key = model.data, row.key
+    period = data.periods[key[-1]].name
+    if row.family == "demand":
+        return f"marginal cost of 1 more H100e of {key[0]} capacity in {period}"
+    if row.family == "cover":
+        return (f"cost of keeping 1 more H100e of {key[1]} covered in {period} "
+                f"if {data.failures[key[0]].name} fails")
+    if row.family == "power":
+        return f"saving from 1 more MW at site {key[0]} in {period}"
+    if row.family == "supply":
+        return f"saving from 1 more {'unit' if row.rhs_scale == UNITS else 'MW'} of supply pool {key[0]} in {period}"
+    if row.family == "resource":
+        return f"saving from 1 more unit of {key[0]} in {period}"
+    if row.family == "budget":
+        return f"saving from 1 more dollar of budget in {period}"
+    group, member, measure, bound, _ = key
+    verb = "raising the cap on" if bound == "max" else "lowering the floor on"
+    return f"saving from {verb} {group} {member}'s {measure} share by 1 point in {period}"

@@ -1,0 +1,366 @@
+"""The config schema: pydantic models that forbid unknown fields (`cpo schema` prints it).
+
+Units are in the field names or docstrings: money in US dollars, compute in H100-equivalents
+(H100e), power in MW of facility power unless a name says kW, time in years or months.
+Period-indexed values (`Series`) are a number (every period) or a mapping from a year
+(`2027`) or quarter (`"2027Q3"`) to a number; a value holds from its key until the next key,
+and periods before the first key take the first value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      model_validator)
+
+PERIOD_KEY = re.compile(r"^\d{4}(Q[1-4])?$")
+PROFILES_HINT = "pretraining, post_training, inference"
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+"""Identifiers: lowercase letters, digits, '_', '.', '-' (they name rows and CSV keys)."""
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"found {value!r}{where}, expected a number")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError(f"found {value!r}{where}, expected a number") from None
+    if not isinstance(value, (int, float)):
+        raise ValueError(f"found a {type(value).__name__}{where}, expected a number")
+    if not math.isfinite(value):
+        raise ValueError(f"found {value}{where}, expected a finite number")
+    return float(value)
+
+
+def _series(minimum: float | None):
+    def parse(value: Any) -> float | dict[str, float]:
+        def checked(number: float, where: str) -> float:
+            if minimum is not None and number < minimum:
+                raise ValueError(f"found {number:g}{where}, expected a number >= {minimum:g}")
+            return number
+
+        if not isinstance(value, dict):
+            return checked(_number(value, ""), "")
+        if not value:
+            raise ValueError("found an empty mapping, expected a number or {year: number}")
+        out: dict[str, float] = {}
+        for key, item in value.items():
+            text = str(key)
+            if not PERIOD_KEY.match(text):
+                raise ValueError(f"found key {key!r}, expected a year like 2027 or a quarter like 2027Q3")
+            out[text] = checked(_number(item, f" at {text}"), f" at {text}")
+        return out
+
+    return parse
+
+
+Series = Annotated[Any, BeforeValidator(_series(None))]
+"""A number, or {period: number}; steps at each key."""
+AmountSeries = Annotated[Any, BeforeValidator(_series(0.0))]
+"""A non-negative Series."""
+
+
+def _selector(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict) or not value:
+        raise ValueError("found a non-mapping, expected a mapping like {vendor: nvidia, channel: buy}")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, item in value.items():
+        items = item if isinstance(item, list) else [item]
+        if not items or not all(isinstance(i, (str, int)) and not isinstance(i, bool) for i in items):
+            raise ValueError(f"found {item!r} for {key!r}, expected a name or a list of names")
+        out[str(key)] = tuple(str(i) for i in items)
+    return out
+
+
+Selector = Annotated[Any, BeforeValidator(_selector)]
+"""Picks offers by attribute: {vendor: nvidia}, {channel: [buy, reserved]}, {foundry: tsmc}.
+Attributes are vendor, product, offer, channel, provider, region, site, and every tag key."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- vendor catalog
+
+
+class Sourced(Strict):
+    """A figure and where it comes from: a key of the vendor's `sources`, a citation, or
+    `assumption: <why>`."""
+
+    value: Finite
+    source: Annotated[str, StringConstraints(min_length=1)]
+    note: str | None = None
+
+
+class SourcedAmount(Sourced):
+    value: NonNeg
+
+
+class SourcedPositive(Sourced):
+    value: Positive
+
+
+class SourcedSeries(Strict):
+    """A sourced non-negative Series (e.g. a supply cap in units per year)."""
+
+    value: AmountSeries
+    source: Annotated[str, StringConstraints(min_length=1)]
+    note: str | None = None
+
+
+class Throughput(Strict):
+    """H100e per unit on one workload profile: either `value` directly, or
+    `basis` (a spec name) whose ratio to the reference product's spec is multiplied by
+    `efficiency` (software maturity and realised utilisation relative to the H100)."""
+
+    value: NonNeg | None = None
+    basis: str | None = None
+    efficiency: Positive = 1.0
+    source: Annotated[str, StringConstraints(min_length=1)]
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if (self.value is None) == (self.basis is None):
+            raise ValueError("give either value (H100e per unit) or basis (a spec name), not both or neither")
+        return self
+
+
+class Product(Strict):
+    name: str
+    year: int | None = None
+    reference: bool = False
+    """True for the one product that defines 1 H100e (the H100 SXM)."""
+    specs: dict[str, SourcedAmount] = {}
+    kw_per_unit: SourcedPositive
+    """IT power per accelerator in kW, including its share of host, network and storage."""
+    throughput: dict[Id, Throughput]
+    """Per workload profile (e.g. pretraining, post_training, inference)."""
+    tags: dict[Id, str] = {}
+    note: str | None = None
+
+
+class Window(Strict):
+    """When units can be signed for: periods overlapping [from, end of `to`]."""
+
+    from_: Annotated[str | int, Field(alias="from")]
+    to: str | int | None = None
+
+
+class Offer(Strict):
+    """One way to get a product: (channel, provider), with its prices and terms."""
+
+    product: Id
+    channel: Literal["buy", "reserved", "on_demand"]
+    provider: Id
+    region: Id
+    upfront: SourcedAmount
+    """$ per unit at signing (buy: hardware; reserved: prepayment)."""
+    recurring: SourcedAmount
+    """$ per unit-year while active (buy: opex excluding site energy; cloud: the rent)."""
+    term_years: SourcedPositive | None = None
+    """Years active per acquisition (buy: useful life; reserved: commitment). Not for on_demand."""
+    lead_months: SourcedAmount
+    """Months from signing to active; rounded to the nearest whole period."""
+    available: Window
+    supply_cap: SourcedSeries | None = None
+    """Units per year this offer can deliver to one customer."""
+    tags: dict[Id, str] = {}
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _term(self):
+        if self.channel == "on_demand" and self.term_years is not None:
+            raise ValueError("on_demand offers last one period; remove term_years")
+        if self.channel != "on_demand" and self.term_years is None:
+            raise ValueError(f"a {self.channel} offer needs term_years")
+        return self
+
+
+class Vendor(Strict):
+    name: str
+    description: str | None = None
+    sources: dict[str, str] = {}
+    """Citations referenced by key from `source` fields."""
+    tags: dict[Id, str] = {}
+    products: dict[Id, Product]
+    offers: dict[Id, Offer]
+    supply_cap: SourcedSeries | None = None
+    """Units per year across all of this vendor's offers (the lab's allocation)."""
+
+
+# ---------------------------------------------------------------- scenario
+
+
+class Periods(Strict):
+    start: Annotated[int, Field(ge=1900, le=2200)]
+    end: Annotated[int, Field(ge=1900, le=2200)]
+    step: Literal["year", "quarter"] = "year"
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end < self.start:
+            raise ValueError(f"found end {self.end} before start {self.start}, expected end >= start")
+        return self
+
+
+class Workload(Strict):
+    demand: AmountSeries
+    """Sustained compute needed, in H100e (a capacity, not an amount of work)."""
+    voll: Positive
+    """Value of lost load: $ per H100e-year of unmet demand."""
+    profile: Id | None = None
+    """Throughput profile in the catalog (default: the workload's own name)."""
+    eligible: Selector | None = None
+    """Offers allowed to run this workload (default: all); e.g. {provider: azure}."""
+    description: str | None = None
+
+
+class Site(Strict):
+    """A place the lab puts owned (or colocated) accelerators: a power cap in MW."""
+
+    power_mw: AmountSeries
+    pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)]
+    region: Id
+    energy_usd_per_mwh: NonNeg = 0.0
+    facility_capex_usd_per_kw: NonNeg = 0.0
+    """Non-accelerator capex per kW of facility power a unit needs (building, cooling,
+    electrical), paid with the unit's upfront."""
+    hosts: Selector = {"channel": ("buy",)}
+    """Offers this site hosts (default: every `buy` offer)."""
+    description: str | None = None
+    source: str | None = None
+
+
+class Existing(Strict):
+    """Capacity already owned or contracted: active units by period."""
+
+    offer: str
+    """`vendor/offer` in the catalog."""
+    site: Id | None = None
+    units: AmountSeries
+    pay_recurring: bool = True
+    note: str | None = None
+
+
+class SupplyPool(Strict):
+    """A cap on acquisitions across the offers it matches (units or facility MW per year)."""
+
+    name: Id
+    match: Selector
+    cap: AmountSeries
+    measure: Literal["units", "mw"] = "units"
+    source: str | None = None
+
+
+class ResourceUse(Strict):
+    match: Selector
+    per_unit: NonNeg
+
+
+class Resource(Strict):
+    """A common-mode input consumed by acquisitions (e.g. CoWoS wafers, HBM stacks)."""
+
+    name: Id
+    unit: str
+    cap: AmountSeries
+    """Per year."""
+    usage: list[ResourceUse]
+    source: str | None = None
+
+
+class ShareRule(Strict):
+    """Concentration policy: each member of `group` (or just `member`) holds between
+    `min` and `max` of the total `measure` in every period from `from` to `to`."""
+
+    group: Id = "vendor"
+    member: str | None = None
+    measure: Literal["compute", "spend", "units", "power"] = "compute"
+    max: Fraction | None = None
+    min: Fraction | None = None
+    from_: Annotated[str | int | None, Field(alias="from")] = None
+    to: str | int | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.max is None and self.min is None:
+            raise ValueError("give max, min or both")
+        if self.max is not None and self.min is not None and self.min > self.max:
+            raise ValueError(f"found min {self.min} above max {self.max}, expected min <= max")
+        return self
+
+
+class Failure(Strict):
+    """A disruption: every offer matched (or each member of `group` in turn) delivers only
+    `delivered` of its units, with `probability` per year, for `duration_years`."""
+
+    group: Id | None = None
+    match: Selector | None = None
+    name: Id | None = None
+    delivered: Fraction = 0.0
+    probability: Fraction = 0.0
+    duration_years: Positive = 1.0
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if (self.group is None) == (self.match is None):
+            raise ValueError("give either group (one failure per member) or match (one failure)")
+        if self.match is not None and self.name is None:
+            raise ValueError("a failure given by match needs a name")
+        return self
+
+
+class Resilience(Strict):
+    """N-1 and common-mode resilience. `hard`: after any one failure, the critical fraction
+    of each workload's demand must still be served. `priced`: a shortfall costs its
+    probability x duration x VOLL in the multi-vendor objective."""
+
+    mode: Literal["off", "priced", "hard"] = "priced"
+    critical_fraction: Fraction | dict[Id, Fraction] = 1.0
+    failures: Annotated[list[Failure], Field(min_length=1)]
+
+
+class Policy(Strict):
+    shares: list[ShareRule] = []
+    resilience: Resilience | None = None
+    hhi_weight_usd_per_year: NonNeg = 0.0
+    """Penalty in $ per year per unit of HHI of vendor shares of demand (HHI in [0, 1])."""
+    budget_usd_per_year: AmountSeries | None = None
+    """Cash out (upfront + recurring) allowed per year."""
+
+
+class Config(Strict):
+    """A scenario and the vendor catalog it uses."""
+
+    name: str
+    description: str | None = None
+    catalog_dir: str | None = None
+    """Directory of vendor YAML files, relative to the scenario (default: the repo's vendors/)."""
+    vendors: list[Id] | None = None
+    """Catalog vendors in play (default: all)."""
+    catalog: dict[Id, Vendor] = {}
+    periods: Periods
+    discount_rate: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    cloud_pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)] = 1.2
+    """PUE used to report the facility power of capacity at no lab site (cloud)."""
+    workloads: Annotated[dict[Id, Workload], Field(min_length=1)]
+    sites: dict[Id, Site] = {}
+    existing: list[Existing] = []
+    supply: list[SupplyPool] = []
+    resources: list[Resource] = []
+    policy: Policy = Policy()
+    objective: Literal["multi-vendor", "cost", "max-share", "hhi"] = "multi-vendor"
+    sources: dict[str, str] = {}
+    """Citations for the scenario's own figures."""

@@ -1,0 +1,205 @@
+"""One place that runs solvers and maps their statuses to cpo's.
+
+The default path hands HiGHS the whole model at once: the PuLP problem's rows are compiled to
+CSR arrays and passed with `Highs.passModel` (no per-row Python calls into the solver).
+`--solver cbc` (COIN_CMD, when CBC is installed) and `highs-pulp` (PuLP's own HiGHS adapter,
+kept to check the fast path) go through PuLP.
+
+Objectives `cost` and `multi-vendor` are one solve. `max-share` and `hhi` are lexicographic:
+(1) minimise cost, (2) minimise the concentration measure without serving less demand than (1),
+(3) minimise cost without exceeding the concentration found in (2).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from .errors import SolverError
+from .formulation import Model
+
+SOLVERS = ("highs", "cbc", "highs-pulp")
+STATUSES = ("optimal", "infeasible", "unbounded", "time_limit", "error")
+
+GUARD_TOLERANCE = 1e-6
+"""Relative slack (and absolute, in LP units) allowed on guard rows between lexicographic stages."""
+
+
+@dataclass
+class Solution:
+    status: str
+    """One of STATUSES."""
+    has_plan: bool
+    objective: float
+    """In LP units ($M), including the objective's constant."""
+    values: np.ndarray
+    """Per model.columns."""
+    row_duals: np.ndarray
+    """Per model.rows: d(objective)/d(rhs), in LP units."""
+    solver: str
+    seconds: float
+    message: str = ""
+    stages: list[float] = field(default_factory=list)
+    """Objective value of each stage (lexicographic objectives)."""
+    mip_gap: float | None = None
+
+
+def solve_model(model: Model, objective: str, solver: str = "highs",
+                time_limit: float | None = None) -> Solution:
+    """Solve `model` for `objective` (see the module docstring for the stages)."""
+    if solver not in SOLVERS:
+        raise SolverError(f"unknown solver {solver!r}, expected one of {', '.join(SOLVERS)}")
+    deadline = time.monotonic() + time_limit if time_limit else None
+    parts = model.objectives
+    if objective == "cost":
+        return run(model, parts["cost"], solver, deadline)
+    if objective == "multi-vendor":
+        return run(model, parts["cost"] + parts["resilience"] + parts["hhi"], solver, deadline)
+
+    measure = parts["max_share" if objective == "max-share" else "mean_hhi"]
+    first = run(model, parts["cost"], solver, deadline)
+    if first.status != "optimal":
+        return first
+    index = column_index(model)
+    for (w, t), var in model.family("u").items():
+        served_at_least = first.values[index[var]]
+        model.add_row("unmet_guard", (w, t), [(var, 1.0)], "<=",
+                      served_at_least * (1 + GUARD_TOLERANCE) + GUARD_TOLERANCE, 1.0)
+    second = run(model, measure, solver, deadline)
+    if second.status != "optimal":
+        return second
+    model.add_row("concentration_guard", (), list(measure.items()), "<=",
+                  second.objective * (1 + GUARD_TOLERANCE) + GUARD_TOLERANCE, 1.0)
+    third = run(model, parts["cost"], solver, deadline)
+    third.stages = [first.objective, second.objective, third.objective]
+    return third
+
+
+def run(model: Model, objective: pulp.LpAffineExpression, solver: str,
+        deadline: float | None = None) -> Solution:
+    """One solve of the model's rows with `objective`."""
+    remaining = None
+    if deadline is not None:
+        remaining = max(deadline - time.monotonic(), 0.0)
+    if solver == "highs":
+        return _run_highs(model, objective, remaining)
+    return _run_pulp(model, objective, solver, remaining)
+
+
+def column_index(model: Model) -> dict[pulp.LpVariable, int]:
+    return {var: j for j, var in enumerate(model.columns)}
+
+
+@dataclass
+class Arrays:
+    """The model as arrays (CSR rows) for HiGHS."""
+
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    starts: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+    integrality: np.ndarray
+
+
+def compile_arrays(model: Model, objective: pulp.LpAffineExpression) -> Arrays:
+    """Rows of the PuLP problem -> CSR arrays, columns in model.columns order."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    index = column_index(model)
+    n = len(model.columns)
+    cost = np.zeros(n)
+    for var, coef in objective.items():
+        cost[index[var]] += coef
+    lower = np.array([v.lowBound if v.lowBound is not None else -inf for v in model.columns], dtype=float)
+    upper = np.array([v.upBound if v.upBound is not None else inf for v in model.columns], dtype=float)
+    integrality = np.array([1 if v.cat == pulp.LpInteger else 0 for v in model.columns], dtype=np.int32)
+    starts, indices, values = [0], [], []
+    row_lower, row_upper = [], []
+    for row in model.rows:
+        constraint = row.constraint
+        for var, coef in constraint.items():
+            indices.append(index[var])
+            values.append(coef)
+        starts.append(len(indices))
+        bound = -constraint.constant
+        sense = constraint.sense
+        row_lower.append(bound if sense != pulp.LpConstraintLE else -inf)
+        row_upper.append(bound if sense != pulp.LpConstraintGE else inf)
+    return Arrays(cost, float(objective.constant), lower, upper, np.array(row_lower, dtype=float),
+                  np.array(row_upper, dtype=float), np.array(starts, dtype=np.int32),
+                  np.array(indices, dtype=np.int32), np.array(values, dtype=float), integrality)
+
+
+def _run_highs(model: Model, objective: pulp.LpAffineExpression, time_limit: float | None) -> Solution:
+    import highspy
+
+    started = time.perf_counter()
+    arrays = compile_arrays(model, objective)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", float(time_limit))
+    n, m = len(arrays.cost), len(arrays.row_lower)
+    status = highs.passModel(n, m, len(arrays.values), 2, 1, arrays.offset, arrays.cost,
+                             arrays.col_lower, arrays.col_upper, arrays.row_lower, arrays.row_upper,
+                             arrays.starts, arrays.indices, arrays.values, arrays.integrality)
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model (passModel failed)")
+    highs.run()
+    model_status = highs.getModelStatus()
+    if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        highs.setOptionValue("presolve", "off")
+        highs.run()
+        model_status = highs.getModelStatus()
+    info = highs.getInfo()
+    cpo_status = _HIGHS_STATUS.get(model_status.name, "error")
+    has_plan = cpo_status == "optimal" or (
+        cpo_status == "time_limit" and info.primal_solution_status == 2)
+    solution = highs.getSolution()
+    values = np.array(solution.col_value) if has_plan else np.zeros(n)
+    duals = np.array(solution.row_dual) if has_plan and solution.dual_valid else np.zeros(m)
+    mip_gap = info.mip_gap if arrays.integrality.any() and has_plan else None
+    return Solution(cpo_status, has_plan, highs.getObjectiveValue() if has_plan else float("nan"),
+                    values, duals, "highs", time.perf_counter() - started,
+                    highs.modelStatusToString(model_status), mip_gap=mip_gap)
+
+
+_HIGHS_STATUS = {
+    "kOptimal": "optimal", "kInfeasible": "infeasible", "kUnboundedOrInfeasible": "infeasible",
+    "kUnbounded": "unbounded", "kTimeLimit": "time_limit", "kIterationLimit": "time_limit",
+    "kInterrupt": "time_limit", "kSolutionLimit": "time_limit", "kObjectiveBound": "time_limit",
+    "kObjectiveTarget": "time_limit",
+}
+
+
+def _run_pulp(model: Model, objective: pulp.LpAffineExpression, solver: str,
+              time_limit: float | None) -> Solution:
+    if solver == "cbc":
+        backend = pulp.COIN_CMD(msg=False, timeLimit=time_limit)
+        if not backend.available():
+            raise SolverError("CBC is not installed: pip install 'cpo[cbc]' (or put cbc on PATH), "
+                              "or use the default --solver highs")
+    else:
+        backend = pulp.HiGHS(msg=False, timeLimit=time_limit)
+    started = time.perf_counter()
+    model.prob.setObjective(objective)
+    code = model.prob.solve(backend)
+    status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible",
+              pulp.LpStatusUnbounded: "unbounded"}.get(code, "error")
+    if status == "optimal" and model.prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        status = "time_limit"
+    has_plan = status in ("optimal", "time_limit")
+    values = np.array([v.varValue or 0.0 for v in model.columns]) if has_plan else np.zeros(len(model.columns))
+    duals = np.array([r.constraint.pi or 0.0 for r in model.rows]) if has_plan else np.zeros(len(model.rows))
+    value = pulp.value(model.prob.objective) if has_plan else float("nan")
+    return Solution(status, has_plan, value, values, duals, solver, time.perf_counter() - started,
+                    pulp.LpStatus[code])
