@@ -235,10 +235,10 @@ def build_data(config: Config, tree: Tree) -> ModelData:
 
     vendors = _vendors_in_play(config, problems)
     reference = _reference_product(config, vendors, problems)
-    problems.raise_if_any()
+    if reference is None:
+        problems.raise_if_any()
 
     offers = _offer_instances(config, vendors, periods, reference, problems)
-    problems.raise_if_any()
     _check_unique_names([o.key for o in offers], "offer", problems)
     known = _known_attributes(offers)
     index = {o.key: i for i, o in enumerate(offers)}

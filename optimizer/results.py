@@ -35,7 +35,7 @@ def plan_from_solution(model: Model, solution: Solution) -> Plan:
     values = solution.values
 
     def read(family: str) -> dict:
-        return {key: max(values[index[var]], 0.0) * UNITS for key, var in model.family(family).items()}
+        return {key: max(float(values[index[var]]), 0.0) * UNITS for key, var in model.family(family).items()}
 
     return Plan(read("x"), read("y"), read("u"), model.data)
 

@@ -1,0 +1,5 @@
+"""`python -m optimizer` runs the `cpo` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""The `cpo` command through typer's CliRunner, and once as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES, ROOT, scenario_doc, two_vendors
+from optimizer.cli import app
+from optimizer.results import JSON_KEYS
+
+runner = CliRunner()
+TINY = str(ROOT / "tests" / "data" / "tiny.yaml")
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def test_solve_prints_cost_mix_and_prices():
+    result = run("solve", TINY, "--objective", "cost")
+    assert result.exit_code == 0, result.output
+    assert "$240" in result.output
+    assert "60%" in result.output and "40%" in result.output
+    assert "demand" in result.output and "saving from 1 more unit of supply pool offer.cheap/rent" in result.output
+
+
+def test_solve_json_is_the_whole_stdout_with_every_contract_key():
+    result = run("solve", TINY, "--json", "--objective", "cost")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert set(JSON_KEYS) <= set(document)
+    assert document["total_cost_usd"] == pytest.approx(240.0)
+    assert {"group": "vendor", "member": "cheap", "measure": "compute", "period": "2026", "share": 0.6} in document["shares"]
+    assert {r["measure"] for r in document["shares"] if r["group"] == "vendor"} >= {"compute", "spend"}
+    assert document["plan"][0].keys() >= {"offer", "vendor", "product", "channel", "period", "acquired_units",
+                                           "active_units", "spend_usd"}
+
+
+def test_solve_out_writes_csv_json_and_manifest(tmp_path):
+    out = tmp_path / "run"
+    result = run("solve", TINY, "--out", str(out), "--objective", "cost")
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"plan.csv", "shares.csv", "prices.csv", "result.json", "manifest.json"} <= names
+    plan_csv = (out / "plan.csv").read_text().splitlines()
+    assert plan_csv[0].startswith("offer,vendor,product,channel")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["inputs"][0]["file"].endswith("tiny.yaml")
+    assert len(manifest["effective_config_sha256"]) == 64
+    # a second run replaces the directory whole, leaving no staging directories behind
+    assert run("solve", TINY, "--out", str(out), "--objective", "cost").exit_code == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_bad_input_exits_1_with_located_message_and_no_traceback(tmp_path):
+    doc = scenario_doc(two_vendors(), voll=-1)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    result = run("solve", str(path))
+    assert result.exit_code == 1
+    assert "workloads.training.voll: found -1, expected a number > 0" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_file_exits_1():
+    result = run("validate", "no/such.yaml")
+    assert result.exit_code == 1
+    assert "no/such.yaml: file not found" in result.output
+
+
+def test_usage_errors_exit_2():
+    assert run("solve", TINY, "--objective", "cheapest").exit_code == 2
+    assert run("solve").exit_code == 2
+    assert run("export", TINY, "model.txt").exit_code == 2
+
+
+def test_validate_summarises(tmp_path):
+    result = run("validate", TINY)
+    assert result.exit_code == 0
+    assert "ok: tiny: 1 periods (2026-2026), 1 workloads, 2 vendors (cheap, dear)" in " ".join(result.output.split())
+
+
+def test_vendors_lists_every_figure_with_its_source():
+    result = run("vendors", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert {r["vendor"] for r in rows} >= {"nvidia", "aws-trainium", "amd", "broadcom"}
+    assert all(r["source"].strip() for r in rows)
+    h100 = next(r for r in rows if r["item"] == "product h100" and r["field"] == "specs.fp8_dense_tflops")
+    assert h100["value"] == 1979 and "Lockwood" in h100["source"]
+    only = json.loads(run("vendors", "--json", "--assumptions").stdout)
+    assert only and all(r["assumption"] for r in only)
+
+
+def test_schema_is_json_schema():
+    result = run("schema")
+    schema = json.loads(result.stdout)
+    assert "workloads" in schema["properties"] and "Vendor" in schema["$defs"]
+
+
+def test_export_lp_and_mps_read_back_by_highs(tmp_path):
+    import highspy
+
+    for suffix in ("lp", "mps"):
+        target = tmp_path / f"model.{suffix}"
+        assert run("export", TINY, str(target), "--objective", "cost").exit_code == 0
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        assert highs.readModel(str(target)) == highspy.HighsStatus.kOk
+        highs.run()
+        assert highs.getObjectiveValue() * 1e6 == pytest.approx(240.0)  # money in $M
+
+
+def test_real_subprocess_solves_the_example():
+    completed = subprocess.run([sys.executable, "-m", "optimizer", "solve", str(EXAMPLES / "openai.yaml"), "--json"],
+                               capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    assert document["status"] == "optimal"
+    assert len({r["vendor"] for r in document["plan"] if r["served_h100e"] > 0}) >= 3

@@ -1,0 +1,94 @@
+"""The Python API: DataFrames, JSON, verification, solver paths and PuLP hygiene."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pulp
+import pytest
+
+import optimizer as cpo
+from conftest import ROOT, scenario_doc, two_vendors
+from optimizer.formulation import build
+from optimizer.results import JSON_KEYS
+from optimizer.solver import solve_model
+
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+
+
+def test_dataframes_have_the_contract_columns():
+    result = cpo.solve(cpo.load(TINY), objective="cost")
+    assert list(result.plan.columns[:8]) == ["offer", "vendor", "product", "channel", "provider", "site",
+                                             "period", "acquired_units"]
+    assert result.plan["acquired_units"].sum() == pytest.approx(100)
+    assert set(result.assignment.columns) >= {"offer", "vendor", "workload", "period", "units", "h100e"}
+    assert set(result.shares.columns) == {"group", "member", "measure", "period", "share"}
+    assert set(result.prices.columns) >= {"constraint", "family", "value", "unit"}
+    assert result.unmet["h100e"].sum() == pytest.approx(0)
+
+
+def test_json_document_round_trips_and_is_deterministic():
+    first = cpo.solve(cpo.load(TINY), objective="cost").to_json_text()
+    second = cpo.solve(cpo.load(TINY), objective="cost").to_json_text()
+    assert first == second
+    document = json.loads(first)
+    assert set(JSON_KEYS) <= set(document)
+    assert document["cost_breakdown_usd"].keys() >= {"upfront", "recurring", "unmet", "salvage", "take_or_pay",
+                                                     "financing_credit", "resilience"}
+
+
+def test_verify_catches_a_tampered_plan():
+    result = cpo.solve(cpo.load(TINY), objective="cost")
+    result.verify()
+    key = next(k for k in result.plan_values.assigned)
+    result.plan_values.assigned[key] += 5  # run 5 more units than are active
+    with pytest.raises(cpo.VerificationError) as caught:
+        result.verify()
+    assert any(b.startswith("capacity[") for b in caught.value.breaches)
+
+
+def test_lp_objective_equals_the_cost_recomputed_from_the_plan(make_scenario):
+    doc = scenario_doc(two_vendors(), end=2028, discount_rate=0.07, demand={2026: 80, 2027: 120, 2028: 150})
+    scenario = make_scenario(doc)
+    model = build(scenario.data, "cost")
+    solution = solve_model(model, "cost")
+    result = cpo.solve(scenario, objective="cost")
+    assert solution.objective * 1e6 == pytest.approx(result.total_cost_usd, rel=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["highs-pulp", "cbc"])
+def test_other_solver_paths_give_the_same_plan(solver, make_scenario):
+    if solver == "cbc" and not pulp.COIN_CMD(msg=False).available():
+        pytest.skip("CBC not installed (pip install -e '.[cbc]')")
+    doc = scenario_doc(two_vendors(), end=2027, demand={2026: 100, 2027: 130})
+    scenario = make_scenario(doc)
+    fast = cpo.solve(scenario, objective="cost")
+    other = cpo.solve(scenario, objective="cost", solver=solver)
+    assert other.total_cost_usd == pytest.approx(fast.total_cost_usd, rel=1e-9)
+    assert [r["acquired_units"] for r in other.tables["plan"]] == pytest.approx(
+        [r["acquired_units"] for r in fast.tables["plan"]])
+
+
+def test_no_pulp_deprecation_warning_from_our_calls(tmp_path):
+    """PuLP 3.3 warns about APIs PuLP 4 removes; build, solve (both paths) and export use none."""
+    scenario = cpo.load(TINY)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cpo.solve(scenario, objective="cost")
+        cpo.solve(scenario, objective="max-share", solver="highs-pulp")
+        from optimizer.export import export_model
+
+        export_model(scenario, tmp_path / "m.lp")
+        export_model(scenario, tmp_path / "m.mps")
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert not deprecations, [str(w.message) for w in deprecations]
+
+
+def test_rows_are_named_by_family_and_keys():
+    scenario = cpo.load(TINY)
+    model = build(scenario.data, "cost")
+    names = [row.name for row in model.rows]
+    assert names == ["capacity[cheap/rent,2026]", "capacity[dear/rent,2026]", "demand[training,2026]",
+                     "supply[offer.cheap/rent,2026]", "supply[offer.dear/rent,2026]"]
+    assert model.prob.get_constraint_by_name("demand(training,2026)") is model.row_by_key[("demand", ("training", 0))].constraint
