@@ -239,6 +239,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
         problems.raise_if_any()
 
     offers = _offer_instances(config, vendors, periods, reference, problems)
+    offers = _without_excluded(config, offers, problems)
     _check_unique_names([o.key for o in offers], "offer", problems)
     known = _known_attributes(offers)
     index = {o.key: i for i, o in enumerate(offers)}
@@ -395,6 +396,15 @@ def solver_name(name: str) -> str:
     become parentheses and other characters but letters, digits and _.,@# become '_' (PuLP and
     HiGHS's LP reader reject '-', '/', '[', ']', ':', '=')."""
     return re.sub(r"[^A-Za-z0-9_.,@()#]", "_", name.replace("[", "(").replace("]", ")"))
+
+
+def _without_excluded(config, offers, problems) -> list[OfferInstance]:
+    """Drop the offer instances any `exclude` selector matches."""
+    known = _known_attributes(offers)
+    dropped: set[int] = set()
+    for i, selector in enumerate(config.exclude):
+        dropped |= _select(selector, offers, known, ("exclude", i), problems)
+    return [offer for o, offer in enumerate(offers) if o not in dropped]
 
 
 def _check_unique_names(keys: list[str], what: str, problems: _Problems) -> None:

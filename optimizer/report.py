@@ -120,15 +120,29 @@ def _print_prices(result: Result, console: Console, periods: list[str], full: bo
                      if r["family"] == "demand" and r["constraint"].startswith(f"demand[{w},")}
         compute.add_row(escape(w), *[f"{by_period.get(p, 0):,.0f}" for p in periods])
     console.print(compute)
-    binding = sorted((r for r in prices if r["family"] != "demand"), key=lambda r: -abs(r["value"]))
+    binding = [r for r in prices if r["family"] != "demand"]
     if not binding:
         return
-    shown = binding if full else binding[:10]
+    shown = binding if full else _top_per_family(binding, 3)
     title = f"Binding constraints ({len(shown)} of {len(binding)}" + ("" if full else "; all with --prices") + ")"
-    table = _table(console, title, "constraint", "unit", "meaning", "value", left=3)
+    table = _table(console, title, "constraint", "meaning", "value", left=2)
     for row in shown:
-        table.add_row(*_cells(row["constraint"], row["unit"], row["meaning"], f"{row['value']:,.2f}"))
+        table.add_row(*_cells(row["constraint"], row["meaning"], price_text(row["value"], row["unit"])))
     console.print(table)
+
+
+def _top_per_family(rows: list[dict], n: int) -> list[dict]:
+    """The n largest prices of each family, families in the order they first appear."""
+    families = dict.fromkeys(r["family"] for r in rows)
+    return [r for family in families
+            for r in sorted((r for r in rows if r["family"] == family), key=lambda r: -abs(r["value"]))[:n]]
+
+
+def price_text(value: float, unit: str) -> str:
+    """`$1.23M/MW-year`, `$2.33/$`."""
+    if unit.startswith("$/") and unit != "$/$":
+        return f"{money(value)}/{unit[2:]}"
+    return f"{value:,.4g} {unit}"
 
 
 # ---------------------------------------------------------------- files

@@ -350,6 +350,8 @@ class Config(Strict):
     """Directory of vendor YAML files, relative to the scenario (default: the repo's vendors/)."""
     vendors: list[Id] | None = None
     """Catalog vendors in play (default: all)."""
+    exclude: list[Selector] = []
+    """Offers to leave out, e.g. [{pricing: deal}] for prices only a very large customer gets."""
     catalog: dict[Id, Vendor] = {}
     periods: Periods
     discount_rate: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
