@@ -191,6 +191,11 @@ def period_end_time(key: Any) -> float:
     return period_time(key) + (0.25 if "Q" in str(key) else 1.0)
 
 
+def per_period(series: float | dict[str, float], periods: list[Period]) -> list[float]:
+    """A cap given per year, as a cap per period: value x Δ_t."""
+    return [value * period.years for value, period in zip(resolve_series(series, periods), periods)]
+
+
 def resolve_series(series: float | dict[str, float], periods: list[Period]) -> list[float]:
     """A Series' value in every period: steps at each key; before the first key, the first value."""
     if not isinstance(series, dict):
@@ -254,7 +259,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
     power = [CapRow(name, {o: offers[o].mw_per_unit for o, off in enumerate(offers) if off.site == name},
                     resolve_series(site.power_mw, periods), "MW", site.source)
              for name, site in config.sites.items()]
-    budget = ([b * p.years for b, p in zip(resolve_series(config.policy.budget_usd_per_year, periods), periods)]
+    budget = (per_period(config.policy.budget_usd_per_year, periods)
               if config.policy.budget_usd_per_year is not None else [None] * len(periods))
     shares = _share_rules(config, offers, periods, known, problems)
     failures = _failures(config, offers, known, select, problems)
@@ -488,26 +493,23 @@ def _workloads(config, offers, periods, select, problems) -> dict[str, WorkloadD
 
 
 def _supply_rows(config, vendors, offers, periods, select) -> list[CapRow]:
-    def per_period(series) -> list[float]:
-        return [c * p.years for c, p in zip(resolve_series(series, periods), periods)]
-
     rows = []
     for vendor_id in vendors:
         vendor = config.catalog[vendor_id]
         if vendor.supply_cap is not None:
             rows.append(CapRow(f"vendor.{vendor_id}",
                                {o: 1.0 for o, off in enumerate(offers) if off.vendor == vendor_id},
-                               per_period(vendor.supply_cap.value), "units", vendor.supply_cap.source))
+                               per_period(vendor.supply_cap.value, periods), "units", vendor.supply_cap.source))
         for offer_id, offer in vendor.offers.items():
             if offer.supply_cap is not None:
                 key = f"{vendor_id}/{offer_id}"
                 rows.append(CapRow(f"offer.{key}",
                                    {o: 1.0 for o, off in enumerate(offers) if off.catalog_key == key},
-                                   per_period(offer.supply_cap.value), "units", offer.supply_cap.source))
+                                   per_period(offer.supply_cap.value, periods), "units", offer.supply_cap.source))
     for i, pool in enumerate(config.supply):
         chosen = select(pool.match, ("supply", i, "match"))
         coef = {o: (1.0 if pool.measure == "units" else offers[o].mw_per_unit) for o in sorted(chosen)}
-        rows.append(CapRow(pool.name, coef, per_period(pool.cap),
+        rows.append(CapRow(pool.name, coef, per_period(pool.cap, periods),
                            "units" if pool.measure == "units" else "MW", pool.source))
     return [r for r in rows if r.coef]
 
@@ -520,9 +522,8 @@ def _resource_rows(config, offers, periods, select) -> list[CapRow]:
         for k, use in enumerate(resource.usage):
             for o in select(use.match, ("resources", i, "usage", k, "match")):
                 coef[o] = coef.get(o, 0.0) + use.per_unit
-        cap = [c * p.years for c, p in zip(resolve_series(resource.cap, periods), periods)]
-        rows.append(CapRow(resource.name, {o: c for o, c in sorted(coef.items()) if c > 0}, cap,
-                           resource.unit, resource.source))
+        rows.append(CapRow(resource.name, {o: c for o, c in sorted(coef.items()) if c > 0},
+                           per_period(resource.cap, periods), resource.unit, resource.source))
     return rows
 
 

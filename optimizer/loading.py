@@ -325,7 +325,7 @@ def allowed_fields(model: Any, loc: PathKey) -> list[str]:
 
     from pydantic import BaseModel
 
-    def unwrap(annotation: Any, want_model: bool) -> Any:
+    def unwrap(annotation: Any) -> Any:
         while True:
             origin = typing.get_origin(annotation)
             if origin is typing.Annotated:
@@ -341,7 +341,7 @@ def allowed_fields(model: Any, loc: PathKey) -> list[str]:
 
     current: Any = model
     for part in loc:
-        current = unwrap(current, True)
+        current = unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = next((f for name, f in current.model_fields.items()
                           if name == part or f.alias == part), None)
@@ -354,7 +354,7 @@ def allowed_fields(model: Any, loc: PathKey) -> list[str]:
             current = typing.get_args(current)[0]
         else:
             return []
-    current = unwrap(current, True)
+    current = unwrap(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return [f.alias or name for name, f in current.model_fields.items()]
     return []
