@@ -88,20 +88,21 @@ def _solve(cost, row_lower, row_upper, entries) -> np.ndarray:
     import highspy
 
     from .errors import SolverError
+    from .solver import Arrays
 
-    n, m = len(cost), len(row_lower)
+    n = len(cost)
     order = sorted(range(len(entries)), key=lambda k: (entries[k][1], entries[k][0]))
     starts = np.zeros(n + 1, dtype=np.int32)
     for _, col, _ in entries:
         starts[col + 1] += 1
-    starts = np.cumsum(starts).astype(np.int32)
-    index = np.array([entries[k][0] for k in order], dtype=np.int32)
-    value = np.array([entries[k][2] for k in order], dtype=float)
+    arrays = Arrays(np.array(cost, dtype=float), 0.0, np.zeros(n), np.full(n, highspy.kHighsInf),
+                    np.array(row_lower, dtype=float), np.array(row_upper, dtype=float),
+                    np.cumsum(starts).astype(np.int32), np.array([entries[k][0] for k in order], dtype=np.int32),
+                    np.array([entries[k][2] for k in order], dtype=float), np.zeros(n, dtype=np.int32),
+                    rowwise=False)
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
-    highs.passModel(n, m, len(value), 1, 1, 0.0, np.array(cost, dtype=float), np.zeros(n),
-                    np.full(n, highspy.kHighsInf), np.array(row_lower, dtype=float),
-                    np.array(row_upper, dtype=float), starts, index, value, np.zeros(n, dtype=np.int32))
+    arrays.load_into(highs)
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverError(f"resilience evaluation failed: {highs.modelStatusToString(highs.getModelStatus())}")

@@ -96,7 +96,7 @@ def column_index(model: Model) -> dict[pulp.LpVariable, int]:
 
 @dataclass
 class Arrays:
-    """The model as arrays (CSR rows) for HiGHS."""
+    """An LP as arrays for HiGHS: CSR rows (`rowwise`) or CSC columns."""
 
     cost: np.ndarray
     offset: float
@@ -108,6 +108,25 @@ class Arrays:
     indices: np.ndarray
     values: np.ndarray
     integrality: np.ndarray
+    rowwise: bool = True
+
+    def load_into(self, highs) -> None:
+        """Hand the whole model to HiGHS in one call (Highs.passModel with a HighsLp)."""
+        import highspy
+
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(self.cost), len(self.row_lower)
+        lp.col_cost_, lp.offset_ = self.cost, self.offset
+        lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
+        matrix = lp.a_matrix_
+        matrix.format_ = highspy.MatrixFormat.kRowwise if self.rowwise else highspy.MatrixFormat.kColwise
+        matrix.num_col_, matrix.num_row_ = lp.num_col_, lp.num_row_
+        matrix.start_, matrix.index_, matrix.value_ = self.starts, self.indices, self.values
+        if self.integrality.any():
+            lp.integrality_ = [highspy.HighsVarType(int(v)) for v in self.integrality]
+        if highs.passModel(lp) == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the model (passModel failed)")
 
 
 def compile_arrays(model: Model, objective: pulp.LpAffineExpression) -> Arrays:
@@ -150,11 +169,7 @@ def _run_highs(model: Model, objective: pulp.LpAffineExpression, time_limit: flo
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))
     n, m = len(arrays.cost), len(arrays.row_lower)
-    status = highs.passModel(n, m, len(arrays.values), 2, 1, arrays.offset, arrays.cost,
-                             arrays.col_lower, arrays.col_upper, arrays.row_lower, arrays.row_upper,
-                             arrays.starts, arrays.indices, arrays.values, arrays.integrality)
-    if status == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the model (passModel failed)")
+    arrays.load_into(highs)
     highs.run()
     model_status = highs.getModelStatus()
     if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:

@@ -62,13 +62,14 @@ def vendor_shares(model: Model) -> dict[tuple[str, int], Terms]:
 
 
 def hhi_cuts(model: Model) -> None:
-    """hhi_cut[v,t,k]:  q[v,t] >= 2a_k·σ[v,t] − a_k²  for a_k in TANGENT_POINTS."""
+    """hhi_cut[v,t,k]:  q[v,t] >= 2a_k·σ[v,t] − a_k²  for a_k in TANGENT_POINTS, written divided
+    by 2a_k (q/(2a_k) − σ >= −a_k/2) so the small tangents do not shrink the coefficients."""
     shares = vendor_shares(model)
     for (v, t), q in model.family("q").items():
         share = shares.get((v, t), [])
         for k, a in enumerate(TANGENT_POINTS[1:], start=1):
-            model.add_row("hhi_cut", (v, t, k), [(q, 1.0)] + [(var, -2 * a * c) for var, c in share],
-                          ">=", -a * a, 1.0)
+            model.add_row("hhi_cut", (v, t, k), [(q, 1 / (2 * a))] + [(var, -c) for var, c in share],
+                          ">=", -a / 2, 1.0)
 
 
 def max_share_rows(model: Model) -> None:
