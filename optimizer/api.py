@@ -78,7 +78,11 @@ def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs
     built = time.perf_counter()
     solution = solve_model(model, objective, solver, time_limit)
     if solution.status == "infeasible":
-        raise InfeasibleError(f"scenario {scenario.name!r} has no feasible plan")
+        from .diagnose import diagnose
+
+        diagnosis = diagnose(model)
+        raise InfeasibleError(f"scenario {scenario.name!r} has no feasible plan; to make it feasible:",
+                              diagnosis.lines(), diagnosis)
     if not solution.has_plan:
         raise SolverError(f"{solution.solver} stopped without a usable plan: {solution.message}")
     solved = time.perf_counter()

@@ -38,8 +38,8 @@ SetOpt = typer.Option([], "--set", "-s", help="Override one value: PATH=VALUE, e
 
 
 @contextlib.contextmanager
-def handle_errors() -> Iterator[None]:
-    """Map cpo's errors to exit codes with readable messages."""
+def handle_errors(as_json: bool = False) -> Iterator[None]:
+    """Map cpo's errors to exit codes with readable messages (and, for --json, a document)."""
     from .errors import ConfigError, InfeasibleError, SolverError, VerificationError
 
     try:
@@ -50,6 +50,10 @@ def handle_errors() -> Iterator[None]:
             err_console.print(f"  - {problem}", highlight=False, markup=False)
         raise typer.Exit(EXIT_INPUT)
     except InfeasibleError as exc:
+        if as_json:
+            details = exc.details.to_json() if exc.details is not None else {}
+            sys.stdout.write(json.dumps({"status": "infeasible", "message": str(exc), "diagnosis": exc.diagnosis,
+                                         **details}, indent=1) + "\n")
         err_console.print(f"[red]infeasible:[/red] {exc}", highlight=False)
         for line in exc.diagnosis:
             err_console.print(f"  - {line}", highlight=False, markup=False)
@@ -88,7 +92,7 @@ def solve(
 
     _check_choice("--objective", objective, OBJECTIVES)
     _check_choice("--solver", solver, SOLVERS)
-    with handle_errors():
+    with handle_errors(as_json):
         import optimizer
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)

@@ -107,10 +107,16 @@ class CapRow:
     cap: list[float | None]
     unit: str
     source: str | None = None
+    path: tuple = ()
+    """The config field the cap comes from (for diagnoses)."""
+    per_year: bool = True
+    """The config gives the cap per year (so cap[t] = value x Δ_t)."""
 
 
 @dataclass(frozen=True)
 class ShareData:
+    rule: int
+    """Index in policy.shares."""
     group: str
     member: str
     measure: str
@@ -257,7 +263,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
     supply = _supply_rows(config, vendors, offers, periods, select)
     resources = _resource_rows(config, offers, periods, select)
     power = [CapRow(name, {o: offers[o].mw_per_unit for o, off in enumerate(offers) if off.site == name},
-                    resolve_series(site.power_mw, periods), "MW", site.source)
+                    resolve_series(site.power_mw, periods), "MW", site.source, ("sites", name, "power_mw"), False)
              for name, site in config.sites.items()]
     budget = (per_period(config.policy.budget_usd_per_year, periods)
               if config.policy.budget_usd_per_year is not None else [None] * len(periods))
@@ -499,18 +505,20 @@ def _supply_rows(config, vendors, offers, periods, select) -> list[CapRow]:
         if vendor.supply_cap is not None:
             rows.append(CapRow(f"vendor.{vendor_id}",
                                {o: 1.0 for o, off in enumerate(offers) if off.vendor == vendor_id},
-                               per_period(vendor.supply_cap.value, periods), "units", vendor.supply_cap.source))
+                               per_period(vendor.supply_cap.value, periods), "units", vendor.supply_cap.source,
+                               ("catalog", vendor_id, "supply_cap", "value")))
         for offer_id, offer in vendor.offers.items():
             if offer.supply_cap is not None:
                 key = f"{vendor_id}/{offer_id}"
                 rows.append(CapRow(f"offer.{key}",
                                    {o: 1.0 for o, off in enumerate(offers) if off.catalog_key == key},
-                                   per_period(offer.supply_cap.value, periods), "units", offer.supply_cap.source))
+                                   per_period(offer.supply_cap.value, periods), "units", offer.supply_cap.source,
+                                   ("catalog", vendor_id, "offers", offer_id, "supply_cap", "value")))
     for i, pool in enumerate(config.supply):
         chosen = select(pool.match, ("supply", i, "match"))
         coef = {o: (1.0 if pool.measure == "units" else offers[o].mw_per_unit) for o in sorted(chosen)}
         rows.append(CapRow(pool.name, coef, per_period(pool.cap, periods),
-                           "units" if pool.measure == "units" else "MW", pool.source))
+                           "units" if pool.measure == "units" else "MW", pool.source, ("supply", i, "cap")))
     return [r for r in rows if r.coef]
 
 
@@ -523,7 +531,7 @@ def _resource_rows(config, offers, periods, select) -> list[CapRow]:
             for o in select(use.match, ("resources", i, "usage", k, "match")):
                 coef[o] = coef.get(o, 0.0) + use.per_unit
         rows.append(CapRow(resource.name, {o: c for o, c in sorted(coef.items()) if c > 0},
-                           per_period(resource.cap, periods), resource.unit, resource.source))
+                           per_period(resource.cap, periods), resource.unit, resource.source, ("resources", i, "cap")))
     return rows
 
 
@@ -558,7 +566,7 @@ def _share_rules(config, offers, periods, known, problems) -> list[ShareData]:
         chosen_periods = _rule_periods(rule, periods, path, problems)
         names = [rule.member] if rule.member is not None else sorted(set(members) - {NONE_MEMBER})
         for member in names:
-            rules.append(ShareData(rule.group, member, rule.measure, chosen_periods, rule.min, rule.max,
+            rules.append(ShareData(i, rule.group, member, rule.measure, chosen_periods, rule.min, rule.max,
                                    frozenset(members[member])))
     return rules
 

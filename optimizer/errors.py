@@ -43,10 +43,12 @@ class ConfigError(CpoError):
 
 
 class InfeasibleError(CpoError):
-    """The model has no feasible plan. `diagnosis` says what to change (may be empty)."""
+    """The model has no feasible plan. `diagnosis` lists, as sentences, which config fields to
+    move and by how much; `details` is the structured Diagnosis (see diagnose.py)."""
 
-    def __init__(self, message: str, diagnosis: list | None = None):
+    def __init__(self, message: str, diagnosis: list[str] | None = None, details=None):
         self.diagnosis = list(diagnosis or [])
+        self.details = details
         super().__init__(message)
 
 
