@@ -15,6 +15,7 @@ from typing import Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
 
@@ -54,7 +55,7 @@ def handle_errors(as_json: bool = False) -> Iterator[None]:
             details = exc.details.to_json() if exc.details is not None else {}
             sys.stdout.write(json.dumps({"status": "infeasible", "message": str(exc), "diagnosis": exc.diagnosis,
                                          **details}, indent=1) + "\n")
-        err_console.print(f"[red]infeasible:[/red] {exc}", highlight=False)
+        err_console.print(f"[red]infeasible:[/red] {escape(str(exc))}", highlight=False)
         for line in exc.diagnosis:
             err_console.print(f"  - {line}", highlight=False, markup=False)
         raise typer.Exit(EXIT_INFEASIBLE)
@@ -64,10 +65,10 @@ def handle_errors(as_json: bool = False) -> Iterator[None]:
             err_console.print(f"  - {line}", highlight=False, markup=False)
         raise typer.Exit(EXIT_SOLVER)
     except SolverError as exc:
-        err_console.print(f"[red]solver failed:[/red] {exc}", highlight=False, markup=False)
+        err_console.print(f"[red]solver failed:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_SOLVER)
     except OSError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_INPUT)
 
 

@@ -244,6 +244,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
     horizon_end = periods[-1].start + periods[-1].years
     end_discount = (1 + rate) ** -(horizon_end - periods[0].start)
 
+    _check_series_in_horizon(config, periods, problems)
     vendors = _vendors_in_play(config, problems)
     reference = _reference_product(config, vendors, problems)
     if reference is None:
@@ -281,6 +282,24 @@ def build_data(config: Config, tree: Tree) -> ModelData:
         hhi_weight=config.policy.hhi_weight_usd_per_year, objective=config.objective,
         groups=groups,
     )
+
+
+def _check_series_in_horizon(config: Config, periods: list[Period], problems: _Problems) -> None:
+    """A scenario series whose first key is after the horizon would apply its first value to
+    every period: almost certainly a typo, so it is an error."""
+    end = periods[-1].start + periods[-1].years
+    series = [(("workloads", w, "demand"), wl.demand) for w, wl in config.workloads.items()]
+    series += [(("sites", s, "power_mw"), site.power_mw) for s, site in config.sites.items()]
+    series += [(("existing", i, "units"), e.units) for i, e in enumerate(config.existing)]
+    series += [(("supply", i, "cap"), p.cap) for i, p in enumerate(config.supply)]
+    series += [(("resources", i, "cap"), r.cap) for i, r in enumerate(config.resources)]
+    series += [(("policy", "budget_usd_per_year"), config.policy.budget_usd_per_year)]
+    for path, value in series:
+        if isinstance(value, dict):
+            first = min(value, key=period_time)
+            if period_time(first) >= end:
+                problems.add(path + (first,), f"found period {first}, after the horizon "
+                             f"{periods[0].name}-{periods[-1].name}; expected a period inside it")
 
 
 def _vendors_in_play(config: Config, problems: _Problems) -> list[str]:

@@ -65,6 +65,16 @@ def _series(minimum: float | None):
     return parse
 
 
+def _period_key(value: Any) -> str:
+    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    if text is None or not PERIOD_KEY.match(text):
+        raise ValueError(f"found {value!r}, expected a year like 2027 or a quarter like 2027Q3")
+    return text
+
+
+PeriodKey = Annotated[Any, BeforeValidator(_period_key)]
+"""A year (2027) or a quarter ("2027Q3")."""
+
 Series = Annotated[Any, BeforeValidator(_series(None))]
 """A number, or {period: number}; steps at each key."""
 AmountSeries = Annotated[Any, BeforeValidator(_series(0.0))]
@@ -155,8 +165,8 @@ class Product(Strict):
 class Window(Strict):
     """When units can be signed for: periods overlapping [from, end of `to`]."""
 
-    from_: Annotated[str | int, Field(alias="from")]
-    to: str | int | None = None
+    from_: Annotated[PeriodKey, Field(alias="from")]
+    to: PeriodKey | None = None
 
 
 class Offer(Strict):
@@ -290,8 +300,8 @@ class ShareRule(Strict):
     measure: Literal["compute", "spend", "units", "power"] = "compute"
     max: Fraction | None = None
     min: Fraction | None = None
-    from_: Annotated[str | int | None, Field(alias="from")] = None
-    to: str | int | None = None
+    from_: Annotated[PeriodKey | None, Field(alias="from")] = None
+    to: PeriodKey | None = None
 
     @model_validator(mode="after")
     def _bounds(self):

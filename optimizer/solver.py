@@ -54,7 +54,7 @@ def solve_model(model: Model, objective: str, solver: str = "highs",
     """Solve `model` for `objective` (see the module docstring for the stages)."""
     if solver not in SOLVERS:
         raise SolverError(f"unknown solver {solver!r}, expected one of {', '.join(SOLVERS)}")
-    deadline = time.monotonic() + time_limit if time_limit else None
+    deadline = time.monotonic() + time_limit if time_limit is not None else None
     parts = model.objectives
     if objective == "cost":
         return run(model, parts["cost"], solver, deadline)

@@ -107,3 +107,10 @@ def test_override_changes_the_answer(tmp_path):
     path.write_text(valid_text())
     scenario = cpo.load(path, overrides={"catalog.dear.offers.rent.recurring.value": 4.0})
     assert cpo.solve(scenario, objective="cost").total_cost_usd == pytest.approx(60 * 2 + 40 * 4)
+
+
+def test_series_starting_after_the_horizon(tmp_path):
+    doc = scenario_doc(two_vendors(), demand={2040: 5})
+    problems = problems_of(tmp_path, yaml.safe_dump(doc, sort_keys=False))
+    assert any("workloads.training.demand.2040: found period 2040, after the horizon 2026-2026" in p
+               for p in problems), problems
