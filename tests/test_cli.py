@@ -124,3 +124,27 @@ def test_real_subprocess_solves_the_example():
     document = json.loads(completed.stdout)
     assert document["status"] == "optimal"
     assert len({r["vendor"] for r in document["plan"] if r["served_h100e"] > 0}) >= 3
+
+
+def test_inputs_are_never_modified_and_failed_runs_leave_out_untouched(tmp_path):
+    import hashlib
+
+    files = [ROOT / "tests" / "data" / "tiny.yaml", ROOT / "examples" / "small-lab.yaml",
+             *sorted((ROOT / "vendors").glob("*.yaml"))]
+    before = {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    out = tmp_path / "run"
+    assert run("solve", TINY, "--out", str(out), "--objective", "cost").exit_code == 0
+    assert run("solve", str(EXAMPLES / "small-lab.yaml"), "--out", str(tmp_path / "lab")).exit_code == 0
+    assert {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files} == before
+    written = (out / "result.json").read_bytes()
+    # an infeasible run and a bad-input run do not touch the existing output directory
+    assert run("solve", str(ROOT / "tests" / "data" / "infeasible-power.yaml"), "--out", str(out)).exit_code == 3
+    assert run("solve", TINY, "--out", str(out), "--set", "discount_rate=x").exit_code == 1
+    assert (out / "result.json").read_bytes() == written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lab", "run"]
+
+
+def test_result_json_is_byte_identical_across_runs(tmp_path):
+    for name in ("a", "b"):
+        assert run("solve", str(EXAMPLES / "small-lab.yaml"), "--out", str(tmp_path / name)).exit_code == 0
+    assert (tmp_path / "a" / "result.json").read_bytes() == (tmp_path / "b" / "result.json").read_bytes()

@@ -97,3 +97,37 @@ def test_cli_exit_3_with_diagnosis_in_text_and_json(tmp_path):
     assert document["status"] == "infeasible"
     assert document["relaxations"][0]["field"] == "policy.budget_usd_per_year"
     assert document["relaxations"][0]["needed"] == pytest.approx(200)
+
+
+@pytest.mark.parametrize("case", ["share_floor", "share_cap", "resilience", "budget", "power"])
+def test_each_suggested_move_makes_the_scenario_feasible(make_scenario, case):
+    """Apply every alternative the diagnosis offers (one family's moves at a time) and re-solve."""
+    base = {
+        "share_floor": scenario_doc(two_vendors(cheap_cap=None, dear_cap=100),
+                                    existing=[{"offer": "cheap/rent", "units": 100}],
+                                    policy={"shares": [{"group": "vendor", "member": "dear", "measure": "units",
+                                                        "min": 0.6}]}),
+        "share_cap": scenario_doc(two_vendors(cheap_cap=None, dear_cap=100),
+                                  existing=[{"offer": "cheap/rent", "units": 100}],
+                                  policy={"shares": [{"group": "vendor", "member": "cheap", "measure": "units",
+                                                      "max": 0.3}]}),
+        "resilience": scenario_doc(two_vendors(cheap_cap=None, dear_cap=50),
+                                   policy={"resilience": {"mode": "hard", "critical_fraction": 0.8,
+                                                          "failures": [{"group": "vendor"}]}}),
+        "budget": scenario_doc(two_vendors(cheap_cap=None), existing=[{"offer": "cheap/rent", "units": 100}],
+                               policy={"budget_usd_per_year": 150}),
+        "power": scenario_doc({"v": vendor({"p": product(reference=True)},
+                                           {"own": offer("p", 1.0, channel="buy", provider="self", term=5)})},
+                              sites={"dc": {"power_mw": 0.1, "pue": 1.2, "region": "us"}},
+                              existing=[{"offer": "v/own", "site": "dc", "units": 100}]),
+    }[case]
+    error = infeasible(make_scenario, base)
+    assert error.details.alternatives
+    for family, fixes in error.details.alternatives.items():
+        overrides = {}
+        for fix in fixes:
+            path = fix.field.split(" (")[0]  # "policy.resilience.critical_fraction (training)" -> the field
+            nudge = 1e-6 * max(1.0, abs(fix.needed))
+            overrides[path] = fix.needed + (nudge if fix.needed > fix.current else -nudge)
+        result = cpo.solve(make_scenario(base, overrides=overrides), objective="cost")
+        assert result.status == "optimal", (family, overrides)
