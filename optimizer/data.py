@@ -64,6 +64,7 @@ class OfferInstance:
     """Installed units per period that pay `recurring`."""
     salvage: dict[int, float] = field(default_factory=dict)
     """$ per unit signed in period τ still owed back at the horizon's end (undiscounted)."""
+    _active_signings: list[list[int]] | None = field(default=None, repr=False)
 
     @property
     def vendor(self) -> str:
@@ -81,7 +82,10 @@ class OfferInstance:
 
     def signings_active_at(self, t: int) -> list[int]:
         """τ with τ + lead <= t < τ + lead + term: signings whose units are active at t."""
-        return [tau for tau in self.signable if tau + self.lead <= t < tau + self.lead + self.term]
+        if self._active_signings is None:
+            self._active_signings = [[tau for tau in self.signable if tau + self.lead <= period < tau + self.lead + self.term]
+                                     for period in range(len(self.existing))]
+        return self._active_signings[t]
 
     def can_be_active(self, t: int) -> bool:
         return self.existing[t] > 0 or bool(self.signings_active_at(t))

@@ -11,11 +11,13 @@ def export_model(scenario, file: Path, objective: str | None = None) -> tuple[in
     `cost` and `multi-vendor` export their objective; `max-share` and `hhi` export their first
     (cost) stage, since the later stages depend on its solution."""
     from .formulation import build
+    from .solver import multi_vendor_objective
 
     objective = objective or scenario.config.objective
     model = build(scenario.data, objective)
     parts = model.objectives
-    expression = parts["cost"] + parts["resilience"] + parts["hhi"] if objective == "multi-vendor" else parts["cost"]
+    expression = multi_vendor_objective(model) if objective == "multi-vendor" else parts["cost"]
+    model.name_columns()
     model.prob.setObjective(expression)
     file = Path(file)
     file.parent.mkdir(parents=True, exist_ok=True)

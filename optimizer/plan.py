@@ -7,6 +7,7 @@ this module reads the LP. Formulas match docs/model.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .data import ModelData
 
@@ -23,8 +24,13 @@ class Plan:
 
     def active(self, o: int, t: int) -> float:
         """A[o,t] = E[o,t] + Σ_{τ active at t} x[o,τ]."""
-        offer = self.data.offers[o]
-        return offer.existing[t] + sum(self.acquired.get((o, tau), 0.0) for tau in offer.signings_active_at(t))
+        return self._active[o][t]
+
+    @cached_property
+    def _active(self) -> list[list[float]]:
+        """A[o,t] for every offer and period (computed once: `acquired` is fixed after construction)."""
+        return [[offer.existing[t] + sum(self.acquired.get((o, tau), 0.0) for tau in offer.signings_active_at(t))
+                 for t in self.data.T] for o, offer in enumerate(self.data.offers)]
 
     def active_paying(self, o: int, t: int) -> float:
         """Active units that pay recurring (installed units may be prepaid)."""

@@ -1,7 +1,9 @@
-"""How a plan fares when a failure hits: an independent re-assignment of surviving units.
+"""How a plan fares when a failure hits.
 
-For each failure f and period t, given the plan's active units A[o,t] (not the model's
-recourse variables), solve
+`from_model` reads the model's own optimal recourse (z, s) when the objective had one (priced
+or hard resilience). `evaluate` is the independent re-assignment, used for plans whose model
+had no recourse (the `cost` objective) and by verify(): for each failure f and period t,
+given the plan's active units A[o,t] (not the model's recourse variables), solve
     min Σ_w VOLL_w s[w]   s.t.   Σ_w z[o,w] <= φ_{f,o} A[o,t],   Σ_o θ[o,w] z[o,w] + s[w] >= ρ_w D[w,t]
 and report the covered share of each critical requirement and the expected disruption cost
 Σ p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]. All blocks are solved as one LP by HiGHS.
@@ -28,6 +30,27 @@ class Coverage:
     @property
     def covered_fraction(self) -> float:
         return self.covered_h100e / self.required_h100e if self.required_h100e > 0 else 1.0
+
+
+def _coverage(data, f: int, t: int, w: str, covered: float) -> Coverage:
+    failure, workload = data.failures[f], data.workloads[w]
+    need = workload.critical * workload.demand[t]
+    short = need - min(max(covered, 0.0), need)
+    chance = failure.probability * data.periods[t].years * failure.duration_years
+    return Coverage(failure.name, data.periods[t].name, w, need, need - short,
+                    chance * workload.voll * data.discount[t] * short)
+
+
+def from_model(model, values) -> list[Coverage]:
+    """Coverage from the model's recourse columns: covered = min(ρD, Σ_o θ[o,w] z[f,o,w,t])."""
+    from .formulation.model import UNITS
+
+    data = model.data
+    covered: dict[tuple, float] = {}
+    for (f, o, w, t), z in model.family("z").items():
+        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + data.offers[o].theta[w] * values[z.column] * UNITS
+    return [_coverage(data, f, t, w, covered.get((f, w, t), 0.0))
+            for (f, w, t) in (row.key for row in model.rows if row.family == "cover")]
 
 
 def evaluate(plan: Plan) -> list[Coverage]:
@@ -73,15 +96,8 @@ def evaluate(plan: Plan) -> list[Coverage]:
     if not slack_cols:
         return []
     shortfall = _solve(cost, row_lower, row_upper, entries)
-    out = []
-    for col, f, t, w in slack_cols:
-        failure, workload = data.failures[f], data.workloads[w]
-        need = workload.critical * workload.demand[t]
-        short = min(max(shortfall[col], 0.0), need)
-        chance = failure.probability * data.periods[t].years * failure.duration_years
-        out.append(Coverage(failure.name, data.periods[t].name, w, need, need - short,
-                            chance * workload.voll * data.discount[t] * short))
-    return out
+    return [_coverage(data, f, t, w, data.workloads[w].critical * data.workloads[w].demand[t] - shortfall[col])
+            for col, f, t, w in slack_cols]
 
 
 def _solve(cost, row_lower, row_upper, entries) -> np.ndarray:

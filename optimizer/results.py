@@ -15,8 +15,8 @@ from typing import Any
 from .data import ModelData
 from .formulation.model import MONEY, UNITS, Model
 from .plan import Plan
-from .recourse import Coverage, evaluate
-from .solver import Solution, column_index
+from .recourse import Coverage, evaluate, from_model
+from .solver import Solution
 
 MEASURE_SCALE = {"compute": UNITS, "units": UNITS, "power": 1.0, "spend": MONEY}
 """Real units of a share measure per LP unit."""
@@ -31,11 +31,10 @@ DUAL_TOLERANCE = 1e-9
 
 def plan_from_solution(model: Model, solution: Solution) -> Plan:
     """Read x, y, u from the solution by their keys, in real units."""
-    index = column_index(model)
     values = solution.values
 
     def read(family: str) -> dict:
-        return {key: max(float(values[index[var]]), 0.0) * UNITS for key, var in model.family(family).items()}
+        return {key: max(float(values[var.column]), 0.0) * UNITS for key, var in model.family(family).items()}
 
     return Plan(read("x"), read("y"), read("u"), model.data)
 
@@ -143,7 +142,7 @@ _COLUMNS = {
 def make_result(model: Model, solution: Solution, objective: str) -> Result:
     data = model.data
     plan = plan_from_solution(model, solution)
-    coverage = evaluate(plan) if data.failures else []
+    coverage = (from_model(model, solution.values) if model.family("z") else evaluate(plan)) if data.failures else []
     breakdown = plan.cost_breakdown()
     expected_disruption = sum(c.expected_cost_usd for c in coverage)
     priced = objective == "multi-vendor" and data.resilience_mode == "priced"
@@ -194,30 +193,33 @@ def _assignment_rows(plan: Plan) -> list[dict]:
 
 
 def _unmet_rows(plan: Plan) -> list[dict]:
-    data, rows = plan.data, []
-    for w, workload in data.workloads.items():
-        for t, period in enumerate(data.periods):
-            served = sum(units * data.offers[o].theta[w] for (o, ww, tt), units in plan.assigned.items()
-                         if ww == w and tt == t)
-            rows.append({"workload": w, "period": period.name, "demand_h100e": workload.demand[t],
-                         "served_h100e": served, "h100e": plan.unmet.get((w, t), 0.0)})
-    return rows
+    data = plan.data
+    served: dict[tuple[str, int], float] = {}
+    for (o, w, t), units in plan.assigned.items():
+        served[(w, t)] = served.get((w, t), 0.0) + units * data.offers[o].theta[w]
+    return [{"workload": w, "period": period.name, "demand_h100e": workload.demand[t],
+             "served_h100e": served.get((w, t), 0.0), "h100e": plan.unmet.get((w, t), 0.0)}
+            for w, workload in data.workloads.items() for t, period in enumerate(data.periods)]
 
 
 def _share_rows(plan: Plan) -> list[dict]:
+    """Every member's share of every measure, per period: member sum / total over all offers."""
+    import numpy as np
+
     data, rows = plan.data, []
-    measures = {m: [[plan.measure(o, t, m) for t in data.T] for o in range(len(data.offers))]
-                for m in MEASURE_SCALE}
+    measures = {m: np.array([[plan.measure(o, t, m) for t in data.T] for o in range(len(data.offers))]).reshape(
+        len(data.offers), len(data.periods)) for m in MEASURE_SCALE}
+    totals = {m: values.sum(axis=0) for m, values in measures.items()}
     for group in data.groups:
         if group == "offer":
             continue
         for member, offers in data.group_members(group).items():
             for measure, values in measures.items():
+                part = values[offers].sum(axis=0)
                 for t, period in enumerate(data.periods):
-                    total = sum(values[o][t] for o in range(len(data.offers)))
-                    part = sum(values[o][t] for o in offers)
-                    rows.append({"group": group, "member": member, "measure": measure,
-                                 "period": period.name, "share": part / total if total > 0 else 0.0})
+                    total = totals[measure][t]
+                    rows.append({"group": group, "member": member, "measure": measure, "period": period.name,
+                                 "share": float(part[t] / total) if total > 0 else 0.0})
     return rows
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 import pulp
@@ -59,15 +61,14 @@ def solve_model(model: Model, objective: str, solver: str = "highs",
     if objective == "cost":
         return run(model, parts["cost"], solver, deadline)
     if objective == "multi-vendor":
-        return run(model, parts["cost"] + parts["resilience"] + parts["hhi"], solver, deadline)
+        return run(model, multi_vendor_objective(model), solver, deadline)
 
     measure = parts["max_share" if objective == "max-share" else "mean_hhi"]
     first = run(model, parts["cost"], solver, deadline)
     if first.status != "optimal":
         return first
-    index = column_index(model)
     for (w, t), var in model.family("u").items():
-        served_at_least = max(first.values[index[var]], 0.0)
+        served_at_least = max(first.values[var.column], 0.0)
         model.add_row("unmet_guard", (w, t), [(var, 1.0)], "<=", served_at_least, 1.0)
     second = run(model, measure, solver, deadline)
     if second.status != "optimal":
@@ -79,6 +80,12 @@ def solve_model(model: Model, objective: str, solver: str = "highs",
     return third
 
 
+def multi_vendor_objective(model: Model) -> pulp.LpAffineExpression:
+    """cost + resilience + hhi (the parts are empty where the model has no such columns)."""
+    parts = model.objectives
+    return parts["cost"] + parts["resilience"] + parts["hhi"]
+
+
 def run(model: Model, objective: pulp.LpAffineExpression, solver: str,
         deadline: float | None = None) -> Solution:
     """One solve of the model's rows with `objective`."""
@@ -88,10 +95,6 @@ def run(model: Model, objective: pulp.LpAffineExpression, solver: str,
     if solver == "highs":
         return _run_highs(model, objective, remaining)
     return _run_pulp(model, objective, solver, remaining)
-
-
-def column_index(model: Model) -> dict[pulp.LpVariable, int]:
-    return {var: j for j, var in enumerate(model.columns)}
 
 
 @dataclass
@@ -130,46 +133,54 @@ class Arrays:
 
 
 def compile_arrays(model: Model, objective: pulp.LpAffineExpression) -> Arrays:
-    """Rows of the PuLP problem -> CSR arrays, columns in model.columns order."""
+    """Rows of the PuLP problem -> CSR arrays, columns in model.columns order (each column
+    carries its position as `var.column`, set when the model created it)."""
     import highspy
 
     inf = highspy.kHighsInf
-    index = column_index(model)
     n = len(model.columns)
     cost = np.zeros(n)
     for var, coef in objective.items():
-        cost[index[var]] += coef
+        cost[var.column] += coef
     lower = np.array([v.lowBound if v.lowBound is not None else -inf for v in model.columns], dtype=float)
     upper = np.array([v.upBound if v.upBound is not None else inf for v in model.columns], dtype=float)
     integrality = np.array([1 if v.cat == pulp.LpInteger else 0 for v in model.columns], dtype=np.int32)
-    starts, indices, values = [0], [], []
-    row_lower, row_upper = [], []
-    for row in model.rows:
-        constraint = row.constraint
-        for var, coef in constraint.items():
-            indices.append(index[var])
-            values.append(coef)
-        starts.append(len(indices))
-        bound = -constraint.constant
-        sense = constraint.sense
-        row_lower.append(bound if sense != pulp.LpConstraintLE else -inf)
-        row_upper.append(bound if sense != pulp.LpConstraintGE else inf)
-    return Arrays(cost, float(objective.constant), lower, upper, np.array(row_lower, dtype=float),
-                  np.array(row_upper, dtype=float), np.array(starts, dtype=np.int32),
-                  np.array(indices, dtype=np.int32), np.array(values, dtype=float), integrality)
+    expressions = [row.constraint.expr for row in model.rows]
+    lengths = np.fromiter(map(len, expressions), dtype=np.int64, count=len(expressions))
+    starts = np.zeros(len(expressions) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=starts[1:])
+    nonzeros = int(starts[-1])
+    indices = np.fromiter(map(attrgetter("column"), chain.from_iterable(expressions)), dtype=np.int32,
+                          count=nonzeros)
+    values = np.fromiter(chain.from_iterable(map(dict.values, expressions)), dtype=float, count=nonzeros)
+    bounds = np.fromiter((-row.constraint.constant for row in model.rows), dtype=float, count=len(model.rows))
+    senses = np.fromiter((row.constraint.sense for row in model.rows), dtype=np.int8, count=len(model.rows))
+    row_lower = np.where(senses == pulp.LpConstraintLE, -inf, bounds)
+    row_upper = np.where(senses == pulp.LpConstraintGE, inf, bounds)
+    return Arrays(cost, float(objective.constant), lower, upper, row_lower, row_upper, starts, indices, values,
+                  integrality)
 
 
 def _run_highs(model: Model, objective: pulp.LpAffineExpression, time_limit: float | None) -> Solution:
     import highspy
 
     started = time.perf_counter()
-    arrays = compile_arrays(model, objective)
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))
-    n, m = len(arrays.cost), len(arrays.row_lower)
-    arrays.load_into(highs)
+    compile_arrays(model, objective).load_into(highs)
+    solution = run_highs(highs, model)
+    solution.seconds = time.perf_counter() - started
+    return solution
+
+
+def run_highs(highs, model: Model) -> Solution:
+    """Run a Highs instance that holds the model and read its solution in model order."""
+    import highspy
+
+    started = time.perf_counter()
+    n, m = highs.getNumCol(), highs.getNumRow()
     highs.run()
     model_status = highs.getModelStatus()
     if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
@@ -183,7 +194,8 @@ def _run_highs(model: Model, objective: pulp.LpAffineExpression, time_limit: flo
     solution = highs.getSolution()
     values = np.array(solution.col_value) if has_plan else np.zeros(n)
     duals = np.array(solution.row_dual) if has_plan and solution.dual_valid else np.zeros(m)
-    mip_gap = info.mip_gap if arrays.integrality.any() and has_plan else None
+    integer = any(v.cat == pulp.LpInteger for v in model.columns)
+    mip_gap = info.mip_gap if integer and has_plan else None
     return Solution(cpo_status, has_plan, highs.getObjectiveValue() if has_plan else float("nan"),
                     values, duals, "highs", time.perf_counter() - started,
                     highs.modelStatusToString(model_status), mip_gap=mip_gap)
@@ -207,6 +219,7 @@ def _run_pulp(model: Model, objective: pulp.LpAffineExpression, solver: str,
     else:
         backend = pulp.HiGHS(msg=False, timeLimit=time_limit)
     started = time.perf_counter()
+    model.name_columns()
     model.prob.setObjective(objective)
     code = model.prob.solve(backend)
     status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible",

@@ -6,6 +6,9 @@ part is minimised (and in how many stages) is decided in `solve.py`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 import pulp
 
 from ..data import ModelData
@@ -15,10 +18,29 @@ from .model import MONEY, UNITS, Model, Row
 OBJECTIVES = ("multi-vendor", "cost", "max-share", "hhi")
 
 
+@contextlib.contextmanager
+def paused_gc():
+    """Pause Python's cyclic garbage collector: the build creates hundreds of thousands of
+    PuLP objects that live as long as the model, and re-scanning them as they accumulate cost
+    a third of the build time on the large benchmark (docs/performance.md)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build(data: ModelData, objective_name: str = "multi-vendor") -> Model:
     """The model for `objective_name` (one of OBJECTIVES)."""
     if objective_name not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective_name!r}, expected one of {', '.join(OBJECTIVES)}")
+    with paused_gc():
+        return _build(data, objective_name)
+
+
+def _build(data: ModelData, objective_name: str) -> Model:
     model = Model(data, pulp.LpProblem("cpo", pulp.LpMinimize))
     priced = data.resilience_mode == "priced" and objective_name == "multi-vendor"
     with_recourse = bool(data.failures) and (data.resilience_mode == "hard" or priced)
@@ -40,6 +62,7 @@ def build(data: ModelData, objective_name: str = "multi-vendor") -> Model:
     constraints.concentration(model)
     if with_recourse:
         constraints.resilience(model)
+    objective.vendor_shares(model)
     objective.hhi_cuts(model)
     objective.max_share_rows(model)
 

@@ -10,7 +10,6 @@ here, never by parsing PuLP names (PuLP rewrites characters such as '-', '/', '[
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import pulp
 
@@ -27,11 +26,11 @@ Terms = list[tuple[pulp.LpVariable, float]]
 
 KEY_KINDS = {
     # columns: o offer instance, w workload, t period, f failure, v vendor
-    "x": "ot", "y": "owt", "u": "wt", "z": "fowt", "s": "fwt", "q": "vt", "m": "t",
+    "x": "ot", "y": "owt", "u": "wt", "z": "fowt", "s": "fwt", "sigma": "vt", "q": "vt", "m": "t",
     # rows (other parts are names already)
     "capacity": "ot", "demand": "wt", "supply": "-t", "power": "-t", "resource": "-t",
-    "budget": "t", "share": "----t", "recourse": "fot", "cover": "fwt", "hhi_cut": "vt-",
-    "max_share": "vt", "unmet_guard": "wt",
+    "budget": "t", "share": "----t", "recourse": "fot", "cover": "fwt", "vendor_share": "vt",
+    "hhi_cut": "vt-", "max_share": "vt", "unmet_guard": "wt",
 }
 
 
@@ -55,35 +54,70 @@ class Model:
     rows: list[Row] = field(default_factory=list)
     row_by_key: dict[tuple, Row] = field(default_factory=dict)
     objectives: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
-    """Named objective parts in LP units ($M): cost, resilience, hhi, max_share."""
+    """Named objective parts in LP units ($M): cost, resilience, hhi, mean_hhi, max_share."""
+    _labels: dict[tuple, tuple] = field(default_factory=dict, repr=False)
+    _clean: dict = field(default_factory=dict, repr=False)
+    _active: dict[tuple[int, int], Terms] = field(default_factory=dict, repr=False)
 
     def add_var(self, family: str, key: tuple) -> pulp.LpVariable:
-        """A non-negative column keyed by `key` and named `family[label]`."""
-        var = self.prob.add_variable(solver_name(f"{family}[{','.join(self.label(family, key))}]"), lowBound=0)
+        """A non-negative column keyed by `key`. It is named `c<position>` until name_columns()
+        gives every column its `family(label)` name (for model files and PuLP's solvers): on
+        the large benchmark, naming 200k columns up front costs more than a second."""
+        var = self.prob.add_variable(f"c{len(self.columns)}", lowBound=0)
+        var.column = len(self.columns)
         self.vars.setdefault(family, {})[key] = var
         self.columns.append(var)
         return var
 
-    def add_row(self, family: str, key: tuple, terms: Terms, sense: str, rhs: float,
+    def add_row(self, family: str, key: tuple, terms: Terms | dict, sense: str, rhs: float,
                 rhs_scale: float) -> Row:
-        """Add `Σ coef·var (sense) rhs` keyed by `key` and named `family[label]`."""
-        name = f"{family}[{','.join(self.label(family, key))}]"
-        expression = pulp.LpAffineExpression(_merge(terms))
-        constraint = pulp.LpConstraint(expression, SENSES[sense], name=solver_name(name), rhs=rhs)
-        self.prob.addConstraint(constraint)
-        row = Row(family, key, name, constraint, rhs_scale)
+        """Add `Σ coef·var (sense) rhs` keyed by `key` and named `family[label]`. `terms` is a
+        list of (var, coef) (repeats are added), a {var: coef} dict, or an LpAffineExpression
+        (used as it is)."""
+        expression = terms if isinstance(terms, pulp.LpAffineExpression) else pulp.LpAffineExpression(
+            terms if isinstance(terms, dict) else _merge(terms))
+        name = self._solver_label(family, key)
+        constraint = pulp.LpConstraint(expression, SENSES[sense], name=name, rhs=rhs)
+        # extend() is PuLP's batch insert: unlike addConstraint it does not register each
+        # variable per term; prob.variables() registers them when a PuLP solver or writer asks.
+        # Names are unique because keys are (data.py checks ids stay distinct as solver names).
+        self.prob.extend({name: constraint})
+        row = Row(family, key, f"{family}[{','.join(self.label(family, key))}]", constraint, rhs_scale)
         self.rows.append(row)
         self.row_by_key[(family, key)] = row
         return row
 
+    def name_columns(self) -> None:
+        """Give every column its readable name, `family(label)`."""
+        for family, columns in self.vars.items():
+            for key, var in columns.items():
+                var.name = self._solver_label(family, key)
+
     def label(self, family: str, key: tuple) -> list[str]:
         """Readable names for a key: offer, period and failure indices become their names."""
-        kinds = KEY_KINDS.get(family, "")
-        names = {"o": lambda i: self.data.offers[i].key, "t": lambda i: self.data.periods[i].name,
-                 "f": lambda i: self.data.failures[i].name}
-        return [names[kind](part) if kind in names else str(part)
-                for kind, part in zip(kinds.ljust(len(key)), key)]
+        return [names[part] if names is not None else str(part)
+                for names, part in zip(self._namers(family, readable=True), key)]
 
+    def _solver_label(self, family: str, key: tuple) -> str:
+        """`family(part,...)` with every part written for LP/MPS readers (see solver_name)."""
+        clean = self._clean
+        parts = [names[part] if names is not None else clean.get(part) or clean.setdefault(part, solver_name(str(part)))
+                 for names, part in zip(self._namers(family, readable=False), key)]
+        return f"{family}({','.join(parts)})"
+
+    def _namers(self, family: str, readable: bool) -> tuple:
+        """Per key position: the list of names for offer (o), period (t) or failure (f)
+        indices, or None where the key part is a name already."""
+        cache_key = (family, readable)
+        if cache_key not in self._labels:
+            data = self.data
+            names = {"o": [o.key for o in data.offers], "t": [p.name for p in data.periods],
+                     "f": [f.name for f in data.failures]}
+            kinds = KEY_KINDS.get(family, "").ljust(8, "-")
+            self._labels[cache_key] = tuple(
+                (names[k] if readable else [solver_name(n) for n in names[k]]) if k in names else None
+                for k in kinds)
+        return self._labels[cache_key]
     def var(self, family: str, key: tuple) -> pulp.LpVariable | None:
         return self.vars.get(family, {}).get(key)
 
@@ -91,14 +125,22 @@ class Model:
         return self.vars.get(family, {})
 
     def active_terms(self, o: int, t: int) -> Terms:
-        """A[o,t] - E[o,t] in LP units: Σ x[o,τ] over signings τ active at t."""
-        x = self.family("x")
-        return [(x[(o, tau)], 1.0) for tau in self.data.offers[o].signings_active_at(t)]
+        """A[o,t] − E[o,t] as terms: Σ x[o,τ] over signings τ active at t (A stays an expression:
+        a column a[o,t] with a defining row halves the nonzeros but made HiGHS about 2x slower on
+        the large benchmark, whose recourse rows would all go through it)."""
+        if (o, t) not in self._active:
+            x = self.family("x")
+            self._active[(o, t)] = [(x[(o, tau)], 1.0) for tau in self.data.offers[o].signings_active_at(t)]
+        return self._active[(o, t)]
 
 
-def _merge(terms: Iterable[tuple[pulp.LpVariable, float]]) -> dict:
-    merged: dict = {}
-    for var, coef in terms:
-        if coef:
+def _merge(terms: Terms) -> dict:
+    """Terms as {var: coef}, adding repeated variables and dropping zeros."""
+    merged = dict(terms)
+    if len(merged) != len(terms):
+        merged = {}
+        for var, coef in terms:
             merged[var] = merged.get(var, 0.0) + coef
+    if 0.0 in merged.values():
+        merged = {var: coef for var, coef in merged.items() if coef}
     return merged

@@ -1,13 +1,13 @@
 """Objective parts (in $M, the LP's money unit) and the rows that define concentration measures.
 
-cost        Σ_t δ_t [Σ_o (upfront_o x[o,t] + recurring_o Δ_t A[o,t]) + Σ_w VOLL_w Δ_t u[w,t]]
+cost        Σ_t δ_t [Σ_o (upfront_o x[o,t] + recurring_o Δ_t A^pay[o,t]) + Σ_w VOLL_w Δ_t u[w,t]]
             − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]
 resilience  Σ_{f,w,t} p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]          (expected disruption cost)
 hhi         λ Σ_t δ_t Δ_t Σ_v q[v,t]                                   (q >= share², tangent cuts)
 max_share   Σ_t Δ_t m[t] / Σ_t Δ_t                                     (m[t] >= every vendor share)
 
 Vendor shares here are shares of demand, σ[v,t] = Σ_{o∈v,w} θ[o,w] y[o,w,t] / Σ_w D[w,t], which
-keeps them linear (demand is data).
+keeps them linear (demand is data); σ is a column defined by the `vendor_share` rows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ TANGENT_POINTS = [k / 20 for k in range(21)]
 
 
 def cost(model: Model) -> pulp.LpAffineExpression:
-    """Discounted procurement cost: upfront and recurring spend, unmet demand at VOLL, minus salvage."""
+    """Discounted procurement cost: upfront and recurring spend, unmet demand at VOLL, minus salvage.
+    Recurring on signed units folds into x (over the periods they are active); on installed
+    paying units it is a constant."""
     data = model.data
     terms: Terms = []
     for (o, tau), var in model.family("x").items():
@@ -49,37 +51,32 @@ def resilience(model: Model) -> pulp.LpAffineExpression:
     return pulp.LpAffineExpression(terms)
 
 
-def vendor_shares(model: Model) -> dict[tuple[str, int], Terms]:
-    """σ[v,t] as terms: Σ_{o∈v,w} θ[o,w] y[o,w,t] / Σ_w D[w,t] (none when a period has no demand)."""
+def vendor_shares(model: Model) -> None:
+    """vendor_share[v,t]:  Σ_{o∈v,w} θ[o,w] y[o,w,t] − σ[v,t]·Σ_w D[w,t] = 0  (σ: share of demand)."""
     data = model.data
-    totals = [sum(w.demand[t] for w in data.workloads.values()) / UNITS for t in data.T]
-    shares: dict[tuple[str, int], Terms] = {}
+    served: dict[tuple[str, int], Terms] = {}
     for (o, w, t), var in model.family("y").items():
-        if totals[t] > 0:
-            offer = data.offers[o]
-            shares.setdefault((offer.vendor, t), []).append((var, offer.theta[w] / totals[t]))
-    return shares
+        served.setdefault((data.offers[o].vendor, t), []).append((var, data.offers[o].theta[w]))
+    for (v, t), sigma in model.family("sigma").items():
+        total = sum(w.demand[t] for w in data.workloads.values()) / UNITS
+        model.add_row("vendor_share", (v, t), served.get((v, t), []) + [(sigma, -total)], "==", 0.0, UNITS)
 
 
 def hhi_cuts(model: Model) -> None:
     """hhi_cut[v,t,k]:  q[v,t] >= 2a_k·σ[v,t] − a_k²  for a_k in TANGENT_POINTS, written divided
     by 2a_k (q/(2a_k) − σ >= −a_k/2) so the small tangents do not shrink the coefficients."""
-    shares = vendor_shares(model)
+    sigma = model.family("sigma")
     for (v, t), q in model.family("q").items():
-        share = shares.get((v, t), [])
         for k, a in enumerate(TANGENT_POINTS[1:], start=1):
-            model.add_row("hhi_cut", (v, t, k), [(q, 1 / (2 * a))] + [(var, -c) for var, c in share],
-                          ">=", -a / 2, 1.0)
+            model.add_row("hhi_cut", (v, t, k), [(q, 1 / (2 * a)), (sigma[(v, t)], -1.0)], ">=", -a / 2, 1.0)
 
 
 def max_share_rows(model: Model) -> None:
     """max_share[v,t]:  m[t] >= σ[v,t]."""
-    shares = vendor_shares(model)
-    for (t,), m in model.family("m").items():
-        for v in model.data.vendors:
-            if (v, t) in shares:
-                model.add_row("max_share", (v, t), [(m, 1.0)] + [(var, -c) for var, c in shares[(v, t)]],
-                              ">=", 0.0, 1.0)
+    for (v, t), sigma in model.family("sigma").items():
+        m = model.var("m", (t,))
+        if m is not None:
+            model.add_row("max_share", (v, t), [(m, 1.0), (sigma, -1.0)], ">=", 0.0, 1.0)
 
 
 def hhi(model: Model, weight_usd_per_year: float) -> pulp.LpAffineExpression:

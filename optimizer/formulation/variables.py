@@ -39,25 +39,34 @@ def recourse(model: Model) -> None:
     mode, s[f,w,t] >= 0 (thousand H100e of critical demand uncovered after f; hard mode has
     no s, so the critical demand must be covered)."""
     data = model.data
+    critical = [w for w, workload in data.workloads.items() if workload.critical > 0]
     for f, failure in enumerate(data.failures):
-        for t in data.T:
-            for o, offer in enumerate(data.offers):
-                survives = failure.delivered if o in failure.offers else 1.0
-                if survives > 0 and offer.can_be_active(t):
-                    for w, theta in offer.theta.items():
-                        if theta > 0 and data.workloads[w].critical > 0:
-                            model.add_var("z", (f, o, w, t))
-            for w, workload in data.workloads.items():
-                if data.resilience_mode == "priced" and workload.critical * workload.demand[t] > 0:
-                    model.add_var("s", (f, w, t))
+        for o, offer in enumerate(data.offers):
+            if (failure.delivered if o in failure.offers else 1.0) > 0:
+                for t in data.T:
+                    if offer.can_be_active(t):
+                        for w in critical:
+                            if offer.theta.get(w, 0) > 0:
+                                model.add_var("z", (f, o, w, t))
+        if data.resilience_mode == "priced":
+            for w in critical:
+                for t in data.T:
+                    if data.workloads[w].critical * data.workloads[w].demand[t] > 0:
+                        model.add_var("s", (f, w, t))
 
 
 def concentration(model: Model, hhi: bool, max_share: bool) -> None:
-    """q[v,t] >= 0: tangent-cut bound on (vendor v's share of demand)²; m[t] >= 0: the
-    largest vendor share of demand in period t."""
-    for t in model.data.T:
-        if hhi:
-            for v in model.data.vendors:
+    """σ[v,t] >= 0: vendor v's share of demand in t (defined by the `vendor_share` rows);
+    q[v,t] >= 0: tangent-cut bound on σ[v,t]²; m[t] >= 0: the largest σ[v,t] in t."""
+    if not (hhi or max_share):
+        return
+    data = model.data
+    for t in data.T:
+        if sum(w.demand[t] for w in data.workloads.values()) <= 0:
+            continue
+        for v in data.vendors:
+            model.add_var("sigma", (v, t))
+            if hhi:
                 model.add_var("q", (v, t))
         if max_share:
             model.add_var("m", (t,))

@@ -1,0 +1,183 @@
+"""cpo's overhead against HiGHS alone, on generated scenarios of growing size.
+
+    python3 benchmarks/run.py                  # small, medium, large; a table, then the ratio line
+    python3 benchmarks/run.py --sizes small medium --instances 5 --json
+
+Each scenario goes through the normal config path (a YAML file with an inline catalog, then
+`cpo.load` and `cpo.solve`). For each size it times: loading and validation, building the
+model, handing it to HiGHS, solving, reading results (plan, reports, verification), and end
+to end; then, in the same process, HiGHS alone reading the exported MPS of the same model and
+running it with the same options. Each size is measured on --instances instances (the same
+size with prices perturbed by a seed); times and the ratio are medians over them. The last line
+is `ratio end_to_end/highs_alone (large): X.XX`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+SIZES = {
+    # offers, quarterly periods, workloads, failure sets
+    "small": (12, 8, 3, 4),
+    "medium": (30, 20, 3, 8),
+    "large": (60, 40, 4, 30),
+}
+
+
+def scenario(offers: int, periods: int, workloads: int, failures: int, seed: int = 0) -> dict:
+    """A synthetic scenario: 4 vendors, `offers` offers (a third owned at one site, the rest
+    reserved or on demand), `failures` failure sets by tag, share caps, priced resilience.
+    `seed` perturbs prices by up to 5%: same size, another instance."""
+    import random
+
+    jitter = random.Random(seed)
+    vendors = {}
+    names = [f"w{k}" for k in range(workloads)]
+    for o in range(offers):
+        v = o % 4
+        vendor = vendors.setdefault(f"v{v}", {"name": f"vendor {v}", "products": {}, "offers": {}})
+        product = f"p{o}"
+        vendor["products"][product] = {
+            "name": product, "reference": o == 0, "kw_per_unit": {"value": 1.0 + 0.1 * (o % 7), "source": "bench"},
+            "throughput": {w: {"value": 0.5 + ((o * 7 + k * 3) % 11) / 4, "source": "bench"} for k, w in enumerate(names)
+                           if (o + k) % 5 != 4 or o == 0},
+            "tags": {"lot": f"l{o % failures}", "foundry": f"f{o % 3}"}}
+        channel = ("buy", "reserved", "on_demand")[o % 3]
+        offer = {"product": product, "channel": channel, "provider": "self" if channel == "buy" else f"c{o % 5}",
+                 "region": "us", "upfront": {"value": round((20000 + 700 * o) * jitter.uniform(0.95, 1.05))
+                                             if channel == "buy" else 0, "source": "bench"},
+                 "recurring": {"value": round((3000 + 900 * (o % 13) + (0 if channel != "on_demand" else 30000))
+                                              * jitter.uniform(0.95, 1.05)), "source": "bench"},
+                 "lead_months": {"value": (0, 3, 6, 12)[o % 4], "source": "bench"},
+                 "available": {"from": 2026 + (o % 5) // 2}, "supply_cap": {"value": 20000 + 3000 * (o % 9), "source": "bench"}}
+        if channel != "on_demand":
+            offer["term_years"] = {"value": (2, 3, 5)[o % 3], "source": "bench"}
+        vendor["offers"][f"o{o}"] = offer
+    years = periods // 4 + (periods % 4 > 0)
+    return {
+        "name": f"bench {offers}x{periods}x{workloads}x{failures}",
+        "periods": {"start": 2026, "end": 2026 + years - 1, "step": "quarter"},
+        "discount_rate": 0.08,
+        "catalog": vendors,
+        "workloads": {w: {"demand": {2026 + y: 20000 * (1 + y) * (1 + k) for y in range(years)}, "voll": 60000 + 10000 * k}
+                      for k, w in enumerate(names)},
+        "sites": {"dc": {"power_mw": {2026 + y: 100 + 150 * y for y in range(years)}, "pue": 1.2, "region": "us",
+                         "energy_usd_per_mwh": 60, "facility_capex_usd_per_kw": 12000}},
+        "policy": {
+            "shares": [{"group": "vendor", "measure": "compute", "max": 0.45, "from": 2027}],
+            "resilience": {"mode": "priced", "critical_fraction": 0.5,
+                           "failures": [{"name": f"lot{k}", "match": {"lot": f"l{k}"}, "delivered": 0.3,
+                                         "probability": 0.02} for k in range(failures)]},
+            "hhi_weight_usd_per_year": 1e8,
+        },
+    }
+
+
+def measure(size: str, seed: int, workdir: Path) -> dict:
+    import highspy
+
+    import optimizer as cpo
+    from optimizer.formulation import build
+    from optimizer.results import make_result
+    from optimizer.solver import compile_arrays, multi_vendor_objective, run_highs
+
+    path = workdir / f"{size}.yaml"
+    path.write_text(yaml.safe_dump(scenario(*SIZES[size], seed=seed), sort_keys=False))
+    times = {}
+    started = time.perf_counter()
+    scenario_ = cpo.load(path)
+    times["load"] = time.perf_counter() - started
+
+    mark = time.perf_counter()
+    model = build(scenario_.data, "multi-vendor")
+    times["build"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    compile_arrays(model, multi_vendor_objective(model)).load_into(highs)
+    times["hand_over"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    solution = run_highs(highs, model)
+    times["solve"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    result = make_result(model, solution, "multi-vendor")
+    result.verify()
+    times["results"] = time.perf_counter() - mark
+    times["end_to_end"] = time.perf_counter() - started
+    assert result.status == "optimal", result.status
+
+    mps = workdir / f"{size}.mps"
+    highs.writeModel(str(mps))
+    mark = time.perf_counter()
+    alone = highspy.Highs()
+    alone.setOptionValue("output_flag", False)
+    alone.readModel(str(mps))
+    alone.run()
+    times["highs_alone"] = time.perf_counter() - mark
+    assert alone.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    objective = alone.getObjectiveValue()
+    assert abs(objective - solution.objective) <= 1e-6 * max(1.0, abs(objective)), (objective, solution.objective)
+    return {"size": size, "columns": len(model.columns), "rows": len(model.rows),
+            "nonzeros": int(highs.getNumNz()), **times}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--instances", type=int, default=3,
+                        help="instances per size (seeds 0..N-1, prices perturbed); medians are reported, since "
+                             "HiGHS's simplex path, and so its time, changes with the last digits of the data")
+    parser.add_argument("--json", action="store_true", help="print JSON rows instead of the table")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for size in args.sizes:
+            runs = [measure(size, seed, Path(work)) for seed in range(args.instances)]
+            row = dict(runs[0])
+            for key in ("load", "build", "hand_over", "solve", "results", "end_to_end", "highs_alone"):
+                row[key] = statistics.median(r[key] for r in runs)
+            row["ratio"] = statistics.median(r["end_to_end"] / r["highs_alone"] for r in runs)
+            row["ratios"] = [round(r["end_to_end"] / r["highs_alone"], 3) for r in runs]
+            rows.append(row)
+    if args.json:
+        print(json.dumps({"machine": machine(), "rows": rows}, indent=1))
+    else:
+        print(f"machine: {machine()}")
+        header = ("size", "columns", "rows", "nonzeros", "load", "build", "hand_over", "solve", "results",
+                  "end_to_end", "highs_alone", "ratio")
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            cells = [row["size"], f"{row['columns']:,}", f"{row['rows']:,}", f"{row['nonzeros']:,}"]
+            cells += [f"{row[k]:.3f}" for k in header[4:-1]] + [f"{row['ratio']:.2f}"]
+            print("| " + " | ".join(cells) + " |")
+    for row in rows:
+        if row["size"] == "large":
+            print(f"ratio end_to_end/highs_alone (large): {row['ratio']:.2f}")
+    return 0
+
+
+def machine() -> str:
+    import os
+
+    import highspy
+
+    h = highspy.Highs()
+    version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, HiGHS {version}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
