@@ -5,12 +5,26 @@
     result = cpo.solve(scenario)            # objective: multi-vendor (default), cost, max-share, hhi
     result.total_cost_usd, result.plan, result.shares, result.prices
     result.verify()
+
+Names are imported on first use, so `cpo --help` does not load pydantic, PuLP or HiGHS.
 """
 
-from .api import Scenario, load, solve
-from .errors import ConfigError, CpoError, InfeasibleError, SolverError, VerificationError
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "solve", "Scenario", "ConfigError", "CpoError", "InfeasibleError", "SolverError",
-           "VerificationError", "__version__"]
+_EXPORTS = {
+    "load": "api", "solve": "api", "Scenario": "api",
+    "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors",
+    "VerificationError": "errors",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'optimizer' has no attribute {name!r}")

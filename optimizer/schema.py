@@ -99,7 +99,7 @@ Attributes are vendor, product, offer, channel, provider, region, site, and ever
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 # ---------------------------------------------------------------- vendor catalog

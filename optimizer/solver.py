@@ -54,47 +54,120 @@ class Solution:
 def solve_model(model: Model, objective: str, solver: str = "highs",
                 time_limit: float | None = None) -> Solution:
     """Solve `model` for `objective` (see the module docstring for the stages)."""
-    if solver not in SOLVERS:
-        raise SolverError(f"unknown solver {solver!r}, expected one of {', '.join(SOLVERS)}")
-    deadline = time.monotonic() + time_limit if time_limit is not None else None
     parts = model.objectives
-    if objective == "cost":
-        return run(model, parts["cost"], solver, deadline)
-    if objective == "multi-vendor":
-        return run(model, multi_vendor_objective(model), solver, deadline)
+    if objective in ("cost", "multi-vendor"):
+        expression = parts["cost"] if objective == "cost" else multi_vendor_objective(model)
+        return open_session(model, expression, solver, time_limit).run()
 
     measure = parts["max_share" if objective == "max-share" else "mean_hhi"]
-    first = run(model, parts["cost"], solver, deadline)
+    session = open_session(model, parts["cost"], solver, time_limit)
+    first = session.run()
     if first.status != "optimal":
         return first
     for (w, t), var in model.family("u").items():
         served_at_least = max(first.values[var.column], 0.0)
         model.add_row("unmet_guard", (w, t), [(var, 1.0)], "<=", served_at_least, 1.0)
-    second = run(model, measure, solver, deadline)
+    session.set_objective(measure)
+    second = session.run()
     if second.status != "optimal":
         return second
     model.add_row("concentration_guard", (), list(measure.items()), "<=",
                   second.objective * (1 + GUARD_TOLERANCE) + GUARD_TOLERANCE, 1.0)
-    third = run(model, parts["cost"], solver, deadline)
+    session.set_objective(parts["cost"])
+    third = session.run()
     third.stages = [first.objective, second.objective, third.objective]
     return third
+
+
+def open_session(model: Model, objective: pulp.LpAffineExpression, solver: str = "highs",
+                 time_limit: float | None = None) -> "HighsSession | PulpSession":
+    """A model ready for repeated solves: `highs` loads it into HiGHS once (HighsSession);
+    `cbc` and `highs-pulp` re-solve the PuLP problem each time (PulpSession)."""
+    if solver not in SOLVERS:
+        raise SolverError(f"unknown solver {solver!r}, expected one of {', '.join(SOLVERS)}")
+    deadline = time.monotonic() + time_limit if time_limit is not None else None
+    if solver == "highs":
+        return HighsSession(model, objective, deadline)
+    return PulpSession(model, objective, solver, deadline)
+
+
+class HighsSession:
+    """The model loaded in HiGHS once. Re-solves change only what changed (objective, column
+    bounds, row bounds, rows added to the model since) and start from the previous basis."""
+
+    def __init__(self, model: Model, objective: pulp.LpAffineExpression, deadline: float | None):
+        import highspy
+
+        self.model, self.deadline = model, deadline
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        compile_arrays(model, objective).load_into(self.highs)
+        self.rows_loaded = len(model.rows)
+
+    def set_objective(self, objective: pulp.LpAffineExpression) -> None:
+        cost = np.zeros(len(self.model.columns))
+        for var, coef in objective.items():
+            cost[var.column] += coef
+        self.highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+        self.highs.changeObjectiveOffset(float(objective.constant))
+
+    def set_upper_bounds(self, columns: list[pulp.LpVariable], upper: list[float]) -> None:
+        """Change column upper bounds (e.g. 0 to exclude an offer); lower bounds stay 0."""
+        import highspy
+
+        index = np.array([v.column for v in columns], dtype=np.int32)
+        bounds = np.array([u if u is not None else highspy.kHighsInf for u in upper], dtype=float)
+        self.highs.changeColsBounds(len(index), index, np.zeros(len(index)), bounds)
+
+    def set_row_upper(self, row, upper: float) -> None:
+        """Change the right-hand side of a `<=` row (e.g. a frontier's share cap)."""
+        import highspy
+
+        position = self.model.rows.index(row)
+        self.highs.changeRowBounds(position, -highspy.kHighsInf, upper)
+
+    def run(self) -> Solution:
+        self._sync_rows()
+        if self.deadline is not None:
+            self.highs.setOptionValue("time_limit", max(self.deadline - time.monotonic(), 0.0))
+        return run_highs(self.highs, self.model)
+
+    def _sync_rows(self) -> None:
+        """Pass rows the model gained since the last solve (guards, caps) to HiGHS."""
+        new = self.model.rows[self.rows_loaded:]
+        if not new:
+            return
+        arrays = compile_arrays(self.model, pulp.LpAffineExpression(), rows=new)
+        self.highs.addRows(len(new), arrays.row_lower, arrays.row_upper, len(arrays.values), arrays.starts[:-1],
+                           arrays.indices, arrays.values)
+        self.rows_loaded = len(self.model.rows)
+
+
+class PulpSession:
+    """Re-solves through PuLP (CBC or PuLP's own HiGHS adapter): the whole problem each time."""
+
+    def __init__(self, model: Model, objective: pulp.LpAffineExpression, solver: str, deadline: float | None):
+        self.model, self.objective, self.solver, self.deadline = model, objective, solver, deadline
+
+    def set_objective(self, objective: pulp.LpAffineExpression) -> None:
+        self.objective = objective
+
+    def set_upper_bounds(self, columns: list[pulp.LpVariable], upper: list[float]) -> None:
+        for var, bound in zip(columns, upper):
+            var.upBound = bound
+
+    def set_row_upper(self, row, upper: float) -> None:
+        row.constraint.changeRHS(upper)
+
+    def run(self) -> Solution:
+        remaining = max(self.deadline - time.monotonic(), 0.0) if self.deadline is not None else None
+        return _run_pulp(self.model, self.objective, self.solver, remaining)
 
 
 def multi_vendor_objective(model: Model) -> pulp.LpAffineExpression:
     """cost + resilience + hhi (the parts are empty where the model has no such columns)."""
     parts = model.objectives
     return parts["cost"] + parts["resilience"] + parts["hhi"]
-
-
-def run(model: Model, objective: pulp.LpAffineExpression, solver: str,
-        deadline: float | None = None) -> Solution:
-    """One solve of the model's rows with `objective`."""
-    remaining = None
-    if deadline is not None:
-        remaining = max(deadline - time.monotonic(), 0.0)
-    if solver == "highs":
-        return _run_highs(model, objective, remaining)
-    return _run_pulp(model, objective, solver, remaining)
 
 
 @dataclass
@@ -132,9 +205,9 @@ class Arrays:
             raise SolverError("HiGHS rejected the model (passModel failed)")
 
 
-def compile_arrays(model: Model, objective: pulp.LpAffineExpression) -> Arrays:
-    """Rows of the PuLP problem -> CSR arrays, columns in model.columns order (each column
-    carries its position as `var.column`, set when the model created it)."""
+def compile_arrays(model: Model, objective: pulp.LpAffineExpression, rows=None) -> Arrays:
+    """Rows of the PuLP problem (all, or `rows`) -> CSR arrays, columns in model.columns order
+    (each column carries its position as `var.column`, set when the model created it)."""
     import highspy
 
     inf = highspy.kHighsInf
@@ -145,7 +218,8 @@ def compile_arrays(model: Model, objective: pulp.LpAffineExpression) -> Arrays:
     lower = np.array([v.lowBound if v.lowBound is not None else -inf for v in model.columns], dtype=float)
     upper = np.array([v.upBound if v.upBound is not None else inf for v in model.columns], dtype=float)
     integrality = np.array([1 if v.cat == pulp.LpInteger else 0 for v in model.columns], dtype=np.int32)
-    expressions = [row.constraint.expr for row in model.rows]
+    rows = model.rows if rows is None else rows
+    expressions = [row.constraint.expr for row in rows]
     lengths = np.fromiter(map(len, expressions), dtype=np.int64, count=len(expressions))
     starts = np.zeros(len(expressions) + 1, dtype=np.int32)
     np.cumsum(lengths, out=starts[1:])
@@ -153,26 +227,12 @@ def compile_arrays(model: Model, objective: pulp.LpAffineExpression) -> Arrays:
     indices = np.fromiter(map(attrgetter("column"), chain.from_iterable(expressions)), dtype=np.int32,
                           count=nonzeros)
     values = np.fromiter(chain.from_iterable(map(dict.values, expressions)), dtype=float, count=nonzeros)
-    bounds = np.fromiter((-row.constraint.constant for row in model.rows), dtype=float, count=len(model.rows))
-    senses = np.fromiter((row.constraint.sense for row in model.rows), dtype=np.int8, count=len(model.rows))
+    bounds = np.fromiter((-row.constraint.constant for row in rows), dtype=float, count=len(rows))
+    senses = np.fromiter((row.constraint.sense for row in rows), dtype=np.int8, count=len(rows))
     row_lower = np.where(senses == pulp.LpConstraintLE, -inf, bounds)
     row_upper = np.where(senses == pulp.LpConstraintGE, inf, bounds)
     return Arrays(cost, float(objective.constant), lower, upper, row_lower, row_upper, starts, indices, values,
                   integrality)
-
-
-def _run_highs(model: Model, objective: pulp.LpAffineExpression, time_limit: float | None) -> Solution:
-    import highspy
-
-    started = time.perf_counter()
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    if time_limit is not None:
-        highs.setOptionValue("time_limit", float(time_limit))
-    compile_arrays(model, objective).load_into(highs)
-    solution = run_highs(highs, model)
-    solution.seconds = time.perf_counter() - started
-    return solution
 
 
 def run_highs(highs, model: Model) -> Solution:

@@ -92,3 +92,37 @@ def test_rows_are_named_by_family_and_keys():
     assert names == ["capacity[cheap/rent,2026]", "capacity[dear/rent,2026]", "demand[training,2026]",
                      "supply[offer.cheap/rent,2026]", "supply[offer.dear/rent,2026]"]
     assert model.prob.get_constraint_by_name("demand(training,2026)") is model.row_by_key[("demand", ("training", 0))].constraint
+
+
+@pytest.mark.parametrize("example, unique", [("openai", False), ("small-lab", True), ("trainium-lab", True)])
+def test_fast_path_equals_plain_pulp_path_on_the_examples(example, unique):
+    """HiGHS through passModel and HiGHS through PuLP's own adapter: the same optimal cost, and
+    the same plan where the optimum is unique (the OpenAI example has tied alternatives: offers
+    whose costs per H100e coincide, so the two paths may pick different ones)."""
+    scenario = cpo.load(ROOT / "examples" / f"{example}.yaml")
+    fast = cpo.solve(scenario, objective="cost")
+    plain = cpo.solve(scenario, objective="cost", solver="highs-pulp")
+    assert plain.total_cost_usd == pytest.approx(fast.total_cost_usd, rel=1e-9)
+    if unique:
+        signed = lambda r: {(x["offer"], x["period"]): x["acquired_units"] for x in r.tables["plan"]}  # noqa: E731
+        assert signed(plain) == pytest.approx(signed(fast), abs=1e-6)
+
+
+def test_session_resolve_after_a_change_equals_a_fresh_solve(make_scenario):
+    """Excluding an offer by bounds in a warm session gives the same answer as a new model
+    without it (what leverage and frontier re-solves rely on)."""
+    from optimizer.solver import open_session
+
+    doc = scenario_doc(two_vendors(), end=2027, demand={2026: 100, 2027: 130})
+    scenario = make_scenario(doc)
+    model = build(scenario.data, "cost")
+    session = open_session(model, model.objectives["cost"])
+    base = session.run()
+    cheap = [v for (o, t), v in model.family("x").items() if model.data.offers[o].vendor == "cheap"]
+    session.set_upper_bounds(cheap, [0.0] * len(cheap))
+    without = session.run()
+    fresh = cpo.solve(make_scenario({**doc, "vendors": ["dear"], "catalog": doc["catalog"]}), objective="cost")
+    assert base.objective * 1e6 == pytest.approx(60 * 2 + 40 * 3 + (60 * 2 + 70 * 3))
+    assert without.objective * 1e6 == pytest.approx(fresh.total_cost_usd)
+    session.set_upper_bounds(cheap, [None] * len(cheap))
+    assert session.run().objective == pytest.approx(base.objective)
