@@ -140,6 +140,7 @@ def main() -> int:
                         help="instances per size (seeds 0..N-1, prices perturbed); medians are reported, since "
                              "HiGHS's simplex path, and so its time, changes with the last digits of the data")
     parser.add_argument("--json", action="store_true", help="print JSON rows instead of the table")
+    parser.add_argument("--plot", type=Path, help="write a PNG: where the time goes, and how it grows with size")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as work:
@@ -163,10 +164,51 @@ def main() -> int:
             cells = [row["size"], f"{row['columns']:,}", f"{row['rows']:,}", f"{row['nonzeros']:,}"]
             cells += [f"{row[k]:.3f}" for k in header[4:-1]] + [f"{row['ratio']:.2f}"]
             print("| " + " | ".join(cells) + " |")
+    if args.plot:
+        plot(rows, args.plot)
     for row in rows:
         if row["size"] == "large":
             print(f"ratio end_to_end/highs_alone (large): {row['ratio']:.2f}")
     return 0
+
+
+STAGES = ("load", "build", "hand_over", "solve", "results")
+
+
+def plot(rows: list[dict], target: Path) -> None:
+    """Left: each stage's share of cpo's end-to-end time, per size, with HiGHS alone on the same
+    scale. Right: end-to-end and HiGHS-alone seconds against nonzeros."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8))
+    positions = list(range(len(rows)))
+    bottom = [0.0] * len(rows)
+    for stage in STAGES:
+        heights = [row[stage] / row["end_to_end"] for row in rows]
+        left.bar(positions, heights, 0.5, bottom=bottom, label=stage)
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    left.scatter(positions, [row["highs_alone"] / row["end_to_end"] for row in rows], marker="_", s=900,
+                 color="black", zorder=3, label="HiGHS alone")
+    left.set_xticks(positions, [f"{r['size']}\n{r['columns']:,} cols" for r in rows])
+    left.set_ylabel("share of cpo's end-to-end time")
+    left.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    left.set_ylim(0, 1.1)
+    left.set_title("Where the time goes")
+    nonzeros = [row["nonzeros"] for row in rows]
+    right.loglog(nonzeros, [row["end_to_end"] for row in rows], "o-", label="cpo end to end")
+    right.loglog(nonzeros, [row["highs_alone"] for row in rows], "s--", color="black", label="HiGHS alone")
+    for row in rows:
+        right.annotate(f"{row['ratio']:.2f}x", (row["nonzeros"], row["end_to_end"]), textcoords="offset points",
+                       xytext=(5, 5), fontsize=8)
+    right.set_xlabel("nonzeros")
+    right.set_ylabel("seconds")
+    right.legend(fontsize=8)
+    right.set_title("Growth with size (ratio annotated)")
+    figure.tight_layout()
+    figure.savefig(target, dpi=120)
 
 
 def machine() -> str:
