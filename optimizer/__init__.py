@@ -5,6 +5,7 @@
     result = cpo.solve(scenario)            # objective: multi-vendor (default), cost, max-share, hhi
     result.total_cost_usd, result.plan, result.shares, result.prices
     result.verify()
+    cpo.compare(scenario, ["examples/whatif/amd-mi450-slip.yaml"])   # DataFrame, base first
 
 Names are imported on first use, so `cpo --help` does not load pydantic, PuLP or HiGHS.
 """
@@ -14,7 +15,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "api", "solve": "api", "Scenario": "api",
+    "load": "api", "solve": "api", "Scenario": "api", "compare": "compare",
     "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors",
     "VerificationError": "errors",
 }

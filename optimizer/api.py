@@ -24,6 +24,8 @@ class Scenario:
     path: Path
     whatifs: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
+    changes: tuple = ()
+    """Every value the what-ifs and overrides changed (layers.Change), in order."""
     load_seconds: float = 0.0
 
     @property
@@ -38,25 +40,39 @@ def load(config: str | Path, whatifs: Iterable[str | Path] = (),
     `overrides` is {"policy.resilience.critical_fraction": 0.8} or ["PATH=VALUE", ...].
     Raises ConfigError listing every located problem.
     """
-    from .layers import apply_whatif
+    from .layers import Change, apply_whatif
 
     started = time.perf_counter()
     tree = load_tree(config)
     whatifs = tuple(str(w) for w in whatifs)
+    changes: list = []
     for whatif in whatifs:
-        apply_whatif(tree, Path(whatif))
+        changes += apply_whatif(tree, Path(whatif))
     applied = []
     if isinstance(overrides, Mapping):
         items = [(parse_path(path), value, f"{path}={value}") for path, value in overrides.items()]
     else:
         items = [(*parse_override(text), text) for text in (overrides or [])]
     for path, value, text in items:
+        before = _lookup(tree.data, path)
         set_path(tree, path, value, Location("--set"))
+        changes.append(Change(text.split("=", 1)[0], before, value, Location("--set")))
         applied.append(text)
     validated = validate_tree(tree)
     data = build_data(validated, tree)
-    return Scenario(validated, tree, data, Path(config), whatifs, tuple(applied),
+    return Scenario(validated, tree, data, Path(config), whatifs, tuple(applied), tuple(changes),
                     time.perf_counter() - started)
+
+
+def _lookup(data: Any, path) -> Any:
+    """The value at `path`, or None where it does not exist yet."""
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs",

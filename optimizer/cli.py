@@ -114,12 +114,67 @@ def solve(
 
 
 @app.command()
-def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: list[str] = SetOpt) -> None:
+def compare(
+    config: Path = ConfigArg,
+    whatifs: Optional[list[Path]] = typer.Argument(None, help="What-if files (e.g. examples/whatif/*.yaml).",
+                                                   show_default=False),
+    whatif: list[Path] = typer.Option([], "--whatif", "-w", help="More what-if files (repeatable)."),
+    set_: list[str] = SetOpt,
+    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="As for solve."),
+    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write compare.csv and mix.csv to this directory."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the vendor mix per scenario as stacked bars (PNG)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON and nothing else."),
+) -> None:
+    """Solve the base and each what-if alone on it; one table of cost, vendor mix, unmet demand and
+    the marginal costs of compute that moved most."""
+    from .formulation import OBJECTIVES
+    from .solver import SOLVERS
+
+    _check_choice("--objective", objective, OBJECTIVES)
+    _check_choice("--solver", solver, SOLVERS)
+    layers = [*(whatifs or []), *whatif]
+    if not layers:
+        err_console.print("error: give at least one what-if file, e.g. examples/whatif/*.yaml", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    with handle_errors():
+        import optimizer
+
+        from .compare import comparison_rows, run_outcomes
+        from .report import plot_vendor_mix, print_comparison, write_table
+
+        scenario = optimizer.load(config, overrides=set_)
+        outcomes = run_outcomes(scenario, [str(p) for p in layers], objective, solver, jobs)
+        rows = comparison_rows(outcomes)
+        mix = [{"scenario": o.name, **m} for o in outcomes for m in o.mix]
+        if out is not None:
+            write_table(rows, out, "compare.csv")
+            write_table(mix, out, "mix.csv")
+        if plot is not None:
+            plot_vendor_mix(rows, plot, f"{scenario.name}: vendor mix under each what-if")
+        if as_json:
+            sys.stdout.write(json.dumps({"scenario": scenario.name, "rows": rows, "mix": mix}, indent=1) + "\n")
+            return
+        print_comparison(rows, out_console)
+        for target in (out, plot):
+            if target is not None:
+                out_console.print(f"Wrote {target}")
+
+
+@app.command()
+def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: list[str] = SetOpt,
+             show_effective: bool = typer.Option(False, "--show-effective",
+                                                 help="List every value the what-ifs and --set changed: before, after, where.")) -> None:
     """Check a scenario (and what-ifs) against the schema and the catalog; print every error at once."""
     with handle_errors():
         import optimizer
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        if show_effective:
+            from .report import print_changes
+
+            print_changes(scenario.changes, out_console)
         data = scenario.data
         out_console.print(
             f"ok: {scenario.name}: {len(data.periods)} periods ({data.periods[0].name}-{data.periods[-1].name}), "

@@ -216,3 +216,99 @@ def _version(package: str) -> str:
         return version(package)
     except PackageNotFoundError:
         return "unknown"
+
+
+# ---------------------------------------------------------------- comparisons
+
+
+def print_comparison(rows: list[dict], console: Console) -> None:
+    vendors = [k.removeprefix("share_") for k in rows[0] if k.startswith("share_")]
+    table = _table(console, "Base and what-ifs, each alone on the base (vendor shares of served compute, "
+                   "whole horizon)", "scenario", "total cost", "change", *vendors, "unmet",
+                   "largest move in marginal cost of compute ($/H100e-yr)", left=1)
+    table.columns[-1].justify = "left"
+    for row in rows:
+        if row["total_cost_usd"] is None:
+            table.add_row(*_cells(row["scenario"], row["status"], "", *[""] * len(vendors), "", row["message"]))
+            continue
+        change = "" if row["scenario"] == "base" else f"{money(row['delta_usd'])} ({row['delta_pct']:+.1%})"
+        shares = [f"{row['share_' + v]:.0%}" if row["share_" + v] is not None else "" for v in vendors]
+        table.add_row(*_cells(row["scenario"], money(row["total_cost_usd"]), change, *shares,
+                              f"{row['unmet_pct']:.1%}", row["price_moves"].split("; ")[0]))
+    console.print(table)
+    console.print("[dim]Descriptions and the three largest price moves: --json or --out DIR (compare.csv).[/dim]")
+
+
+def write_table(rows: list[dict], out: Path, name: str) -> None:
+    """One CSV into `out`, atomically (staged beside it, then renamed into place)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{name}.", dir=out)
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=list(rows[0]) if rows else [])
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(staging, out / name)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+
+
+def plot_vendor_mix(rows: list[dict], target: Path, title: str) -> None:
+    """Stacked bars: each scenario's vendor shares of served compute over the horizon."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    vendors = [k.removeprefix("share_") for k in rows[0] if k.startswith("share_")]
+    solved = [r for r in rows if r["total_cost_usd"] is not None]
+    figure, axis = plt.subplots(figsize=(max(6, 0.9 * len(solved) + 2), 4.8))
+    bottom = [0.0] * len(solved)
+    for vendor in vendors:
+        heights = [r["share_" + vendor] or 0.0 for r in solved]
+        axis.bar(range(len(solved)), heights, bottom=bottom, label=vendor)
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    labels = [r["scenario"] + ("" if r["scenario"] == "base" else f"\n{r['delta_pct']:+.1%}") for r in solved]
+    axis.set_xticks(range(len(solved)), labels, rotation=35, ha="right", fontsize=8)
+    axis.set_ylabel("share of served compute, whole horizon")
+    axis.set_ylim(0, 1)
+    axis.set_title(title, fontsize=10)
+    axis.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    figure.tight_layout()
+    _save_figure(figure, Path(target))
+
+
+def _save_figure(figure, target: Path) -> None:
+    """Write a PNG atomically."""
+    import matplotlib.pyplot as plt
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
+    os.close(handle)
+    try:
+        figure.savefig(staging, dpi=120)
+        os.replace(staging, target)
+    finally:
+        plt.close(figure)
+        Path(staging).unlink(missing_ok=True)
+
+
+def print_changes(changes, console: Console) -> None:
+    """What the what-if layers and overrides changed, in the order they applied."""
+    if not changes:
+        console.print("no what-ifs or overrides: the effective config is the scenario as written")
+        return
+    table = _table(console, "Effective values (changed by what-ifs and --set, in order)", "path", "before", "after",
+                   "from", left=4)
+    for change in changes:
+        table.add_row(*_cells(change.path, _short(change.before), _short(change.after), change.location))
+    console.print(table)
+
+
+def _short(value) -> str:
+    import json as _json
+
+    text = _json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= 90 else text[:87] + "..."
