@@ -15,7 +15,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "api", "solve": "api", "Scenario": "api", "compare": "compare",
+    "load": "api", "solve": "api", "Scenario": "api", "compare": "compare", "sweep": "sweep",
     "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors",
     "VerificationError": "errors",
 }

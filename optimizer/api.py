@@ -34,20 +34,26 @@ class Scenario:
 
 
 def load(config: str | Path, whatifs: Iterable[str | Path] = (),
-         overrides: Mapping[str, Any] | Iterable[str] | None = None) -> Scenario:
-    """Read a scenario and its vendor catalog, apply what-if layers then overrides, validate.
+         overrides: Mapping[str, Any] | Iterable[str] | None = None,
+         changes: Iterable[tuple[dict, Location]] = ()) -> Scenario:
+    """Read a scenario and its vendor catalog, apply what-if layers, then `changes` (what-if
+    changes given directly, e.g. a sweep point's, each with its location), then overrides;
+    validate.
 
     `overrides` is {"policy.resilience.critical_fraction": 0.8} or ["PATH=VALUE", ...].
     Raises ConfigError listing every located problem.
     """
-    from .layers import Change, apply_whatif
+    from .layers import Change, apply_change, apply_whatif
 
     started = time.perf_counter()
     tree = load_tree(config)
     whatifs = tuple(str(w) for w in whatifs)
+    extra_changes = list(changes)
     changes: list = []
     for whatif in whatifs:
         changes += apply_whatif(tree, Path(whatif))
+    for change, location in extra_changes:
+        changes += apply_change(tree, change, location)
     applied = []
     if isinstance(overrides, Mapping):
         items = [(parse_path(path), value, f"{path}={value}") for path, value in overrides.items()]

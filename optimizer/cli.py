@@ -163,6 +163,66 @@ def compare(
 
 
 @app.command()
+def sweep(
+    config: Path = ConfigArg,
+    grid: Path = typer.Option(..., "--grid", "-g", help="Grid YAML: parameters (cartesian) or points (a list).",
+                              show_default=False),
+    workers: Optional[int] = typer.Option(None, "--workers", "-n", min=0,
+                                          help="Processes of a local Dask cluster (default: the cores; 0: run here)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="An existing Dask scheduler, tcp://HOST:PORT (see docs/sweeps.md)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Stream each point to DIR/points/ and write DIR/results.csv."),
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep in --out, skipping done points."),
+    fmt: str = typer.Option("csv", "--format", help="csv (default) or parquet (needs pyarrow)."),
+    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON and nothing else."),
+) -> None:
+    """Solve many variations of a scenario (a grid of what-if changes) in parallel, on a local or
+    remote Dask cluster; a progress bar, one tidy table, results streamed to --out."""
+    from .solver import SOLVERS
+
+    _check_choice("--solver", solver, SOLVERS)
+    _check_choice("--format", fmt, ("csv", "parquet"))
+    if resume and out is None:
+        err_console.print("error: --resume needs --out (the directory of the interrupted sweep)", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    with handle_errors():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        from .report import print_sweep
+        from .sweep import read_grid, run_sweep
+
+        import optimizer
+
+        if fmt == "parquet":
+            _require("pyarrow", "--format parquet needs pyarrow: pip install pyarrow")
+        parsed = read_grid(grid)
+        optimizer.load(config, whatifs=parsed.whatifs)  # bad base input fails here, before any worker starts
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("eta"), TimeRemainingColumn())
+        with Progress(*columns, console=err_console, disable=as_json) as progress:
+            task = progress.add_task(f"sweep {parsed.description}", total=len(parsed.points))
+            done_before = len(list((out / "points").glob("*.json"))) if resume and out and (out / "points").exists() else 0
+            progress.advance(task, done_before)
+            rows = run_sweep(config, parsed, out, workers, scheduler, resume, solver,
+                             on_result=lambda row: progress.advance(task), fmt=fmt)
+        if as_json:
+            sys.stdout.write(json.dumps(rows, indent=1, default=str) + "\n")
+            return
+        print_sweep(rows, out_console)
+        if out is not None:
+            out_console.print(f"Wrote {out}/results.{fmt} ({len(rows)} points; one JSON per point in {out}/points/)")
+
+
+def _require(module: str, message: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        err_console.print(f"error: {message}", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
 def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: list[str] = SetOpt,
              show_effective: bool = typer.Option(False, "--show-effective",
                                                  help="List every value the what-ifs and --set changed: before, after, where.")) -> None:

@@ -17,7 +17,7 @@
 
 Paths are dotted (`policy.shares[0].max`); `[name]` picks the list item whose `name` (or
 `offer`) is that name, and `*` matches every key or item, so `catalog.nvidia.offers.*.upfront`
-scales every Nvidia upfront price. Layers apply in order, then `--set` overrides; every change
+scales every Nvidia upfront price; set, scale, delay and remove also take a list of paths. Layers apply in order, then `--set` overrides; every change
 records where it came from, so validation errors point at the what-if file and line.
 """
 
@@ -110,6 +110,9 @@ def apply_change(tree: Tree, change: dict, location: Location, source: Tree | No
                  where: PathKey = ()) -> list[Change]:
     """Apply one change ({scale: PATH, by: 0.6, ...}) to the tree; return what changed."""
     operation = next(op for op in OPERATIONS if op in change)
+    if isinstance(change[operation], list) and operation in ("set", "scale", "delay", "remove"):
+        return [applied for pattern in change[operation]
+                for applied in apply_change(tree, {**change, operation: pattern}, location, source, where)]
 
     def fail(message: str, field: str = operation) -> ConfigError:
         at = source.locate(where + (field,)) if source else location

@@ -185,15 +185,21 @@ def set_path(tree: Tree, path: PathKey, value: Any, location: Location) -> None:
 
 
 def _relocate(tree: Tree, path: PathKey, value: Any, location: Location) -> None:
-    for key in [k for k in tree.locations if k[: len(path)] == path]:
+    """Every location under `path` now comes from `location` (one scan to drop the old ones)."""
+    depth = len(path)
+    for key in [k for k in tree.locations if len(k) >= depth and k[:depth] == path]:
         del tree.locations[key]
-    tree.locations[path] = location
+    _locate_all(tree.locations, path, value, location)
+
+
+def _locate_all(locations: dict, path: PathKey, value: Any, location: Location) -> None:
+    locations[path] = location
     if isinstance(value, dict):
         for key, item in value.items():
-            _relocate(tree, path + (key,), item, location)
+            _locate_all(locations, path + (key,), item, location)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _relocate(tree, path + (i,), item, location)
+            _locate_all(locations, path + (i,), item, location)
 
 
 def load_tree(config: str | Path) -> Tree:

@@ -312,3 +312,31 @@ def _short(value) -> str:
 
     text = _json.dumps(value, default=str) if not isinstance(value, str) else value
     return text if len(text) <= 90 else text[:87] + "..."
+
+
+def print_sweep(rows: list[dict], console: Console, limit: int = 40) -> None:
+    """The sweep's rows (cheapest first when there are more than `limit`)."""
+    fixed = {"point", "name", "status", "reason", "total_cost_usd", "expected_disruption_usd", "unmet_pct", "seconds"}
+    vendors = sorted({k.removeprefix("share_") for row in rows for k in row if k.startswith("share_")})
+    parameters = [k for k in rows[0] if k not in fixed and not k.startswith("share_")] if rows else []
+    solved = sorted((r for r in rows if r.get("total_cost_usd") is not None), key=lambda r: r["total_cost_usd"])
+    failed = [r for r in rows if r.get("total_cost_usd") is None]
+    shown = rows if len(rows) <= limit else solved[: limit // 2] + failed[: limit // 2]
+    title = f"Sweep: {len(rows)} points, {len(solved)} solved, {len(failed)} not"
+    if len(rows) > limit:
+        title += (f" (showing the {min(len(solved), limit // 2)} cheapest" + (" and the first failures" if failed else "")
+                  + "; all in --out or --json)")
+    keys = parameters or ["name"]
+    table = _table(console, title, *keys, "status", "total cost", *vendors, "unmet", *(["reason"] if failed else []),
+                   left=len(keys) + 1)
+    if failed:
+        table.columns[-1].justify = "left"
+    for row in shown:
+        head = [str(row.get(k, "")) for k in keys] + [row["status"]]
+        if row.get("total_cost_usd") is None:
+            table.add_row(*_cells(*head, "", *[""] * len(vendors), "", row.get("reason", "")[:100]))
+        else:
+            table.add_row(*_cells(*head, money(row["total_cost_usd"]),
+                                  *[f"{row.get('share_' + v, 0.0):.0%}" for v in vendors],
+                                  f"{row['unmet_pct']:.1%}", *([""] if failed else [])))
+    console.print(table)

@@ -25,7 +25,7 @@ VENDOR_FILES = sorted((ROOT / "vendors").glob("*.yaml"))
 
 MUTATIONS = ("wrong type", "negative number", "nan or inf", "unknown field", "deleted field",
              "YAML syntax", "empty file", "binary file", "share cap above 1", "unknown reference",
-             "period outside horizon", "bad --set", "vendor file")
+             "period outside horizon", "bad --set", "vendor file", "bad what-if")
 ALWAYS_INVALID = set(MUTATIONS) - {"deleted field", "negative number", "unknown field"}
 """Kinds that can never give a valid config (the others sometimes do: an optional field
 deleted, a sign flipped on a number that may be negative, a key added to a free-form map)."""
@@ -174,6 +174,7 @@ class Mutant:
     scenario: Path
     overrides: list[str]
     description: str
+    whatifs: tuple[str, ...] = ()
 
 
 def mutate(kind: str, seed: int, workdir: Path) -> Mutant:
@@ -229,6 +230,21 @@ def mutate(kind: str, seed: int, workdir: Path) -> Mutant:
     elif kind == "bad --set":
         overrides = [rng.choice(["discount_rate=abc", "policy.shares[7].max=0.5", "workloads.nope.voll=1",
                                  "periods.start=soon", "no-equals-sign", "=3", "policy..x=1"])]
+    elif kind == "bad what-if":
+        whatif = workdir / "whatif.yaml"
+        change = rng.choice([
+            {"scale": "catalog.nvidia.offers.no-such-offer.upfront", "by": 0.5},
+            {"set": "policy.shares[9].max", "to": 0.5},
+            {"scale": "workloads.*.voll", "by": "half"},
+            {"delay": "workloads", "by": 1},
+            {"remove": "sites.atlantis"},
+            {"add": "periods", "value": {"start": 2026}},
+            {"set": "discount_rate", "to": "soon"},
+            {"explode": "everything"},
+        ])
+        whatif.write_text(yaml.safe_dump({"description": "fuzz", "changes": [change]}))
+        target.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return Mutant(kind, target, [], f"{example.name}: what-if {change}", (str(whatif),))
     elif kind == "vendor file":
         vendor_file = rng.choice(sorted(catalog.glob("*.yaml")))
         vendor_doc = yaml.safe_load(vendor_file.read_text())
@@ -278,7 +294,8 @@ def check_mutant(mutant: Mutant) -> Outcome:
 
     from optimizer.cli import app
 
-    args = ["validate", str(mutant.scenario)] + [a for o in mutant.overrides for a in ("--set", o)]
+    args = (["validate", str(mutant.scenario)] + [a for o in mutant.overrides for a in ("--set", o)]
+            + [a for w in mutant.whatifs for a in ("--whatif", w)])
     result = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
     output = result.output
     if result.exception is not None and not isinstance(result.exception, SystemExit):

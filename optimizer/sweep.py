@@ -1,0 +1,287 @@
+"""Sweeps: many variations of a scenario, solved on a Dask cluster, streamed to disk.
+
+A grid file (YAML) names the variations:
+
+    description: Nvidia prices against Trainium efficiency
+    whatifs: [whatif/amazon-feb-2026.yaml]      # optional layers under every point (relative to the grid)
+    objective: cost                              # optional
+    parameters:                                  # the cartesian product of their values
+      nvidia_price:
+        scale: catalog.nvidia.offers.*.upfront   # any what-if change; the value fills `by` (or `to` for set)
+        values: [0.8, 1.0, 1.2]
+      trainium_efficiency:
+        scale: catalog.aws-trainium.products.*.throughput.*.efficiency
+        values: [0.6, 0.8, 1.0]
+    # or, instead of parameters, an explicit list:
+    points:
+      - {name: cheap-nvidia, changes: [{scale: catalog.nvidia.offers.*.upfront, by: 0.8}]}
+
+Each point becomes one task: load the scenario, apply the grid's what-ifs and the point's
+changes, solve, reduce to one row. Tasks run on Dask distributed: a local cluster of
+`workers` processes, or an existing cluster at `scheduler`. Each finished point is written
+at once to `OUT/points/NNNN.json` (atomically), so a killed sweep loses nothing and `resume`
+skips what is done; at the end the rows are gathered into `OUT/results.csv` (or .parquet).
+A point that fails (a bad change, an infeasible scenario) is a row with its status and reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import ConfigError, Location, Problem
+from .loading import format_path, read_yaml
+
+PARAMETER_VALUE_FIELD = {"set": "to", "scale": "by", "delay": "by"}
+
+
+@dataclass(frozen=True)
+class Point:
+    index: int
+    name: str
+    parameters: dict[str, Any]
+    changes: tuple[tuple[dict, Location], ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    path: Path
+    description: str
+    whatifs: tuple[str, ...]
+    objective: str | None
+    points: tuple[Point, ...]
+
+    def fingerprint(self) -> str:
+        """What a resumed sweep must share with the interrupted one."""
+        text = json.dumps([self.description, self.whatifs, self.objective,
+                           [(p.name, p.parameters, [c for c, _ in p.changes]) for p in self.points]],
+                          sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_grid(path: str | Path) -> Grid:
+    """Parse and check a grid file (structure only: a point's changes are checked when it runs)."""
+    path = Path(path)
+    tree = read_yaml(path)
+    data = tree.data
+    problems: list[Problem] = []
+
+    def problem(where: tuple, message: str) -> None:
+        problems.append(Problem(tree.locate(where), format_path(where), message))
+
+    for key in sorted(set(data) - {"description", "whatifs", "objective", "parameters", "points"}):
+        problem((key,), "unknown field, expected one of: description, objective, parameters, points, whatifs")
+    description = data.get("description") or path.stem
+    whatifs = data.get("whatifs") or []
+    if not isinstance(whatifs, list) or not all(isinstance(w, str) for w in whatifs):
+        problem(("whatifs",), f"found {whatifs!r}, expected a list of what-if files")
+        whatifs = []
+    whatifs = tuple(str((path.parent / w).resolve()) for w in whatifs)
+    objective = data.get("objective")
+    points: list[Point] = []
+    if ("parameters" in data) == ("points" in data):
+        problem((), "expected either parameters (a cartesian grid) or points (an explicit list), not both or neither")
+    elif "parameters" in data:
+        points = _product(data["parameters"], tree, problem)
+    else:
+        points = _listed(data["points"], tree, problem)
+    if problems:
+        raise ConfigError(problems)
+    return Grid(path, str(description), whatifs, objective, tuple(points))
+
+
+def _product(parameters: Any, tree, problem) -> list[Point]:
+    if not isinstance(parameters, dict) or not parameters:
+        problem(("parameters",), "expected a mapping of parameter name -> {<operation>: PATH, values: [...]}")
+        return []
+    axes = []
+    for name, spec in parameters.items():
+        where = ("parameters", name)
+        operations = [op for op in PARAMETER_VALUE_FIELD if isinstance(spec, dict) and op in spec]
+        if len(operations) != 1 or not isinstance(spec.get("values"), list) or not spec["values"]:
+            problem(where, "expected exactly one of set, scale, delay (with a path) and a non-empty list of values")
+            continue
+        operation = operations[0]
+        extra = set(spec) - {operation, "values", "from", "until"}
+        if extra:
+            problem(where + (sorted(extra)[0],), "unknown field, expected one of: from, until, values and the operation")
+            continue
+        location = tree.locate(where + (operation,))
+        template = {k: v for k, v in spec.items() if k != "values"}
+        axes.append([(name, value, ({**template, PARAMETER_VALUE_FIELD[operation]: value}, location))
+                     for value in spec["values"]])
+    points = []
+    for index, combination in enumerate(itertools.product(*axes)):
+        values = {name: value for name, value, _ in combination}
+        label = ",".join(f"{name}={value}" for name, value in values.items())
+        points.append(Point(index, label, values, tuple(change for _, _, change in combination)))
+    return points
+
+
+def _listed(items: Any, tree, problem) -> list[Point]:
+    if not isinstance(items, list) or not items:
+        problem(("points",), "expected a non-empty list of {name, changes}")
+        return []
+    points = []
+    for index, item in enumerate(items):
+        where = ("points", index)
+        if not isinstance(item, dict) or not isinstance(item.get("changes"), list):
+            problem(where, "expected {name: ..., changes: [...]}")
+            continue
+        changes = tuple((change, tree.locate(where + ("changes", k))) for k, change in enumerate(item["changes"]))
+        points.append(Point(index, str(item.get("name", f"point{index}")), {}, changes))
+    return points
+
+
+# ---------------------------------------------------------------- one point
+
+
+def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objective: str | None,
+              solver: str = "highs") -> dict[str, Any]:
+    """Solve one point; every outcome (including bad input and infeasibility) becomes a row."""
+    from .api import load, solve
+    from .errors import CpoError
+
+    started = time.perf_counter()
+    row: dict[str, Any] = {"point": point.index, "name": point.name, **point.parameters}
+    try:
+        scenario = load(config, whatifs=grid_whatifs, changes=point.changes)
+        result = solve(scenario, objective=objective, solver=solver)
+    except ConfigError as exc:
+        return {**row, "status": "bad input", "reason": "; ".join(str(p) for p in exc.problems),
+                "seconds": time.perf_counter() - started}
+    except CpoError as exc:
+        status = "infeasible" if type(exc).__name__ == "InfeasibleError" else "failed"
+        reason = "; ".join(getattr(exc, "diagnosis", [])[:2]) or str(exc).splitlines()[0]
+        return {**row, "status": status, "reason": reason, "seconds": time.perf_counter() - started}
+    years = {p.name: p.years for p in result.data.periods}
+    served = {v: 0.0 for v in result.data.vendors}
+    for plan_row in result.tables["plan"]:
+        served[plan_row["vendor"]] += plan_row["served_h100e"] * years[plan_row["period"]]
+    total_served = sum(served.values()) or 1.0
+    demand = sum(r["demand_h100e"] * years[r["period"]] for r in result.tables["unmet"]) or 1.0
+    unmet = sum(r["h100e"] * years[r["period"]] for r in result.tables["unmet"])
+    return {**row, "status": result.status, "reason": "", "total_cost_usd": result.total_cost_usd,
+            "expected_disruption_usd": result.expected_disruption_usd, "unmet_pct": unmet / demand,
+            **{f"share_{v}": s / total_served for v, s in served.items()},
+            "seconds": time.perf_counter() - started}
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: int | None = None,
+              scheduler: str | None = None, resume: bool = False, solver: str = "highs",
+              on_result: Callable[[dict], None] | None = None, fmt: str = "csv") -> list[dict[str, Any]]:
+    """Run every point not already done in `out`; return all rows, in point order.
+
+    workers: processes of a local Dask cluster (default: the cores); 0 runs in this process.
+    scheduler: address of an existing Dask scheduler (tcp://HOST:PORT) instead of a local cluster."""
+    config = str(Path(config).resolve())
+    done: dict[int, dict] = {}
+    if out is not None:
+        done = _prepare_out(Path(out), grid, config, resume)
+    todo = [p for p in grid.points if p.index not in done]
+
+    def finished(row: dict) -> None:
+        if out is not None:
+            _write_json(Path(out) / "points" / f"{row['point']:05d}.json", row)
+        done[row["point"]] = row
+        if on_result is not None:
+            on_result(row)
+
+    if todo:
+        if workers == 0 and scheduler is None:
+            for point in todo:
+                finished(run_point(config, grid.whatifs, point, grid.objective, solver))
+        else:
+            _run_on_dask(config, grid, todo, workers, scheduler, solver, finished)
+    rows = [done[i] for i in sorted(done)]
+    if out is not None:
+        write_rows(rows, Path(out), fmt)
+    return rows
+
+
+def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished) -> None:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler, timeout="30s")
+    try:
+        futures = [client.submit(run_point, config, grid.whatifs, point, grid.objective, solver, pure=False,
+                                 key=f"cpo-point-{point.index}-{time.time_ns()}") for point in todo]
+        for future in as_completed(futures):
+            finished(future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _prepare_out(out: Path, grid: Grid, config: str, resume: bool) -> dict[int, dict]:
+    """Check (or create) the output directory; the rows already done, when resuming."""
+    manifest = {"config": config, "grid": str(grid.path), "fingerprint": grid.fingerprint(),
+                "points": len(grid.points)}
+    manifest_file = out / "sweep.json"
+    if out.exists() and any(out.iterdir()):
+        if not resume:
+            raise ConfigError([Problem(Location("--out"), str(out), "already holds a sweep, expected an empty "
+                                       "or new directory (or --resume to finish that sweep)")])
+        if not manifest_file.exists() or json.loads(manifest_file.read_text()) != manifest:
+            raise ConfigError([Problem(Location("--resume"), str(out), "holds a sweep of another scenario or grid, "
+                                       "expected the same scenario and grid to resume")])
+    (out / "points").mkdir(parents=True, exist_ok=True)
+    _write_json(manifest_file, manifest)
+    done = {}
+    for file in sorted((out / "points").glob("*.json")):
+        row = json.loads(file.read_text())
+        done[row["point"]] = row
+    return done
+
+
+def _write_json(target: Path, document: Any) -> None:
+    handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    with os.fdopen(handle, "w") as stream:
+        json.dump(document, stream, indent=1, sort_keys=True, default=str)
+    os.replace(staging, target)
+
+
+def write_rows(rows: list[dict], out: Path, fmt: str = "csv") -> Path:
+    """The tidy table of all rows, CSV or Parquet, atomically."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    target = out / f"results.{fmt}"
+    handle, staging = tempfile.mkstemp(prefix=".results.", dir=out)
+    os.close(handle)
+    try:
+        if fmt == "parquet":
+            frame.to_parquet(staging, index=False)
+        else:
+            frame.to_csv(staging, index=False)
+        os.replace(staging, target)
+    finally:
+        Path(staging).unlink(missing_ok=True)
+    return target
+
+
+def sweep(scenario: str | Path, grid: str | Path, out: str | Path | None = None, workers: int | None = None,
+          scheduler: str | None = None, resume: bool = False, solver: str = "highs", fmt: str = "csv"):
+    """Library entry: run a grid file's sweep; a DataFrame with one row per point."""
+    import pandas as pd
+
+    rows = run_sweep(scenario, read_grid(grid), Path(out) if out else None, workers, scheduler, resume, solver,
+                     fmt=fmt)
+    return pd.DataFrame(rows)
