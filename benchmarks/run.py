@@ -88,7 +88,7 @@ def measure(size: str, seed: int, workdir: Path) -> dict:
     import optimizer as cpo
     from optimizer.formulation import build
     from optimizer.results import make_result
-    from optimizer.solver import compile_arrays, multi_vendor_objective, run_highs
+    from optimizer.solver import compile_arrays, multi_vendor_objective, quiet_highs, run_highs
 
     path = workdir / f"{size}.yaml"
     path.write_text(yaml.safe_dump(scenario(*SIZES[size], seed=seed), sort_keys=False))
@@ -102,8 +102,7 @@ def measure(size: str, seed: int, workdir: Path) -> dict:
     times["build"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = quiet_highs()
     compile_arrays(model, multi_vendor_objective(model)).load_into(highs)
     times["hand_over"] = time.perf_counter() - mark
 
@@ -121,8 +120,7 @@ def measure(size: str, seed: int, workdir: Path) -> dict:
     mps = workdir / f"{size}.mps"
     highs.writeModel(str(mps))
     mark = time.perf_counter()
-    alone = highspy.Highs()
-    alone.setOptionValue("output_flag", False)
+    alone = quiet_highs()
     alone.readModel(str(mps))
     alone.run()
     times["highs_alone"] = time.perf_counter() - mark
@@ -214,9 +212,9 @@ def plot(rows: list[dict], target: Path) -> None:
 def machine() -> str:
     import os
 
-    import highspy
+    from optimizer.solver import quiet_highs
 
-    h = highspy.Highs()
+    h = quiet_highs()
     version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
     return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, HiGHS {version}")
 

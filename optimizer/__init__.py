@@ -6,6 +6,7 @@
     result.total_cost_usd, result.plan, result.shares, result.prices
     result.verify()
     cpo.compare(scenario, ["examples/whatif/amd-mi450-slip.yaml"])   # DataFrame, base first
+    cpo.frontier(scenario), cpo.leverage(scenario)                    # DataFrames
 
 Names are imported on first use, so `cpo --help` does not load pydantic, PuLP or HiGHS.
 """
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "load": "api", "solve": "api", "Scenario": "api", "compare": "compare", "sweep": "sweep",
+    "frontier": "strategy", "leverage": "strategy",
     "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors",
     "VerificationError": "errors",
 }

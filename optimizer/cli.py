@@ -223,6 +223,89 @@ def _require(module: str, message: str) -> None:
 
 
 @app.command()
+def frontier(
+    config: Path = ConfigArg,
+    whatif: list[Path] = WhatifOpt,
+    set_: list[str] = SetOpt,
+    measure: str = typer.Option("max-share", "--measure", "-m",
+                                help="max-share (largest vendor share, default), hhi, or disruption (expected cost)."),
+    points: int = typer.Option(10, "--points", "-n", min=2, help="Points from the cheapest to the most diversified plan."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write cost against concentration (PNG), the scenario's plan marked."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write frontier.csv to this directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print the frontier as JSON and nothing else."),
+) -> None:
+    """The price of diversification: least cost at each cap on vendor concentration, from the
+    cheapest plan to the most diversified feasible one."""
+    from .strategy import MEASURES
+
+    _check_choice("--measure", measure, MEASURES)
+    with handle_errors(as_json):
+        import optimizer
+
+        from .report import plot_frontier, print_frontier, write_table
+        from .strategy import frontier_points
+
+        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        document = frontier_points(scenario, measure, points)
+        if plot is not None:
+            plot_frontier(document, plot)
+        if out is not None:
+            write_table([{k: v for k, v in row.items() if k != "shares"}
+                         | {f"share_{v}": s for v, s in row["shares"].items()} for row in document["points"]],
+                        out, "frontier.csv")
+        if as_json:
+            sys.stdout.write(json.dumps(_finite(document), indent=1) + "\n")
+            return
+        print_frontier(document, out_console)
+        for target in (plot, out):
+            if target is not None:
+                out_console.print(f"Wrote {target}")
+
+
+@app.command()
+def leverage(
+    config: Path = ConfigArg,
+    whatif: list[Path] = WhatifOpt,
+    set_: list[str] = SetOpt,
+    objective: Optional[str] = typer.Option(None, "--objective", "-o",
+                                            help="cost or multi-vendor (default: the scenario's, cost for the others)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write leverage.csv (one row per offer) to this directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print the leverage document as JSON and nothing else."),
+) -> None:
+    """Each vendor's weight in the plan, the cost of walking away from it, and how far each of its
+    prices can move before the plan changes."""
+    _check_choice("--objective", objective, ("cost", "multi-vendor"))
+    with handle_errors(as_json):
+        import optimizer
+
+        from .report import print_leverage, write_table
+        from .strategy import leverage_document
+
+        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        document = leverage_document(scenario, objective)
+        if out is not None:
+            write_table([{**{k: v for k, v in vendor.items() if k != "offers"}, **offer}
+                         for vendor in document["vendors"] for offer in vendor["offers"]], out, "leverage.csv")
+        if as_json:
+            sys.stdout.write(json.dumps(_finite(document), indent=1) + "\n")
+            return
+        print_leverage(document, out_console)
+        if out is not None:
+            out_console.print(f"Wrote {out}")
+
+
+def _finite(value):
+    """JSON has no infinity: an unbounded price range is null."""
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+@app.command()
 def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: list[str] = SetOpt,
              show_effective: bool = typer.Option(False, "--show-effective",
                                                  help="List every value the what-ifs and --set changed: before, after, where.")) -> None:

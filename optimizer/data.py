@@ -62,9 +62,15 @@ class OfferInstance:
     """Installed active units per period."""
     existing_paying: list[float]
     """Installed units per period that pay `recurring`."""
-    salvage: dict[int, float] = field(default_factory=dict)
-    """$ per unit signed in period τ still owed back at the horizon's end (undiscounted)."""
+    list_price: dict[str, float] = field(default_factory=dict)
+    """The vendor's own prices from the catalog: {"upfront": ..., "recurring": ...} (before site costs)."""
+    salvage_fraction: dict[int, float] = field(default_factory=dict)
+    """Share of the upfront of a unit signed in period τ still unexpired at the horizon's end."""
     _active_signings: list[list[int]] | None = field(default=None, repr=False)
+
+    def salvage(self, tau: int) -> float:
+        """$ per unit signed in τ given back at the horizon's end (undiscounted): upfront x fraction."""
+        return self.upfront * self.salvage_fraction.get(tau, 0.0)
 
     @property
     def vendor(self) -> str:
@@ -414,13 +420,14 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                     upfront=upfront, recurring=offer.recurring.value + energy,
                     kw=product.kw_per_unit.value, pue=pue, lead=lead, term=term,
                     term_years=term_years, signable=window, theta=theta,
-                    existing=[0.0] * T, existing_paying=[0.0] * T)
+                    existing=[0.0] * T, existing_paying=[0.0] * T,
+                    list_price={"upfront": offer.upfront.value, "recurring": offer.recurring.value})
                 if offer.channel == "buy":
                     for tau in window:
                         life_end = periods[tau + lead].start + term_years
                         remaining = min(max(life_end - horizon_end, 0.0), term_years)
                         if remaining > 0:
-                            instance.salvage[tau] = upfront * remaining / term_years
+                            instance.salvage_fraction[tau] = remaining / term_years
                 instances.append(instance)
     return instances
 

@@ -20,7 +20,7 @@ import pulp
 from .formulation.model import MONEY, UNITS, Model
 from .loading import format_path
 from .results import MEASURE_SCALE, plan_from_solution
-from .solver import Arrays, Solution, compile_arrays
+from .solver import Arrays, Solution, compile_arrays, quiet_highs
 
 RELAXABLE = ("power", "supply", "resource", "budget", "share", "cover")
 SLACK_THRESHOLD = 1e-7
@@ -90,8 +90,7 @@ def _elastic(model: Model, arrays: Arrays, rows: list[int]) -> list[Relaxation] 
 
     n = len(arrays.cost)
     extended, slack_of = _with_slacks(arrays, rows)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = quiet_highs()
     extended.load_into(highs)
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:

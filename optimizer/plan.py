@@ -76,8 +76,8 @@ class Plan:
             for t in data.T:
                 upfront += data.discount[t] * self.upfront_cash(o, t)
                 recurring += data.discount[t] * self.recurring_cash(o, t)
-            for tau, value in offer.salvage.items():
-                salvage -= data.end_discount * value * self.acquired.get((o, tau), 0.0)
+            for tau in offer.salvage_fraction:
+                salvage -= data.end_discount * offer.salvage(tau) * self.acquired.get((o, tau), 0.0)
         unmet = sum(data.discount[t] * data.workloads[w].voll * data.periods[t].years * h
                     for (w, t), h in self.unmet.items())
         return {"upfront": upfront, "recurring": recurring, "unmet": unmet, "salvage": salvage}

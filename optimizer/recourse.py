@@ -104,7 +104,7 @@ def _solve(cost, row_lower, row_upper, entries) -> np.ndarray:
     import highspy
 
     from .errors import SolverError
-    from .solver import Arrays
+    from .solver import Arrays, quiet_highs
 
     n = len(cost)
     order = sorted(range(len(entries)), key=lambda k: (entries[k][1], entries[k][0]))
@@ -116,8 +116,7 @@ def _solve(cost, row_lower, row_upper, entries) -> np.ndarray:
                     np.cumsum(starts).astype(np.int32), np.array([entries[k][0] for k in order], dtype=np.int32),
                     np.array([entries[k][2] for k in order], dtype=float), np.zeros(n, dtype=np.int32),
                     rowwise=False)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = quiet_highs()
     arrays.load_into(highs)
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:

@@ -116,10 +116,15 @@ def _print_prices(result: Result, console: Console, periods: list[str], full: bo
     compute = _table(console, "Marginal cost of compute ($/H100e-year, in each year's dollars)", "workload",
                      *periods)
     for w in result.data.workloads:
-        by_period = {r["period"]: r["value"] for r in prices
+        by_period = {r["period"]: r for r in prices
                      if r["family"] == "demand" and r["constraint"].startswith(f"demand[{w},")}
-        compute.add_row(escape(w), *[f"{by_period.get(p, 0):,.0f}" for p in periods])
+        compute.add_row(escape(w), *[f"{by_period[p]['value']:,.0f}" if p in by_period else "" for p in periods])
+        rent = [by_period[p]["market_rent"] if p in by_period else None for p in periods]
+        if full and any(r is not None for r in rent):
+            compute.add_row(f"[dim]  market rent[/dim]", *[f"[dim]{r:,.0f}[/dim]" if r is not None else "" for r in rent])
     console.print(compute)
+    if not full:
+        console.print("[dim]Market rent (the cheapest rented H100e-year) beside each: --prices.[/dim]")
     binding = [r for r in prices if r["family"] != "demand"]
     if not binding:
         return
@@ -186,7 +191,6 @@ def file_hash(path: Path) -> str:
 
 def manifest_for(scenario, result: Result, options: dict[str, Any]) -> dict[str, Any]:
     """Inputs (with hashes), effective config hash, versions, options and timings."""
-    import highspy
     import pulp
 
     from . import __version__
@@ -198,8 +202,7 @@ def manifest_for(scenario, result: Result, options: dict[str, Any]) -> dict[str,
     return {
         "cpo_version": __version__,
         "solver": {"name": result.solver, "highspy": _version("highspy"), "pulp": pulp.__version__,
-                   "highs": f"{highspy.Highs().versionMajor()}.{highspy.Highs().versionMinor()}."
-                            f"{highspy.Highs().versionPatch()}"},
+                   "highs": _highs_version()},
         "inputs": [{"file": str(p), "sha256": file_hash(p)} for p in inputs if p.exists()],
         "overrides": list(scenario.overrides),
         "effective_config_sha256": hashlib.sha256(config.encode()).hexdigest(),
@@ -207,6 +210,13 @@ def manifest_for(scenario, result: Result, options: dict[str, Any]) -> dict[str,
         "seconds": {k: round(v, 4) for k, v in result.seconds.items()},
         "created_unix": int(time.time()),
     }
+
+
+def _highs_version() -> str:
+    from .solver import quiet_highs
+
+    highs = quiet_highs()
+    return f"{highs.versionMajor()}.{highs.versionMinor()}.{highs.versionPatch()}"
 
 
 def _version(package: str) -> str:
@@ -340,3 +350,88 @@ def print_sweep(rows: list[dict], console: Console, limit: int = 40) -> None:
                                   *[f"{row.get('share_' + v, 0.0):.0%}" for v in vendors],
                                   f"{row['unmet_pct']:.1%}", *([""] if failed else [])))
     console.print(table)
+
+
+# ---------------------------------------------------------------- frontier and leverage
+
+
+def print_frontier(document: dict, console: Console) -> None:
+    key = document["measure"]
+    share = key != "expected_disruption_usd"
+    vendors = sorted(document["points"][0]["shares"])
+    table = _table(console, f"{document['scenario']}: cost against {key.replace('_', ' ')} (ε-constraint, "
+                   "each vendor's share of served compute over the horizon)",
+                   key.replace("_", " "), "total cost", "vs cheapest", "$ per point (average)",
+                   "$ per point (marginal)", *vendors, "unmet", left=0)
+    base = document["points"][0]["total_cost_usd"]
+    for row in document["points"]:
+        measure = f"{row[key]:.1%}" if share else money(row[key])
+        table.add_row(measure, money(row["total_cost_usd"]), money(row["total_cost_usd"] - base),
+                      money(row["usd_per_point"]), money(row["marginal_usd_per_point"]),
+                      *[f"{row['shares'][v]:.0%}" for v in vendors], f"{row['unmet_pct']:.1%}")
+    console.print(table)
+    chosen = document["chosen"]
+    measure = f"{chosen[key]:.1%}" if share else money(chosen[key])
+    console.print(f"The scenario's own plan ({chosen['objective']}): {key.replace('_', ' ')} {measure}, "
+                  f"procurement cost {money(chosen['total_cost_usd'])}. "
+                  f"$ per point: cost of lowering the {key.replace('_', ' ')} by one percentage point"
+                  + (" ($ per $ of expected disruption avoided)." if not share else "."), highlight=False)
+
+
+def plot_frontier(document: dict, target: Path) -> None:
+    """Cost against the concentration measure, the scenario's own plan marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    key = document["measure"]
+    scale = 100 if key != "expected_disruption_usd" else 1e-9
+    label = {"max_vendor_share": "largest vendor share of demand, time-averaged (%)",
+             "hhi": "HHI of vendor shares of demand, time-averaged (x100)",
+             "expected_disruption_usd": "expected disruption cost ($B)"}[key]
+    figure, axis = plt.subplots(figsize=(7.5, 4.8))
+    xs = [row[key] * scale for row in document["points"]]
+    ys = [row["total_cost_usd"] / 1e9 for row in document["points"]]
+    axis.plot(xs, ys, "o-", label="least-cost plan at each cap")
+    for x, y, row in zip(xs[1:], ys[1:], document["points"][1:]):
+        axis.annotate(f"{money(row['marginal_usd_per_point'])}/pt", (x, y), textcoords="offset points",
+                      xytext=(4, 6), fontsize=7)
+    chosen = document["chosen"]
+    axis.plot([chosen[key] * scale], [chosen["total_cost_usd"] / 1e9], "*", markersize=16, color="tab:red",
+              label=f"the scenario's own plan ({chosen['objective']})")
+    axis.invert_xaxis()
+    axis.set_xlabel(label + "  <- more diversified")
+    axis.set_ylabel("procurement cost, present value ($B)")
+    axis.set_title(f"{document['scenario']}: the price of diversification", fontsize=10)
+    axis.legend(fontsize=8)
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    _save_figure(figure, Path(target))
+
+
+def print_leverage(document: dict, console: Console) -> None:
+    table = _table(console, f"{document['scenario']}: each vendor's weight, and the lab's walk-away position "
+                   f"({document['objective']} objective; excluding a vendor stops new business, installed units stay)",
+                   "vendor", "share of compute", "share of spend", "spend (PV)", "cost without it", "walk-away cost",
+                   left=1)
+    for vendor in document["vendors"]:
+        excluded = vendor["exclusion_cost_usd"]
+        table.add_row(*_cells(vendor["vendor"], f"{vendor['share']:.1%}", f"{vendor['spend_share']:.1%}",
+                              money(vendor["spend_usd"]),
+                              money(excluded) if excluded is not None else vendor["exclusion_status"],
+                              money(vendor["walk_away_usd"]) if vendor["walk_away_usd"] is not None else ""))
+    console.print(table)
+    offers = _table(console, "Price ranges within which the plan stays the same (per offer; upfront $/unit for "
+                    "owned, recurring $/unit-year for rented)", "offer", "field", "price", "low", "high",
+                    "units signed", "room to raise", "cut to win", left=2)
+    for vendor in document["vendors"]:
+        for row in vendor["offers"]:
+            high = "no limit" if row["price_high"] == float("inf") else money(row["price_high"])
+            raise_room = f"{row['raise_to_lose_pct']:+.0%}" if row["raise_to_lose_pct"] is not None else ""
+            cut = ""
+            if row["cut_to_win_pct"] is not None:
+                cut = "not even free" if row["cut_to_win_pct"] >= 1 else f"-{row['cut_to_win_pct']:.0%}"
+            offers.add_row(*_cells(row["offer"], row["price_field"], money(row["price"]), money(row["price_low"]),
+                                   high, count(row["units_signed"]), raise_room, cut))
+    console.print(offers)

@@ -126,7 +126,7 @@ _COLUMNS = {
     "assignment": ["offer", "vendor", "workload", "period", "units", "h100e"],
     "unmet": ["workload", "period", "demand_h100e", "served_h100e", "h100e"],
     "shares": ["group", "member", "measure", "period", "share"],
-    "prices": ["constraint", "family", "period", "value", "unit", "meaning"],
+    "prices": ["constraint", "family", "period", "value", "unit", "meaning", "market_rent", "market_offer"],
     "resilience": ["failure", "period", "workload", "required_h100e", "covered_h100e",
                    "covered_fraction", "expected_cost_usd"],
     "deals": ["deal", "counterparty", "min_spend_usd", "spend_usd", "shortfall_usd", "credit_usd"],
@@ -298,9 +298,26 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
             unit = "$/unit" if row.rhs_scale == UNITS else "$/MW"
         elif family == "resource":
             unit = "$/" + next(r.unit for r in data.resources if r.name == row.key[0])
-        rows.append({"constraint": row.name, "family": family, "period": period.name, "value": value,
-                     "unit": unit, "meaning": _meaning(model, row)})
+        entry = {"constraint": row.name, "family": family, "period": period.name, "value": value,
+                 "unit": unit, "meaning": _meaning(model, row), "market_rent": None, "market_offer": None}
+        if family == "demand":
+            entry["market_rent"], entry["market_offer"] = market_rent(data, row.key[0], t)
+        rows.append(entry)
     return rows
+
+
+def market_rent(data: ModelData, workload: str, t: int) -> tuple[float | None, str | None]:
+    """The cheapest rent for one H100e-year of `workload` that can be signed in period t: over
+    reserved and on-demand offers, recurring / θ (upfront spread over the term); None if none."""
+    best = (None, None)
+    for offer in data.offers:
+        theta = offer.theta.get(workload, 0.0)
+        if offer.attrs["channel"] == "buy" or theta <= 0 or t not in offer.signable:
+            continue
+        rent = (offer.recurring + offer.upfront / offer.term_years) / theta
+        if best[0] is None or rent < best[0]:
+            best = (rent, offer.catalog_key)
+    return best
 
 
 _PRICE_UNITS = {"demand": "$/H100e-year", "cover": "$/H100e-year", "power": "$/MW-year",

@@ -12,6 +12,9 @@ Objectives `cost` and `multi-vendor` are one solve. `max-share` and `hhi` are le
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from itertools import chain
@@ -25,6 +28,33 @@ from .formulation import Model
 
 SOLVERS = ("highs", "cbc", "highs-pulp")
 STATUSES = ("optimal", "infeasible", "unbounded", "time_limit", "error")
+
+def quiet_highs():
+    """A `highspy.Highs` with logging off. highspy >= 1.13 prints a banner to stdout while the first
+    instance of a process is built, before any option can be set; that moment runs with file
+    descriptor 1 sent to /dev/null so `--json` output stays parseable."""
+    import highspy
+
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        highs = highspy.Highs()
+        _flush_c_stdout()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def _flush_c_stdout() -> None:
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, TypeError, AttributeError):  # no C runtime reachable this way (Windows)
+        pass
+
 
 GUARD_TOLERANCE = 1e-9
 """Relative and absolute slack on the concentration guard between lexicographic stages (the
@@ -96,11 +126,8 @@ class HighsSession:
     bounds, row bounds, rows added to the model since) and start from the previous basis."""
 
     def __init__(self, model: Model, objective: pulp.LpAffineExpression, deadline: float | None):
-        import highspy
-
         self.model, self.deadline = model, deadline
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = quiet_highs()
         compile_arrays(model, objective).load_into(self.highs)
         self.rows_loaded = len(model.rows)
 
@@ -123,6 +150,7 @@ class HighsSession:
         """Change the right-hand side of a `<=` row (e.g. a frontier's share cap)."""
         import highspy
 
+        self._sync_rows()
         position = self.model.rows.index(row)
         self.highs.changeRowBounds(position, -highspy.kHighsInf, upper)
 

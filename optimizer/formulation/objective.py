@@ -28,7 +28,7 @@ def cost(model: Model) -> pulp.LpAffineExpression:
     terms: Terms = []
     for (o, tau), var in model.family("x").items():
         offer = data.offers[o]
-        coef = data.discount[tau] * offer.upfront - data.end_discount * offer.salvage.get(tau, 0.0)
+        coef = data.discount[tau] * offer.upfront - data.end_discount * offer.salvage(tau)
         for t in range(tau + offer.lead, min(tau + offer.lead + offer.term, len(data.periods))):
             coef += data.discount[t] * offer.recurring * data.periods[t].years
         terms.append((var, coef * UNITS / MONEY))
