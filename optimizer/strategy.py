@@ -6,7 +6,8 @@ of warm re-solves, not rebuilds.
 
 Frontier (ε-constraint): minimise procurement cost subject to `measure <= ε`, for ε from the
 cost-only optimum's value down to the smallest value any plan reaches (found by minimising the
-measure without serving less demand than the cost-only plan). Measures: `max-share` (the
+measure without serving less demand than the cost-only plan; every point keeps that guard, so
+diversity is bought with dearer capacity, never by leaving demand unmet). Measures: `max-share` (the
 time-averaged largest vendor share of demand), `hhi` (time-averaged HHI, tangent cuts) and
 `disruption` (expected disruption cost of priced resilience).
 
@@ -57,12 +58,10 @@ def frontier_points(scenario, measure: str = "max-share", points: int = 10) -> d
     cheapest = _optimal(session.run(), scenario)
     high = _value(expression, cheapest)
 
-    guards = [model.add_row("unmet_guard", (w, t), [(u, 1.0)], "<=", max(cheapest.values[u.column], 0.0), 1.0)
-              for (w, t), u in model.family("u").items()]
+    for (w, t), u in model.family("u").items():  # diversity is never bought by serving less
+        model.add_row("unmet_guard", (w, t), [(u, 1.0)], "<=", max(cheapest.values[u.column], 0.0), 1.0)
     session.set_objective(expression)
     low = _value(expression, _optimal(session.run(), scenario))
-    for row in guards:  # the frontier prices unmet demand again at VOLL
-        session.set_row_upper(row, np.inf)
     session.set_objective(model.objectives["cost"])
     cap = model.add_row("frontier_cap", (), list(expression.items()), "<=", high, 1.0)
 
