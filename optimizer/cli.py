@@ -86,6 +86,9 @@ def solve(
     out: Optional[Path] = typer.Option(None, "--out", help="Write CSV tables, result.json and manifest.json to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the result document (JSON) on stdout and nothing else."),
     prices: bool = typer.Option(False, "--prices", help="List every binding constraint's price, not only the top 10."),
+    integer: bool = typer.Option(False, "--integer", help="Solve as a MILP: whole lots of units, minimum clusters, "
+                                 "porting and tranches as binaries (milp: in the scenario); prices come from the LP "
+                                 "with the integers fixed."),
 ) -> None:
     """Solve a scenario: the plan, its cost, vendor shares and prices."""
     from .formulation import OBJECTIVES
@@ -96,12 +99,12 @@ def solve(
     with handle_errors(as_json):
         import optimizer
 
-        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        scenario = optimizer.load(config, whatifs=whatif, overrides=list(set_) + (["milp.integer=true"] if integer else []))
         result = optimizer.solve(scenario, objective=objective, solver=solver, time_limit=time_limit)
         if out is not None:
             from .report import manifest_for, write_outputs
 
-            options = {"objective": result.objective, "solver": solver, "time_limit": time_limit}
+            options = {"objective": result.objective, "solver": solver, "time_limit": time_limit, "integer": integer}
             write_outputs(result, out, manifest_for(scenario, result, options))
         if as_json:
             sys.stdout.write(result.to_json_text())

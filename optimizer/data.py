@@ -147,6 +147,44 @@ class FailureData:
     duration_years: float
 
 
+@dataclass(frozen=True)
+class TrancheData:
+    reach: float
+    by: int
+    credit: float
+
+
+@dataclass(frozen=True)
+class DealData:
+    name: str
+    counterparty: str
+    offers: frozenset[int]
+    window: list[int]
+    """Periods the deal covers."""
+    min_spend: float | None
+    """Take-or-pay minimum over the window, undiscounted $."""
+    max_mw: list[float] | None
+    """Active facility MW allowed per period (window), None where uncapped."""
+    rate: float
+    per: str
+    """mw, unit or usd: what `rate` is paid per, on acquisitions in the window."""
+    cap: float | None
+    measure: str
+    tranches: list[TrancheData]
+    path: tuple
+
+
+@dataclass(frozen=True)
+class MilpData:
+    integer: bool = False
+    lot_units: float = 1.0
+    min_cluster: dict[str, float] = field(default_factory=dict)
+    """Workload -> units of one offer that must run it in every period with demand."""
+    porting: list[tuple[str, str, float]] = field(default_factory=list)
+    """(vendor, workload, one-off $)."""
+    mip_gap: float = 0.001
+
+
 @dataclass
 class ModelData:
     name: str
@@ -169,6 +207,8 @@ class ModelData:
     objective: str
     groups: list[str]
     """Attribute keys shares are reported by (vendor first)."""
+    deals: list[DealData] = field(default_factory=list)
+    milp: MilpData = field(default_factory=MilpData)
 
     @property
     def T(self) -> range:
@@ -270,7 +310,9 @@ def build_data(config: Config, tree: Tree) -> ModelData:
         return _select(selector, offers, known, path, problems)
 
     _add_existing(config, offers, index, periods, problems)
+    deals = _deals(config, offers, periods, select, problems)
     workloads = _workloads(config, offers, periods, select, problems)
+    milp = _milp(config, vendors, problems)
     supply = _supply_rows(config, vendors, offers, periods, select)
     resources = _resource_rows(config, offers, periods, select)
     power = [CapRow(name, {o: offers[o].mw_per_unit for o, off in enumerate(offers) if off.site == name},
@@ -290,7 +332,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
         supply=supply, resources=resources, power=power, budget=budget, shares=shares,
         failures=failures, resilience_mode=resilience.mode if resilience else "off",
         hhi_weight=config.policy.hhi_weight_usd_per_year, objective=config.objective,
-        groups=groups,
+        groups=groups, deals=deals, milp=milp,
     )
 
 
@@ -513,7 +555,19 @@ def _workloads(config, offers, periods, select, problems) -> dict[str, WorkloadD
                 problems.add(("policy", "resilience", "critical_fraction", w),
                              f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
     out = {}
+    for i, deal in enumerate(config.deals):
+        for k, w in enumerate(deal.exclusive):
+            if w not in config.workloads:
+                problems.add(("deals", i, "exclusive", k),
+                             f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
     for w, workload in config.workloads.items():
+        for deal in config.deals:
+            if w in deal.exclusive:  # exclusivity: w runs only on the deal's offers
+                allowed = {o for o, offer in enumerate(offers) if all(
+                    offer.attrs.get(k, NONE_MEMBER) in v for k, v in deal.covers.items())}
+                for o, offer in enumerate(offers):
+                    if o not in allowed:
+                        offer.theta.pop(w, None)
         if workload.eligible is not None:
             allowed = select(workload.eligible, ("workloads", w, "eligible"))
             for o, offer in enumerate(offers):
@@ -626,3 +680,54 @@ def _failures(config, offers, known, select, problems) -> list[FailureData]:
             out.append(FailureData(failure.name, frozenset(chosen), failure.delivered,
                                    failure.probability, failure.duration_years))
     return out
+
+
+def _deals(config, offers, periods, select, problems) -> list[DealData]:
+    out = []
+    names = [p.name for p in periods]
+    seen: set[str] = set()
+    for i, deal in enumerate(config.deals):
+        path = ("deals", i)
+        if solver_name(deal.name) in seen:
+            problems.add(path + ("name",), f"found {deal.name!r} again, expected deal names that are unique")
+        seen.add(solver_name(deal.name))
+        chosen = select(deal.covers, path + ("covers",))
+        window = _rule_periods(deal, periods, path, problems)
+        tranches = []
+        financing = deal.financing
+        for k, tranche in enumerate(financing.tranches if financing else []):
+            by = next((t for t, p in enumerate(periods) if p.name == str(tranche.by)), None)
+            if by is None:
+                problems.add(path + ("financing", "tranches", k, "by"),
+                             f"found {tranche.by!r}, expected a period of the horizon ({names[0]}-{names[-1]})")
+                continue
+            tranches.append(TrancheData(tranche.reach, by, tranche.credit_usd))
+        max_mw = None
+        if deal.max_mw is not None:
+            values = resolve_series(deal.max_mw, periods)
+            start = min(window, default=len(periods))
+            max_mw = [0.0 if t < start else values[t] if t in window else None for t in range(len(periods))]
+        out.append(DealData(deal.name, deal.counterparty, frozenset(chosen), window, deal.min_spend_usd, max_mw,
+                            financing.rate if financing else 0.0, financing.per if financing else "mw",
+                            financing.cap_usd if financing else None, financing.measure if financing else "mw",
+                            tranches, path))
+    return out
+
+
+def _milp(config, vendors, problems) -> MilpData:
+    milp = config.milp
+    for w in milp.min_cluster_units:
+        if w not in config.workloads:
+            problems.add(("milp", "min_cluster_units", w),
+                         f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
+    porting = []
+    for i, item in enumerate(milp.porting):
+        if item.vendor not in vendors:
+            problems.add(("milp", "porting", i, "vendor"), f"found {item.vendor!r}, expected a vendor in play: "
+                         f"{', '.join(vendors)}")
+        elif item.workload not in config.workloads:
+            problems.add(("milp", "porting", i, "workload"), f"found {item.workload!r}, expected one of: "
+                         f"{', '.join(config.workloads)}")
+        else:
+            porting.append((item.vendor, item.workload, item.cost_usd))
+    return MilpData(milp.integer, milp.lot_units, dict(milp.min_cluster_units), porting, milp.mip_gap)

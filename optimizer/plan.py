@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .data import ModelData
+from .data import DealData, ModelData
 
 
 @dataclass
@@ -52,6 +52,12 @@ class Plan:
         """Cash out for o in t: upfront_o x[o,t] + recurring_o Δ_t A[o,t] (undiscounted)."""
         return self.upfront_cash(o, t) + self.recurring_cash(o, t)
 
+    def paid(self, o: int, t: int) -> float:
+        """Paid to the vendor for o in t, at its list prices (no site facility capex or energy)."""
+        offer = self.data.offers[o]
+        return (offer.list_price["upfront"] * self.acquired.get((o, t), 0.0)
+                + offer.list_price["recurring"] * self.data.periods[t].years * self.active_paying(o, t))
+
     def measure(self, o: int, t: int, measure: str) -> float:
         """m_o(t): compute (H100e served), units (active), power (MW), spend ($)."""
         if measure == "compute":
@@ -60,6 +66,8 @@ class Plan:
             return self.active(o, t)
         if measure == "power":
             return self.data.offers[o].mw_per_unit * self.active(o, t)
+        if measure == "paid":
+            return self.paid(o, t)
         return self.spend(o, t)
 
     def vendor_share_of_demand(self, vendor: str, t: int) -> float:
@@ -80,4 +88,88 @@ class Plan:
                 salvage -= data.end_discount * offer.salvage(tau) * self.acquired.get((o, tau), 0.0)
         unmet = sum(data.discount[t] * data.workloads[w].voll * data.periods[t].years * h
                     for (w, t), h in self.unmet.items())
-        return {"upfront": upfront, "recurring": recurring, "unmet": unmet, "salvage": salvage}
+        outcomes = self.deal_outcomes()
+        return {"upfront": upfront, "recurring": recurring, "unmet": unmet, "salvage": salvage,
+                "take_or_pay": sum(d.shortfall_pv for d in outcomes),
+                "financing_credit": -sum(d.credit_pv for d in outcomes),
+                "porting": sum(data.discount[0] * amount * self.ported(v, w) for v, w, amount in data.milp.porting)}
+
+    def deal_measure(self, deal: DealData, periods, measure: str) -> float:
+        """Σ_{o∈d, t∈periods} of: facility MW (mw), active units (units), served H100e
+        (compute) or paid to the vendor (paid)."""
+        kind = {"mw": "power", "units": "units", "share": "compute", "spend_usd": "paid"}.get(measure, measure)
+        return sum(self.measure(o, t, kind) for o in deal.offers for t in periods)
+
+    def deal_outcomes(self) -> list["DealOutcome"]:
+        """Per deal, from the plan: spend in the window and the take-or-pay shortfall
+        max(0, M − spend); financing credit earned per period, rate x basis, filled in period
+        order up to the cap; each tranche's vested share (all or nothing under --integer,
+        min(1, measure / reach) in the LP, as the relaxed model does)."""
+        data = self.data
+        out = []
+        for deal in data.deals:
+            spend = self.deal_measure(deal, deal.window, "paid")
+            shortfall = max(deal.min_spend - spend, 0.0) if deal.min_spend is not None else 0.0
+            end = data.discount[deal.window[-1]] if deal.window else 1.0
+            credit = credit_pv = 0.0
+            room = deal.cap if deal.cap is not None else float("inf")
+            for t in deal.window if deal.rate > 0 else []:
+                if deal.per == "usd":
+                    basis = self.deal_measure(deal, [t], "paid")
+                else:
+                    basis = sum((data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * self.acquired.get((o, t), 0.0)
+                                for o in deal.offers)
+                earned = min(deal.rate * basis, room)
+                room -= earned
+                credit += earned
+                credit_pv += data.discount[t] * earned
+            vested = []
+            for tranche in deal.tranches:
+                periods = [t for t in deal.window if t <= tranche.by] if deal.measure == "spend_usd" else [tranche.by]
+                value = self.deal_measure(deal, periods, deal.measure)
+                if deal.measure == "share":
+                    demand = sum(w.demand[tranche.by] for w in data.workloads.values())
+                    value = value / demand if demand > 0 else 0.0
+                share = _reached(value, tranche.reach, data.milp.integer)
+                vested.append(share)
+                credit += share * tranche.credit
+                credit_pv += share * tranche.credit * data.discount[tranche.by]
+            out.append(DealOutcome(deal, spend, shortfall, shortfall * end, credit, credit_pv, vested))
+        return out
+
+    def ported(self, vendor: str, workload: str) -> float:
+        """Whether vendor's stack is up for workload: the largest share of w's demand the vendor
+        serves in any period (the relaxed model pays pro rata), or 0/1 under --integer."""
+        data = self.data
+        largest = 0.0
+        for t in data.T:
+            demand = data.workloads[workload].demand[t]
+            served = sum(offer.theta.get(workload, 0.0) * self.assigned.get((o, workload, t), 0.0)
+                         for o, offer in enumerate(data.offers) if offer.vendor == vendor)
+            if demand > 0:
+                largest = max(largest, served / demand)
+        if data.milp.integer:
+            return 1.0 if largest > 1e-6 else 0.0
+        return min(largest, 1.0)
+
+
+def _reached(value: float, reach: float, integer: bool) -> float:
+    if reach <= 0:
+        return 1.0
+    if integer:
+        return 1.0 if value >= reach * (1 - 1e-6) else 0.0
+    return min(value / reach, 1.0)
+
+
+@dataclass(frozen=True)
+class DealOutcome:
+    deal: DealData
+    spend: float
+    """Undiscounted $ paid to the covered offers in the window."""
+    shortfall: float
+    shortfall_pv: float
+    credit: float
+    """Undiscounted $ of financing earned (rate-based and tranches)."""
+    credit_pv: float
+    vested: list[float]
+    """Per tranche: the share earned."""

@@ -129,7 +129,8 @@ _COLUMNS = {
     "prices": ["constraint", "family", "period", "value", "unit", "meaning", "market_rent", "market_offer"],
     "resilience": ["failure", "period", "workload", "required_h100e", "covered_h100e",
                    "covered_fraction", "expected_cost_usd"],
-    "deals": ["deal", "counterparty", "min_spend_usd", "spend_usd", "shortfall_usd", "credit_usd"],
+    "deals": ["deal", "counterparty", "min_spend_usd", "spend_usd", "shortfall_usd", "credit_usd", "window",
+              "peak_mw", "tranches_vested", "tranches"],
     "spend": ["vendor", "period", "upfront_usd", "recurring_usd", "total_usd"],
     "power": ["site", "period", "used_mw", "cap_mw"],
     "concentration": ["period", "hhi", "max_vendor_share", "largest_vendor"],
@@ -146,8 +147,7 @@ def make_result(model: Model, solution: Solution, objective: str) -> Result:
     breakdown = plan.cost_breakdown()
     expected_disruption = sum(c.expected_cost_usd for c in coverage)
     priced = objective == "multi-vendor" and data.resilience_mode == "priced"
-    breakdown.update(take_or_pay=0.0, financing_credit=0.0,
-                     resilience=expected_disruption if priced else 0.0)
+    breakdown["resilience"] = expected_disruption if priced else 0.0
     total = sum(breakdown.values())
     concentration = _concentration_rows(plan)
     penalty = 0.0
@@ -161,7 +161,7 @@ def make_result(model: Model, solution: Solution, objective: str) -> Result:
         "shares": _share_rows(plan),
         "prices": price_rows(model, solution, plan),
         "resilience": [_coverage_row(c) for c in coverage],
-        "deals": [],
+        "deals": _deal_rows(plan),
         "spend": _spend_rows(plan),
         "power": _power_rows(plan),
         "concentration": concentration,
@@ -223,6 +223,20 @@ def _share_rows(plan: Plan) -> list[dict]:
     return rows
 
 
+def _deal_rows(plan: Plan) -> list[dict]:
+    data = plan.data
+    rows = []
+    for outcome in plan.deal_outcomes():
+        deal = outcome.deal
+        window = [data.periods[t].name for t in deal.window]
+        peak = max((plan.deal_measure(deal, [t], "mw") for t in data.T), default=0.0)
+        rows.append({"deal": deal.name, "counterparty": deal.counterparty, "min_spend_usd": deal.min_spend,
+                     "spend_usd": outcome.spend, "shortfall_usd": outcome.shortfall, "credit_usd": outcome.credit,
+                     "window": f"{window[0]}-{window[-1]}" if window else "", "peak_mw": peak,
+                     "tranches_vested": sum(outcome.vested), "tranches": len(outcome.vested)})
+    return rows
+
+
 def _spend_rows(plan: Plan) -> list[dict]:
     data, rows = plan.data, []
     for vendor in data.vendors:
@@ -276,6 +290,10 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
     rows = []
     for row, dual in zip(model.rows, solution.row_duals):
         family = row.family
+        if family in _DEAL_PRICE_UNITS:
+            if abs(dual) >= DUAL_TOLERANCE:
+                rows.append(_deal_price(model, row, dual))
+            continue
         if family not in _PRICE_UNITS:
             continue
         t = row.key[-1]
@@ -283,7 +301,7 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
         deflate = MONEY / data.discount[t]
         if family in ("demand", "cover"):
             value = dual * deflate / row.rhs_scale / period.years
-        elif family == "power":
+        elif family in ("power", "delivery"):
             value = -dual * deflate / period.years
         elif family == "share":
             group, member, measure, bound, _ = row.key
@@ -320,8 +338,30 @@ def market_rent(data: ModelData, workload: str, t: int) -> tuple[float | None, s
     return best
 
 
-_PRICE_UNITS = {"demand": "$/H100e-year", "cover": "$/H100e-year", "power": "$/MW-year",
+_PRICE_UNITS = {"demand": "$/H100e-year", "cover": "$/H100e-year", "power": "$/MW-year", "delivery": "$/MW-year",
                 "supply": "$/unit", "resource": "$/unit", "budget": "$/$", "share": "$/share-point"}
+
+
+_DEAL_PRICE_UNITS = {"take_or_pay": "$/$", "financing_cap": "$/$", "tranche": None}
+
+
+def _deal_price(model: Model, row, dual: float) -> dict:
+    """Prices of deal rows, present value (they span periods):
+    take_or_pay[d]     cost of 1 more $ of minimum commitment                    $/$
+    financing_cap[d]   value of 1 more $ of financing cap                         $/$
+    tranche[d,k]       value of the milestone 1 unit lower (MW, unit, H100e, $)   $/<unit>"""
+    name = row.key[0]
+    if row.family == "take_or_pay":
+        value, unit, meaning = dual, "$/$", f"cost of 1 more dollar of {name}'s minimum commitment (present value)"
+    elif row.family == "financing_cap":
+        value, unit, meaning = -dual, "$/$", f"value of 1 more dollar of {name}'s financing cap (present value)"
+    else:
+        deal = next(d for d in model.data.deals if d.name == name)
+        measure = {"mw": "MW", "units": "unit", "share": "H100e", "spend_usd": "$"}[deal.measure]
+        value, unit = -dual * MONEY / row.rhs_scale, f"$/{measure}"
+        meaning = f"value of {name}'s tranche {row.key[1] + 1} needing 1 {measure} less (present value)"
+    return {"constraint": row.name, "family": row.family, "period": None, "value": value, "unit": unit,
+            "meaning": meaning, "market_rent": None, "market_offer": None}
 
 
 def _meaning(model: Model, row) -> str:
@@ -334,6 +374,8 @@ def _meaning(model: Model, row) -> str:
                 f"if {data.failures[key[0]].name} fails")
     if row.family == "power":
         return f"saving from 1 more MW at site {key[0]} in {period}"
+    if row.family == "delivery":
+        return f"saving from 1 more MW delivered under deal {key[0]} in {period}"
     if row.family == "supply":
         return f"saving from 1 more {'unit' if row.rhs_scale == UNITS else 'MW'} of supply pool {key[0]} in {period}"
     if row.family == "resource":

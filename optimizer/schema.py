@@ -342,6 +342,75 @@ class Resilience(Strict):
     failures: Annotated[list[Failure], Field(min_length=1)]
 
 
+class Tranche(Strict):
+    """A milestone: `credit_usd` earned once the deal's `financing.measure` reaches `reach` in
+    period `by` (a warrant tranche vesting at 1 GW, an investment paid at a volume or share)."""
+
+    reach: NonNeg
+    by: PeriodKey
+    credit_usd: NonNeg
+    note: str | None = None
+
+
+class Financing(Strict):
+    """Vendor financing: an investment or warrant worth `rate` $ per `per` (facility MW, unit,
+    or $ spent) of the covered offers signed in the window, up to `cap_usd` in all; and/or
+    milestone `tranches` on `measure` (binaries under --integer, pro rata in the LP)."""
+
+    rate: NonNeg = 0.0
+    per: Literal["mw", "unit", "usd"] = "mw"
+    cap_usd: NonNeg | None = None
+    measure: Literal["mw", "units", "share", "spend_usd"] = "mw"
+    """What tranches count: active facility MW or units of the covered offers in period `by`,
+    their share of all demand served in `by`, or their cumulative spend from the window's start."""
+    tranches: list[Tranche] = []
+    source: Annotated[str, StringConstraints(min_length=1)]
+
+
+class Deal(Strict):
+    """A contract with a counterparty over the offers it `covers`, from `from` to `to`."""
+
+    name: Id
+    counterparty: str
+    covers: Selector
+    from_: Annotated[PeriodKey, Field(alias="from")]
+    to: PeriodKey | None = None
+    min_spend_usd: NonNeg | None = None
+    """Take-or-pay: cash paid to the covered offers over the window, or the shortfall is paid
+    at the window's end (undiscounted $, like the contract)."""
+    max_mw: AmountSeries | None = None
+    """Delivery schedule: active facility MW of the covered offers per period in the window
+    (installed units included); nothing new is delivered before the window's start."""
+    exclusive: list[Id] = []
+    """Workloads that may run only on the covered offers (e.g. API inference on Azure)."""
+    financing: Financing | None = None
+    source: Annotated[str, StringConstraints(min_length=1)]
+    note: str | None = None
+
+
+class Porting(Strict):
+    """One-off cost of bringing a vendor's software stack up for a workload."""
+
+    vendor: Id
+    workload: Id
+    cost_usd: NonNeg
+    source: Annotated[str, StringConstraints(min_length=1)]
+
+
+class Milp(Strict):
+    """Integer options. Without `integer` (or `cpo solve --integer`) the model is an LP: binaries
+    are relaxed to [0, 1] (tranches vest pro rata, porting is paid pro rata)."""
+
+    integer: bool = False
+    lot_units: Positive = 1.0
+    """Units are bought in whole lots of this size (e.g. 72 for an NVL72 rack)."""
+    min_cluster_units: dict[Id, Positive] = {}
+    """Per workload: in every period with demand, at least this many units of one offer run it."""
+    porting: list[Porting] = []
+    mip_gap: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.001
+    """Relative MIP gap at which HiGHS stops."""
+
+
 class Policy(Strict):
     shares: list[ShareRule] = []
     resilience: Resilience | None = None
@@ -373,6 +442,8 @@ class Config(Strict):
     supply: list[SupplyPool] = []
     resources: list[Resource] = []
     policy: Policy = Policy()
+    deals: list[Deal] = []
+    milp: Milp = Milp()
     objective: Literal["multi-vendor", "cost", "max-share", "hhi"] = "multi-vendor"
     sources: dict[str, str] = {}
     """Citations for the scenario's own figures."""

@@ -128,8 +128,15 @@ class HighsSession:
     def __init__(self, model: Model, objective: pulp.LpAffineExpression, deadline: float | None):
         self.model, self.deadline = model, deadline
         self.highs = quiet_highs()
-        compile_arrays(model, objective).load_into(self.highs)
+        arrays = compile_arrays(model, objective)
+        arrays.load_into(self.highs)
         self.rows_loaded = len(model.rows)
+        self.integers = np.flatnonzero(arrays.integrality).astype(np.int32)
+        self.integer_bounds = (arrays.col_lower[self.integers], arrays.col_upper[self.integers])
+        self.lots = np.array(sorted(v.column for v in model.family("lots").values()), dtype=np.int32)
+        self.binaries = np.setdiff1d(self.integers, self.lots).astype(np.int32)
+        if self.integers.size:
+            self.highs.setOptionValue("mip_rel_gap", model.data.milp.mip_gap / 2)
 
     def set_objective(self, objective: pulp.LpAffineExpression) -> None:
         cost = np.zeros(len(self.model.columns))
@@ -156,9 +163,63 @@ class HighsSession:
 
     def run(self) -> Solution:
         self._sync_rows()
+        if self.lots.size:
+            solution = self._run_integer()
+        else:
+            self._set_time_limit()
+            solution = run_highs(self.highs, self.model)
+        if self.integers.size and solution.has_plan:
+            solution.row_duals = self._duals_with_integers_fixed(solution.values)
+        return solution
+
+    def _set_time_limit(self) -> None:
         if self.deadline is not None:
             self.highs.setOptionValue("time_limit", max(self.deadline - time.monotonic(), 0.0))
-        return run_highs(self.highs, self.model)
+
+    def _run_integer(self) -> Solution:
+        """The MILP in two stages. (1) Lots relaxed, binaries (tranches, clusters, porting)
+        integral: its proven dual bound is a lower bound on the MILP (a relaxation of it).
+        (2) Binaries fixed at (1)'s values, lots integral: a feasible plan. The gap reported is
+        (plan − bound) / plan, so it is proven; status is optimal when it is within milp.mip_gap.
+        Branching on both at once stalls: HiGHS branches on lot counts in the hundreds of
+        thousands, which never moves the bound (docs/model.md)."""
+        highs, lots, binaries = self.highs, self.lots, self.binaries
+        count = len(lots)
+        highs.changeColsIntegrality(count, lots, np.zeros(count, dtype=np.uint8))
+        self._set_time_limit()
+        first = run_highs(highs, self.model)
+        highs.changeColsIntegrality(count, lots, np.ones(count, dtype=np.uint8))
+        if not first.has_plan:
+            return first
+        bound = highs.getInfo().mip_dual_bound if binaries.size else first.objective
+        fixed = np.round(first.values[binaries])
+        highs.changeColsBounds(len(binaries), binaries, fixed, fixed)
+        self._set_time_limit()
+        second = run_highs(highs, self.model)
+        where = np.searchsorted(self.integers, binaries)
+        highs.changeColsBounds(len(binaries), binaries, self.integer_bounds[0][where], self.integer_bounds[1][where])
+        second.seconds += first.seconds
+        if second.has_plan:
+            second.mip_gap = max(second.objective - bound, 0.0) / max(abs(second.objective), 1e-9)
+            second.status = "optimal" if second.mip_gap <= self.model.data.milp.mip_gap * (1 + 1e-9) else "time_limit"
+        return second
+
+    def _duals_with_integers_fixed(self, values: np.ndarray) -> np.ndarray:
+        """Prices of a MILP: the LP with every integer column fixed at its value, re-solved; the
+        integer columns and their bounds are restored afterwards for later re-solves."""
+        import highspy
+
+        highs, columns, count = self.highs, self.integers, len(self.integers)
+        fixed = np.round(values[columns])
+        highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
+        highs.changeColsBounds(count, columns, fixed, fixed)
+        highs.run()
+        solution = highs.getSolution()
+        optimal = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal and solution.dual_valid
+        duals = np.array(solution.row_dual) if optimal else np.zeros(highs.getNumRow())
+        highs.changeColsBounds(count, columns, *self.integer_bounds)
+        highs.changeColsIntegrality(count, columns, np.ones(count, dtype=np.uint8))
+        return duals
 
     def _sync_rows(self) -> None:
         """Pass rows the model gained since the last solve (guards, caps) to HiGHS."""

@@ -52,6 +52,8 @@ def _build(data: ModelData, objective_name: str) -> Model:
     if with_recourse:
         variables.recourse(model)
     variables.concentration(model, hhi=with_hhi, max_share=objective_name == "max-share")
+    variables.deals(model)
+    variables.integer_choices(model)
 
     constraints.capacity(model)
     constraints.demand(model)
@@ -62,6 +64,13 @@ def _build(data: ModelData, objective_name: str) -> Model:
     constraints.concentration(model)
     if with_recourse:
         constraints.resilience(model)
+    constraints.take_or_pay(model)
+    constraints.financing(model)
+    constraints.tranches(model)
+    constraints.delivery(model)
+    constraints.integer_lots(model)
+    constraints.min_cluster(model)
+    constraints.porting(model)
     objective.vendor_shares(model)
     objective.hhi_cuts(model)
     objective.max_share_rows(model)

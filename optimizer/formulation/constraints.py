@@ -84,7 +84,8 @@ def budget(model: Model) -> None:
 def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, float]:
     """m_o(t) in LP units as (terms, constant):
     compute Σ_w θ[o,w] y[o,w,t]; units A[o,t]; power kW·PUE/1000·A[o,t] (MW);
-    spend upfront_o x[o,t] + recurring_o Δ_t A^pay[o,t] ($M, installed units counted when they pay)."""
+    spend upfront_o x[o,t] + recurring_o Δ_t A^pay[o,t] ($M, installed units counted when they pay);
+    paid, the same at the vendor's list prices (without the site's facility capex and energy)."""
     data = model.data
     offer = data.offers[o]
     active = model.active_terms(o, t)
@@ -96,11 +97,13 @@ def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, fl
     if measure == "power":
         mw = offer.mw_per_unit
         return [(v, mw * UNITS) for v, _ in active], mw * offer.existing[t]
-    recurring = offer.recurring * data.periods[t].years
+    vendor_only = measure == "paid"
+    upfront = offer.list_price["upfront"] if vendor_only else offer.upfront
+    recurring = (offer.list_price["recurring"] if vendor_only else offer.recurring) * data.periods[t].years
     terms = [(v, recurring * UNITS / MONEY) for v, _ in active]
     x = model.var("x", (o, t))
     if x is not None:
-        terms.append((x, offer.upfront * UNITS / MONEY))
+        terms.append((x, upfront * UNITS / MONEY))
     return terms, recurring * offer.existing_paying[t] / MONEY
 
 
@@ -156,3 +159,121 @@ def resilience(model: Model) -> None:
                     if (f, w, t) in s:
                         terms[s[(f, w, t)]] = 1.0
                     model.add_row("cover", (f, w, t), terms, ">=", need / UNITS, UNITS)
+
+
+def _deal_measure(model: Model, deal, periods, measure: str) -> tuple[Terms, float]:
+    """Σ_{o∈d, t∈periods} m_o(t) as (terms, constant), in LP units (see measure_terms)."""
+    terms, constant = [], 0.0
+    for o in sorted(deal.offers):
+        for t in periods:
+            o_terms, o_constant = measure_terms(model, o, t, measure)
+            terms += o_terms
+            constant += o_constant
+    return terms, constant
+
+
+def take_or_pay(model: Model) -> None:
+    """take_or_pay[d]:  Σ_{t∈W_d} Σ_{o∈d} paid_o(t) + short[d] >= M_d   (undiscounted $ paid to the
+    vendor at list prices; short[d] is paid at δ of the window's last period)."""
+    short = model.family("short")
+    for deal in model.data.deals:
+        if deal.min_spend is not None:
+            terms, constant = _deal_measure(model, deal, deal.window, "paid")
+            model.add_row("take_or_pay", (deal.name,), terms + [(short[(deal.name,)], 1.0)], ">=",
+                          deal.min_spend / MONEY - constant, MONEY)
+
+
+def financing(model: Model) -> None:
+    """financing[d,t]:  credit[d,t] <= rate_d · basis_d(t), basis = Σ_{o∈d} (kW·PUE/1000 · x[o,t]
+    for per: mw; x[o,t] for per: unit; paid_o(t) for per: usd), t in the window;
+    financing_cap[d]:  Σ_t credit[d,t] <= cap_d."""
+    data = model.data
+    credit, x = model.family("credit"), model.family("x")
+    for deal in data.deals:
+        if deal.rate <= 0:
+            continue
+        for t in deal.window:
+            if deal.per == "usd":
+                basis, constant = _deal_measure(model, deal, [t], "paid")
+            else:
+                basis = [(x[(o, t)], (data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * UNITS / MONEY)
+                         for o in sorted(deal.offers) if (o, t) in x]
+                constant = 0.0
+            terms = [(credit[(deal.name, t)], 1.0)] + [(v, -deal.rate * c) for v, c in basis]
+            model.add_row("financing", (deal.name, t), terms, "<=", deal.rate * constant, MONEY)
+        if deal.cap is not None:
+            model.add_row("financing_cap", (deal.name,), [(credit[(deal.name, t)], 1.0) for t in deal.window],
+                          "<=", deal.cap / MONEY, MONEY)
+
+
+TRANCHE_SCALE = {"mw": 1.0, "units": UNITS, "share": UNITS, "spend_usd": MONEY}
+"""Real units of a tranche row's measure per LP unit."""
+
+
+def tranches(model: Model) -> None:
+    """tranche[d,k]:  reach_k · vest[d,k] <= measure_d(by_k), where the measure is active facility
+    MW or units of d's offers in by_k, their served compute as a share of all demand in by_k
+    (reach · Σ_w D[w,by] · vest <= Σ_{o∈d} Σ_w θ y), or their spend from the window's start to by_k."""
+    data = model.data
+    vest = model.family("vest")
+    kind = {"mw": "power", "units": "units", "share": "compute", "spend_usd": "paid"}
+    for deal in data.deals:
+        for k, tranche in enumerate(deal.tranches):
+            periods = [t for t in deal.window if t <= tranche.by] if deal.measure == "spend_usd" else [tranche.by]
+            terms, constant = _deal_measure(model, deal, periods, kind[deal.measure])
+            scale = TRANCHE_SCALE[deal.measure]
+            reach = tranche.reach / scale
+            if deal.measure == "share":
+                reach = tranche.reach * sum(w.demand[tranche.by] for w in data.workloads.values()) / UNITS
+            model.add_row("tranche", (deal.name, k), [(vest[(deal.name, k)], reach)] + [(v, -c) for v, c in terms],
+                          "<=", constant, scale)
+
+
+def delivery(model: Model) -> None:
+    """delivery[d,t]:  Σ_{o∈d} kW_o·PUE_o/1000 · A[o,t] <= max_mw_d[t]  (0 new before the window)."""
+    for deal in model.data.deals:
+        if deal.max_mw is None:
+            continue
+        for t, cap in enumerate(deal.max_mw):
+            if cap is None:
+                continue
+            terms, installed = _deal_measure(model, deal, [t], "power")
+            if terms:
+                model.add_row("delivery", (deal.name, t), terms, "<=", max(cap, installed) - installed, 1.0)
+
+
+def integer_lots(model: Model) -> None:
+    """lots[o,t]:  x[o,t] = lot_units · lots[o,t]  (integer lots; only under --integer)."""
+    lot = model.data.milp.lot_units
+    for key, lots in model.family("lots").items():
+        model.add_row("lots", key, [(model.family("x")[key], 1.0), (lots, -lot / UNITS)], "==", 0.0, UNITS)
+
+
+def min_cluster(model: Model) -> None:
+    """cluster_size[o,w,t]:  C_w · cluster[o,w,t] <= y[o,w,t];  cluster_pick[w,t]:  Σ_o cluster[o,w,t] >= 1
+    (in every period with demand, one offer runs at least C_w units of w)."""
+    data = model.data
+    y = model.family("y")
+    picks: dict[tuple[str, int], Terms] = {}
+    for (o, w, t), chosen in model.family("cluster").items():
+        model.add_row("cluster_size", (o, w, t), [(chosen, data.milp.min_cluster[w] / UNITS), (y[(o, w, t)], -1.0)],
+                      "<=", 0.0, UNITS)
+        picks.setdefault((w, t), []).append((chosen, 1.0))
+    for w in data.milp.min_cluster:
+        for t in data.T:
+            if data.workloads[w].demand[t] > 0:
+                model.add_row("cluster_pick", (w, t), picks.get((w, t), []), ">=", 1.0, 1.0)
+
+
+def porting(model: Model) -> None:
+    """porting[v,w,t]:  Σ_{o∈v} θ[o,w] y[o,w,t] <= D[w,t] · ported[v,w]  (a vendor serves w only
+    once its stack is ported; relaxed, the porting cost is paid pro rata of its largest share)."""
+    data = model.data
+    y = model.family("y")
+    for (vendor, w), ported in model.family("ported").items():
+        for t in data.T:
+            served = [(y[(o, w, t)], offer.theta[w]) for o, offer in enumerate(data.offers)
+                      if offer.vendor == vendor and (o, w, t) in y]
+            if served:
+                model.add_row("porting", (vendor, w, t), served + [(ported, -data.workloads[w].demand[t] / UNITS)],
+                              "<=", 0.0, UNITS)

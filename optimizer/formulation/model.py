@@ -31,6 +31,10 @@ KEY_KINDS = {
     "capacity": "ot", "demand": "wt", "supply": "-t", "power": "-t", "resource": "-t",
     "budget": "t", "share": "----t", "recourse": "fot", "cover": "fwt", "vendor_share": "vt",
     "hhi_cut": "vt-", "max_share": "vt", "unmet_guard": "wt",
+    # deals and MILP (d: deal name, k: tranche number, v: vendor)
+    "short": "-", "credit": "-t", "vest": "--", "lots": "ot", "cluster": "owt", "ported": "--",
+    "take_or_pay": "-", "financing": "-t", "financing_cap": "-", "tranche": "--", "delivery": "-t",
+    "cluster_size": "owt", "cluster_pick": "wt", "porting": "--t",
 }
 
 
@@ -59,11 +63,13 @@ class Model:
     _clean: dict = field(default_factory=dict, repr=False)
     _active: dict[tuple[int, int], Terms] = field(default_factory=dict, repr=False)
 
-    def add_var(self, family: str, key: tuple) -> pulp.LpVariable:
-        """A non-negative column keyed by `key`. It is named `c<position>` until name_columns()
-        gives every column its `family(label)` name (for model files and PuLP's solvers): on
-        the large benchmark, naming 200k columns up front costs more than a second."""
-        var = self.prob.add_variable(f"c{len(self.columns)}", lowBound=0)
+    def add_var(self, family: str, key: tuple, upper: float | None = None, integer: bool = False) -> pulp.LpVariable:
+        """A non-negative column keyed by `key` (at most `upper`; integer if asked). It is named
+        `c<position>` until name_columns() gives every column its `family(label)` name (for model
+        files and PuLP's solvers): on the large benchmark, naming 200k columns up front costs
+        more than a second."""
+        var = self.prob.add_variable(f"c{len(self.columns)}", lowBound=0, upBound=upper,
+                                     cat=pulp.LpInteger if integer else pulp.LpContinuous)
         var.column = len(self.columns)
         self.vars.setdefault(family, {})[key] = var
         self.columns.append(var)

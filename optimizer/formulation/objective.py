@@ -1,7 +1,7 @@
 """Objective parts (in $M, the LP's money unit) and the rows that define concentration measures.
 
 cost        Σ_t δ_t [Σ_o (upfront_o x[o,t] + recurring_o Δ_t A^pay[o,t]) + Σ_w VOLL_w Δ_t u[w,t]]
-            − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]
+            − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]  + deals and porting (deal_terms)
 resilience  Σ_{f,w,t} p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]          (expected disruption cost)
 hhi         λ Σ_t δ_t Δ_t Σ_v q[v,t]                                   (q >= share², tangent cuts)
 max_share   Σ_t Δ_t m[t] / Σ_t Δ_t                                     (m[t] >= every vendor share)
@@ -37,7 +37,27 @@ def cost(model: Model) -> pulp.LpAffineExpression:
         terms.append((var, coef * UNITS / MONEY))
     committed = sum(data.discount[t] * offer.recurring * data.periods[t].years * offer.existing_paying[t]
                     for offer in data.offers for t in data.T)
-    return pulp.LpAffineExpression(terms, constant=committed / MONEY)
+    return pulp.LpAffineExpression(terms + deal_terms(model), constant=committed / MONEY)
+
+
+def deal_terms(model: Model) -> Terms:
+    """Deals and porting in the cost ($M): + δ_{end(W_d)} short[d] − Σ_t δ_t credit[d,t]
+    − Σ_k δ_{by_k} credit_k vest[d,k] + δ_0 P_{v,w} ported[v,w]."""
+    data = model.data
+    terms: Terms = []
+    for deal in data.deals:
+        short = model.var("short", (deal.name,))
+        if short is not None:
+            terms.append((short, data.discount[deal.window[-1]] if deal.window else 1.0))
+        for t in deal.window:
+            credit = model.var("credit", (deal.name, t))
+            if credit is not None:
+                terms.append((credit, -data.discount[t]))
+        for k, tranche in enumerate(deal.tranches):
+            terms.append((model.var("vest", (deal.name, k)), -data.discount[tranche.by] * tranche.credit / MONEY))
+    for vendor, w, amount in data.milp.porting:
+        terms.append((model.var("ported", (vendor, w)), data.discount[0] * amount / MONEY))
+    return terms
 
 
 def resilience(model: Model) -> pulp.LpAffineExpression:

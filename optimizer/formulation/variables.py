@@ -70,3 +70,38 @@ def concentration(model: Model, hhi: bool, max_share: bool) -> None:
                 model.add_var("q", (v, t))
         if max_share:
             model.add_var("m", (t,))
+
+
+def deals(model: Model) -> None:
+    """Per deal d: short[d] >= 0 ($M of take-or-pay shortfall, where a minimum exists);
+    credit[d,t] >= 0 ($M of financing earned in each window period, where a rate exists);
+    vest[d,k] in [0, 1]: how much of tranche k is earned (binary under --integer)."""
+    integer = model.data.milp.integer
+    for deal in model.data.deals:
+        if deal.min_spend is not None:
+            model.add_var("short", (deal.name,))
+        if deal.rate > 0:
+            for t in deal.window:
+                model.add_var("credit", (deal.name, t))
+        for k in range(len(deal.tranches)):
+            model.add_var("vest", (deal.name, k), upper=1.0, integer=integer)
+
+
+def integer_choices(model: Model) -> None:
+    """lots[o,t] >= 0 integer: lots of o signed in t (only under --integer);
+    cluster[o,w,t] in [0, 1]: o hosts w's minimum cluster in t; ported[v,w] in [0, 1]: vendor v's
+    stack is brought up for w. The last two are binary under --integer, relaxed otherwise."""
+    data = model.data
+    integer = data.milp.integer
+    if integer:
+        for key in model.family("x"):
+            model.add_var("lots", key, integer=True)
+    y = model.family("y")
+    for w in data.milp.min_cluster:
+        for t in data.T:
+            if data.workloads[w].demand[t] > 0:
+                for o in range(len(data.offers)):
+                    if (o, w, t) in y:
+                        model.add_var("cluster", (o, w, t), upper=1.0, integer=integer)
+    for vendor, w, _ in data.milp.porting:
+        model.add_var("ported", (vendor, w), upper=1.0, integer=integer)
