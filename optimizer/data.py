@@ -696,8 +696,9 @@ def _deals(config, offers, periods, select, problems) -> list[DealData]:
         tranches = []
         financing = deal.financing
         for k, tranche in enumerate(financing.tranches if financing else []):
-            by = next((t for t, p in enumerate(periods) if p.name == str(tranche.by)), None)
-            if by is None:
+            end = period_end_time(tranche.by)  # by 2028: by the end of 2028 (2028Q4 in quarters)
+            by = max((t for t, p in enumerate(periods) if p.start < end - 1e-9), default=None)
+            if by is None or end < periods[0].start + periods[0].years - 1e-9 or end > periods[-1].start + periods[-1].years + 1e-9:
                 problems.add(path + ("financing", "tranches", k, "by"),
                              f"found {tranche.by!r}, expected a period of the horizon ({names[0]}-{names[-1]})")
                 continue

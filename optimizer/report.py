@@ -95,6 +95,17 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
     if signed:
         console.print(buys)
 
+    if result.tables["deals"]:
+        deals = _table(console, "Deals (undiscounted $ over each deal's window)", "deal", "counterparty", "window",
+                       "minimum", "paid to vendor", "shortfall", "credit", "tranches", left=3)
+        for row in result.tables["deals"]:
+            tranches = f"{row['tranches_vested']:.3g} of {row['tranches']}" if row["tranches"] else ""
+            deals.add_row(*_cells(row["deal"], row["counterparty"], row["window"],
+                                  money(row["min_spend_usd"]) if row["min_spend_usd"] is not None else "",
+                                  money(row["spend_usd"]), money(row["shortfall_usd"]) if row["shortfall_usd"] else "",
+                                  money(row["credit_usd"]) if row["credit_usd"] else "", tranches))
+        console.print(deals)
+
     _print_prices(result, console, periods, full=show_prices)
 
     if result.tables["resilience"]:

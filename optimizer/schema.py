@@ -366,6 +366,13 @@ class Financing(Strict):
     tranches: list[Tranche] = []
     source: Annotated[str, StringConstraints(min_length=1)]
 
+    @model_validator(mode="after")
+    def _capped(self):
+        if self.rate > 0 and self.cap_usd is None:
+            raise ValueError("a financing rate needs cap_usd (uncapped, a rate above the price would pay the "
+                             "lab to buy without limit)")
+        return self
+
 
 class Deal(Strict):
     """A contract with a counterparty over the offers it `covers`, from `from` to `to`."""

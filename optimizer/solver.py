@@ -199,9 +199,21 @@ class HighsSession:
         where = np.searchsorted(self.integers, binaries)
         highs.changeColsBounds(len(binaries), binaries, self.integer_bounds[0][where], self.integer_bounds[1][where])
         second.seconds += first.seconds
-        if second.has_plan:
-            second.mip_gap = max(second.objective - bound, 0.0) / max(abs(second.objective), 1e-9)
-            second.status = "optimal" if second.mip_gap <= self.model.data.milp.mip_gap * (1 + 1e-9) else "time_limit"
+        if not second.has_plan:
+            return second
+        second.mip_gap = max(second.objective - bound, 0.0) / max(abs(second.objective), 1e-9)
+        if second.mip_gap <= self.model.data.milp.mip_gap * (1 + 1e-9):
+            second.status = "optimal"
+            return second
+        # Rounding the lots cost more than the gap allows (small models, large lots): the whole
+        # MILP, started from (2)'s plan; HiGHS's own gap applies.
+        highs.setSolution(len(second.values), np.arange(len(second.values), dtype=np.int32), second.values)
+        self._set_time_limit()
+        whole = run_highs(highs, self.model)
+        whole.seconds += second.seconds
+        if whole.has_plan and whole.objective <= second.objective:
+            return whole
+        second.status = "time_limit"  # the best plan found, its gap above milp.mip_gap
         return second
 
     def _duals_with_integers_fixed(self, values: np.ndarray) -> np.ndarray:

@@ -93,6 +93,10 @@ def random_scenario(seed: int) -> dict:
         used = {v["products"][o["product"]]["tags"]["foundry"] for v in catalog.values() for o in v["offers"].values()}
         if "f1" not in used:
             del doc["supply"]
+    if rng.random() < 0.4:
+        doc["deals"] = [random_deal(rng, sorted(catalog), years)]
+    if rng.random() < 0.15:
+        doc["milp"] = {"integer": True, "lot_units": rng.choice([1, 4, 8])}
     policy = {}
     if rng.random() < 0.5 and n_vendors > 1:
         rule = {"group": rng.choice(["vendor", "provider", "foundry"]),
@@ -111,6 +115,27 @@ def random_scenario(seed: int) -> dict:
     if policy:
         doc["policy"] = policy
     return doc
+
+
+def random_deal(rng: random.Random, vendors: list[str], years: list[int]) -> dict:
+    """A take-or-pay minimum, financing (rate with a cap, and/or a tranche), a delivery cap."""
+    deal = {"name": "deal", "counterparty": "fuzz", "covers": {"vendor": rng.choice(vendors)},
+            "from": rng.choice(years), "source": "fuzz"}
+    if rng.random() < 0.5:
+        deal["min_spend_usd"] = round(rng.uniform(10, 3000), 1)
+    if rng.random() < 0.5:
+        financing = {"source": "fuzz", "measure": rng.choice(["mw", "units", "share", "spend_usd"])}
+        if rng.random() < 0.6:
+            financing.update(rate=round(rng.uniform(0.1, 30), 2), per=rng.choice(["mw", "unit", "usd"]),
+                             cap_usd=round(rng.uniform(1, 500), 1))
+        if rng.random() < 0.6:
+            reach = {"mw": 0.05, "units": 40, "share": 0.3, "spend_usd": 500}[financing["measure"]]
+            financing["tranches"] = [{"reach": round(reach * rng.uniform(0.2, 2), 3), "by": years[-1],
+                                      "credit_usd": round(rng.uniform(1, 300), 1)}]
+        deal["financing"] = financing
+    if rng.random() < 0.3:
+        deal["max_mw"] = round(rng.uniform(0.01, 0.5), 3)
+    return deal
 
 
 @dataclass

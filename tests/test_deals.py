@@ -58,7 +58,7 @@ def test_financing_credit_flips_the_choice_at_the_break_even_rate(solve, rate, c
     """Dear ($3) credits `rate` per unit bought against cheap's $2: break-even at $1. Below,
     all cheap ($200); above, all dear: $300 - 100 x 1.1 = $190."""
     doc = scenario_doc(two_vendors(cheap_cap=None),
-                       deals=[deal(financing={"rate": rate, "per": "unit", "source": "test"})])
+                       deals=[deal(financing={"rate": rate, "per": "unit", "cap_usd": 1000, "source": "test"})])
     result = solve(doc)
     assert result.total_cost_usd == pytest.approx(cost)
     assert acquired(result, "dear/rent") == pytest.approx(dear_units)
