@@ -312,7 +312,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
     _add_existing(config, offers, index, periods, problems)
     deals = _deals(config, offers, periods, select, problems)
     workloads = _workloads(config, offers, periods, select, problems)
-    milp = _milp(config, vendors, problems)
+    milp = _milp(config, vendors, offers, periods, problems)
     supply = _supply_rows(config, vendors, offers, periods, select)
     resources = _resource_rows(config, offers, periods, select)
     power = [CapRow(name, {o: offers[o].mw_per_unit for o, off in enumerate(offers) if off.site == name},
@@ -702,6 +702,16 @@ def _deals(config, offers, periods, select, problems) -> list[DealData]:
                 problems.add(path + ("financing", "tranches", k, "by"),
                              f"found {tranche.by!r}, expected a period of the horizon ({names[0]}-{names[-1]})")
                 continue
+            where = path + ("financing", "tranches", k, "by")
+            if financing.measure != "spend_usd" and by not in window:
+                problems.add(where, f"found {tranche.by!r}, expected a period inside the deal's window "
+                             "(the milestone counts the deal's own capacity)")
+                continue
+            if financing.measure == "share" and not sum(resolve_series(w.demand, periods)[by]
+                                                        for w in config.workloads.values()):
+                problems.add(where, f"found {tranche.by!r}, a period without demand, expected one where a share "
+                             "of demand means something")
+                continue
             tranches.append(TrancheData(tranche.reach, by, tranche.credit_usd))
         max_mw = None
         if deal.max_mw is not None:
@@ -715,14 +725,27 @@ def _deals(config, offers, periods, select, problems) -> list[DealData]:
     return out
 
 
-def _milp(config, vendors, problems) -> MilpData:
+def _milp(config, vendors, offers, periods, problems) -> MilpData:
     milp = config.milp
     for w in milp.min_cluster_units:
         if w not in config.workloads:
             problems.add(("milp", "min_cluster_units", w),
                          f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
+            continue
+        demand = resolve_series(config.workloads[w].demand, periods)
+        bare = [p.name for t, p in enumerate(periods)
+                if demand[t] > 0 and not any(o.theta.get(w, 0) > 0 and o.can_be_active(t) for o in offers)]
+        if bare:
+            problems.add(("milp", "min_cluster_units", w), f"found no offer that can run {w} in {', '.join(bare)}, "
+                         "expected one to host the minimum cluster in every period with demand")
     porting = []
+    seen: set[tuple[str, str]] = set()
     for i, item in enumerate(milp.porting):
+        if (item.vendor, item.workload) in seen:
+            problems.add(("milp", "porting", i), f"found {item.vendor}/{item.workload} again, expected one porting "
+                         "cost per vendor and workload")
+            continue
+        seen.add((item.vendor, item.workload))
         if item.vendor not in vendors:
             problems.add(("milp", "porting", i, "vendor"), f"found {item.vendor!r}, expected a vendor in play: "
                          f"{', '.join(vendors)}")

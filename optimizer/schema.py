@@ -353,9 +353,9 @@ class Tranche(Strict):
 
 
 class Financing(Strict):
-    """Vendor financing: an investment or warrant worth `rate` $ per `per` (facility MW, unit,
-    or $ spent) of the covered offers signed in the window, up to `cap_usd` in all; and/or
-    milestone `tranches` on `measure` (binaries under --integer, pro rata in the LP)."""
+    """Vendor financing: an investment or warrant worth `rate` $ per `per` (facility MW or unit
+    of the covered offers signed in the window, or $ paid to them in the window), up to `cap_usd`
+    in all; and/or milestone `tranches` on `measure` (binaries under --integer, pro rata in the LP)."""
 
     rate: NonNeg = 0.0
     per: Literal["mw", "unit", "usd"] = "mw"
@@ -389,7 +389,8 @@ class Deal(Strict):
     """Delivery schedule: active facility MW of the covered offers per period in the window
     (installed units included); nothing new is delivered before the window's start."""
     exclusive: list[Id] = []
-    """Workloads that may run only on the covered offers (e.g. API inference on Azure)."""
+    """Workloads that may run only on the covered offers (e.g. API inference on Azure), over the
+    whole horizon."""
     financing: Financing | None = None
     source: Annotated[str, StringConstraints(min_length=1)]
     note: str | None = None

@@ -177,44 +177,57 @@ class HighsSession:
             self.highs.setOptionValue("time_limit", max(self.deadline - time.monotonic(), 0.0))
 
     def _run_integer(self) -> Solution:
-        """The MILP in two stages. (1) Lots relaxed, binaries (tranches, clusters, porting)
-        integral: its proven dual bound is a lower bound on the MILP (a relaxation of it).
-        (2) Binaries fixed at (1)'s values, lots integral: a feasible plan. The gap reported is
-        (plan − bound) / plan, so it is proven; status is optimal when it is within milp.mip_gap.
-        Branching on both at once stalls: HiGHS branches on lot counts in the hundreds of
-        thousands, which never moves the bound (docs/model.md)."""
+        """The MILP. With binaries (tranches, clusters, porting) beside the lots, in stages:
+        (1) lots relaxed, binaries integral: its proven dual bound is a lower bound on the MILP,
+        being a relaxation of it; (2) binaries fixed at (1)'s values, lots integral; (3) lots
+        fixed at (2)'s values, binaries free again, so that a tranche the rounded lots reach is
+        earned. The gap reported is (plan − bound) / plan, so it is proven, and the status is
+        optimal when it is within milp.mip_gap. Branching on everything at once stalls on the
+        example: HiGHS branches on lot counts in the hundreds of thousands, which never moves
+        the bound (docs/model.md). If (2) fails or the gap is too wide (small models, large
+        lots), the whole MILP is solved, started from the stages' plan where there is one."""
         highs, lots, binaries = self.highs, self.lots, self.binaries
-        count = len(lots)
-        highs.changeColsIntegrality(count, lots, np.zeros(count, dtype=np.uint8))
-        self._set_time_limit()
-        first = run_highs(highs, self.model)
-        highs.changeColsIntegrality(count, lots, np.ones(count, dtype=np.uint8))
+        if not binaries.size:
+            self._set_time_limit()
+            return run_highs(highs, self.model)
+        first = self._run_with(lots, relax=True)
+        bound = highs.getInfo().mip_dual_bound
         if not first.has_plan:
             return first
-        bound = highs.getInfo().mip_dual_bound if binaries.size else first.objective
-        fixed = np.round(first.values[binaries])
-        highs.changeColsBounds(len(binaries), binaries, fixed, fixed)
-        self._set_time_limit()
-        second = run_highs(highs, self.model)
-        where = np.searchsorted(self.integers, binaries)
-        highs.changeColsBounds(len(binaries), binaries, self.integer_bounds[0][where], self.integer_bounds[1][where])
-        second.seconds += first.seconds
-        if not second.has_plan:
-            return second
-        second.mip_gap = max(second.objective - bound, 0.0) / max(abs(second.objective), 1e-9)
-        if second.mip_gap <= self.model.data.milp.mip_gap * (1 + 1e-9):
-            second.status = "optimal"
-            return second
-        # Rounding the lots cost more than the gap allows (small models, large lots): the whole
-        # MILP, started from (2)'s plan; HiGHS's own gap applies.
-        highs.setSolution(len(second.values), np.arange(len(second.values), dtype=np.int32), second.values)
+        second = self._run_with(binaries, fix=first.values)
+        if second.has_plan:
+            third = self._run_with(lots, fix=second.values)
+            best = third if third.has_plan and third.objective <= second.objective else second
+            best.seconds = first.seconds + second.seconds + third.seconds
+            best.mip_gap = max(best.objective - bound, 0.0) / max(abs(best.objective), 1e-9)
+            if best.mip_gap <= self.model.data.milp.mip_gap * (1 + 1e-9):
+                best.status = "optimal"
+                return best
+            highs.setSolution(len(best.values), np.arange(len(best.values), dtype=np.int32), best.values)
         self._set_time_limit()
         whole = run_highs(highs, self.model)
-        whole.seconds += second.seconds
-        if whole.has_plan and whole.objective <= second.objective:
-            return whole
-        second.status = "time_limit"  # the best plan found, its gap above milp.mip_gap
-        return second
+        if second.has_plan and not (whole.has_plan and whole.objective <= best.objective):
+            best.status = "time_limit"  # the best plan found, its gap above milp.mip_gap
+            return best
+        return whole
+
+    def _run_with(self, columns: np.ndarray, relax: bool = False, fix: np.ndarray | None = None) -> Solution:
+        """One solve with `columns` made continuous (relax) or fixed at their rounded values in
+        `fix`; their integrality and bounds are restored afterwards."""
+        highs, count = self.highs, len(columns)
+        if relax:
+            highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
+        if fix is not None:
+            fixed = np.round(fix[columns])
+            highs.changeColsBounds(count, columns, fixed, fixed)
+        self._set_time_limit()
+        solution = run_highs(highs, self.model)
+        if relax:
+            highs.changeColsIntegrality(count, columns, np.ones(count, dtype=np.uint8))
+        if fix is not None:
+            where = np.searchsorted(self.integers, columns)
+            highs.changeColsBounds(count, columns, self.integer_bounds[0][where], self.integer_bounds[1][where])
+        return solution
 
     def _duals_with_integers_fixed(self, values: np.ndarray) -> np.ndarray:
         """Prices of a MILP: the LP with every integer column fixed at its value, re-solved; the

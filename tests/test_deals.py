@@ -133,10 +133,31 @@ def test_integer_lots_are_whole(solve):
     """Units come in lots of 72: demand 100 needs two cheap lots (144 units, $288) rather than
     100 units for $200."""
     result = solve(scenario_doc(two_vendors(cheap_cap=None), milp={"integer": True, "lot_units": 72}))
+    assert result.status == "optimal" and result.mip_gap <= 1e-3
     assert acquired(result, "cheap/rent") == pytest.approx(144)
     assert result.total_cost_usd == pytest.approx(288.0)
     for row in result.tables["plan"]:
         assert row["acquired_units"] / 72 == pytest.approx(round(row["acquired_units"] / 72), abs=1e-9)
+
+
+def test_a_tranche_whole_lots_cannot_reach_falls_back_to_the_whole_milp(solve):
+    """Dear is capped at 100 units and a $150 tranche needs 100 dear units: the relaxation (lots
+    relaxed) takes it, but with lots of 72 dear can hold only 72. The plan is two cheap lots,
+    $288, not an infeasibility."""
+    financing = {"measure": "units", "tranches": [{"reach": 100, "by": 2026, "credit_usd": 150}], "source": "test"}
+    doc = scenario_doc(two_vendors(cheap_cap=None, dear_cap=100), deals=[deal(financing=financing)],
+                       milp={"integer": True, "lot_units": 72})
+    result = solve(doc)
+    assert result.status == "optimal"
+    assert result.total_cost_usd == pytest.approx(288.0)
+
+
+def test_max_share_objective_under_integer(solve):
+    """Lexicographic max-share with whole lots of 10: 50/50 is reachable, $250."""
+    result = solve(scenario_doc(two_vendors(cheap_cap=None), milp={"integer": True, "lot_units": 10}),
+                   objective="max-share")
+    assert result.total_cost_usd == pytest.approx(250.0)
+    assert acquired(result, "dear/rent") == pytest.approx(50)
 
 
 def test_minimum_cluster(solve):
@@ -168,13 +189,21 @@ def test_milp_prices_come_from_the_lp_with_integers_fixed(solve):
     assert price(result, "demand[training,2026]") == pytest.approx(0.0)
 
 
-def test_bad_deal_is_located(make_scenario):
-    doc = scenario_doc(two_vendors(), deals=[deal(covers={"vendor": "nobody"}, exclusive=["chess"])])
+def test_bad_deals_and_milp_options_are_located(make_scenario):
+    tranche = {"reach": 1, "by": 2026, "credit_usd": 1}
+    doc = scenario_doc(two_vendors(), end=2027, deals=[
+        deal(covers={"vendor": "nobody"}, exclusive=["chess"]),
+        deal(name="late", **{"from": 2027}, financing={"measure": "mw", "tranches": [tranche], "source": "t"})],
+        milp={"porting": [{"vendor": "dear", "workload": "training", "cost_usd": 1, "source": "t"}] * 2})
     with pytest.raises(cpo.ConfigError) as error:
         make_scenario(doc)
     text = str(error.value)
     assert "deals[0].covers.vendor: found 'nobody'" in text
     assert "deals[0].exclusive[0]: found workload 'chess'" in text
+    assert "deals[1].financing.tranches[0].by: found '2026', expected a period inside the deal's window" in text
+    assert "milp.porting[1]: found dear/training again" in text
+    with pytest.raises(cpo.ConfigError, match=r"deals\[0\]\.financing: a financing rate needs cap_usd"):
+        make_scenario(scenario_doc(two_vendors(), deals=[deal(financing={"rate": 2.0, "source": "t"})]))
 
 
 def test_openai_deals_rows_meet_their_minimums():
