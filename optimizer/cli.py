@@ -156,13 +156,8 @@ def compare(
             write_table(mix, out, "mix.csv")
         if plot is not None:
             plot_vendor_mix(rows, plot, f"{scenario.name}: vendor mix under each what-if")
-        if as_json:
-            sys.stdout.write(json.dumps({"scenario": scenario.name, "rows": rows, "mix": mix}, indent=1) + "\n")
-            return
-        print_comparison(rows, out_console)
-        for target in (out, plot):
-            if target is not None:
-                out_console.print(f"Wrote {target}")
+        _emit({"scenario": scenario.name, "rows": rows, "mix": mix}, as_json,
+              lambda: print_comparison(rows, out_console), (out, plot))
 
 
 @app.command()
@@ -246,23 +241,15 @@ def frontier(
         import optimizer
 
         from .report import plot_frontier, print_frontier, write_table
-        from .strategy import frontier_points
+        from .strategy import frontier_points, frontier_rows
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
         document = frontier_points(scenario, measure, points)
         if plot is not None:
             plot_frontier(document, plot)
         if out is not None:
-            write_table([{k: v for k, v in row.items() if k != "shares"}
-                         | {f"share_{v}": s for v, s in row["shares"].items()} for row in document["points"]],
-                        out, "frontier.csv")
-        if as_json:
-            sys.stdout.write(json.dumps(_finite(document), indent=1) + "\n")
-            return
-        print_frontier(document, out_console)
-        for target in (plot, out):
-            if target is not None:
-                out_console.print(f"Wrote {target}")
+            write_table(frontier_rows(document), out, "frontier.csv")
+        _emit(document, as_json, lambda: print_frontier(document, out_console), (plot, out))
 
 
 @app.command()
@@ -282,19 +269,25 @@ def leverage(
         import optimizer
 
         from .report import print_leverage, write_table
-        from .strategy import leverage_document
+        from .strategy import leverage_document, leverage_rows
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
         document = leverage_document(scenario, objective)
         if out is not None:
-            write_table([{**{k: v for k, v in vendor.items() if k != "offers"}, **offer}
-                         for vendor in document["vendors"] for offer in vendor["offers"]], out, "leverage.csv")
-        if as_json:
-            sys.stdout.write(json.dumps(_finite(document), indent=1) + "\n")
-            return
-        print_leverage(document, out_console)
-        if out is not None:
-            out_console.print(f"Wrote {out}")
+            write_table(leverage_rows(document), out, "leverage.csv")
+        _emit(document, as_json, lambda: print_leverage(document, out_console), (out,))
+
+
+def _emit(document, as_json: bool, show, written: tuple) -> None:
+    """`--json`: the document on stdout and nothing else; otherwise the tables (`show()`), then
+    the files written."""
+    if as_json:
+        sys.stdout.write(json.dumps(_finite(document), indent=1) + "\n")
+        return
+    show()
+    for target in written:
+        if target is not None:
+            out_console.print(f"Wrote {target}")
 
 
 def _finite(value):

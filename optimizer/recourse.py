@@ -46,9 +46,14 @@ def from_model(model, values) -> list[Coverage]:
     from .formulation.model import UNITS
 
     data = model.data
+    recourse = model.family("z")
+    keys = list(recourse)
+    flow = values[np.fromiter((z.column for z in recourse.values()), dtype=np.int64, count=len(keys))]
+    theta = [offer.theta for offer in data.offers]
     covered: dict[tuple, float] = {}
-    for (f, o, w, t), z in model.family("z").items():
-        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + data.offers[o].theta[w] * values[z.column] * UNITS
+    for i in np.flatnonzero(flow).tolist():  # most recourse columns are 0: visit only the others
+        f, o, w, t = keys[i]
+        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + theta[o][w] * float(flow[i]) * UNITS
     return [_coverage(data, f, t, w, covered.get((f, w, t), 0.0))
             for (f, w, t) in (row.key for row in model.rows if row.family == "cover")]
 

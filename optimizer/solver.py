@@ -29,10 +29,16 @@ from .formulation import Model
 SOLVERS = ("highs", "cbc", "highs-pulp")
 STATUSES = ("optimal", "infeasible", "unbounded", "time_limit", "error")
 
+HIGHS_OPTIONS = {"output_flag": False, "simplex_scale_strategy": 0}
+"""Options of every HiGHS cpo runs. The model is scaled by construction (thousands of units,
+$M: model.py), and HiGHS's own simplex scaling on top of it made the examples 2-3x slower and
+the large benchmark 3x slower, for the same optima (docs/performance.md)."""
+
+
 def quiet_highs():
-    """A `highspy.Highs` with logging off. highspy >= 1.13 prints a banner to stdout while the first
-    instance of a process is built, before any option can be set; that moment runs with file
-    descriptor 1 sent to /dev/null so `--json` output stays parseable."""
+    """A `highspy.Highs` with HIGHS_OPTIONS. highspy >= 1.13 prints a banner to stdout while the
+    first instance of a process is built, before any option can be set; that moment runs with
+    file descriptor 1 sent to /dev/null so `--json` output stays parseable."""
     import highspy
 
     sys.stdout.flush()
@@ -45,7 +51,8 @@ def quiet_highs():
         os.dup2(saved, 1)
         os.close(saved)
         os.close(devnull)
-    highs.setOptionValue("output_flag", False)
+    for option, value in HIGHS_OPTIONS.items():
+        highs.setOptionValue(option, value)
     return highs
 
 

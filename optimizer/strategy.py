@@ -260,15 +260,23 @@ def frontier(scenario, measure: str = "max-share", points: int = 10):
     """The frontier as a DataFrame: one row per point (cap, measures, cost, $ per point)."""
     import pandas as pd
 
-    document = frontier_points(scenario, measure, points)
-    return pd.DataFrame([{k: v for k, v in row.items() if k != "shares"} |
-                         {f"share_{v}": s for v, s in row["shares"].items()} for row in document["points"]])
+    return pd.DataFrame(frontier_rows(frontier_points(scenario, measure, points)))
+
+
+def frontier_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per frontier point: the vendor shares become share_<vendor> columns."""
+    return [{k: v for k, v in row.items() if k != "shares"} | {f"share_{v}": s for v, s in row["shares"].items()}
+            for row in document["points"]]
 
 
 def leverage(scenario, objective: str | None = None):
     """Leverage as a DataFrame: one row per (vendor, offer) with the vendor's figures repeated."""
     import pandas as pd
 
-    document = leverage_document(scenario, objective)
-    return pd.DataFrame([{**{k: v for k, v in vendor.items() if k != "offers"}, **offer}
-                         for vendor in document["vendors"] for offer in vendor["offers"] or [{}]])
+    return pd.DataFrame(leverage_rows(leverage_document(scenario, objective)))
+
+
+def leverage_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per (vendor, offer), the vendor's figures repeated on each."""
+    return [{**{k: v for k, v in vendor.items() if k != "offers"}, **offer}
+            for vendor in document["vendors"] for offer in vendor["offers"] or [{}]]
