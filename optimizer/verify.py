@@ -3,7 +3,7 @@
 Nothing here reads the LP: active units, served compute, spend and shares are recomputed from
 the plan (x, y, u) with plan.py, and resilience from an independent re-assignment
 (recourse.py). A breach is reported when a side misses by more than
-`ABSOLUTE + tolerance * max(1, |lhs|, |rhs|)`.
+`ABSOLUTE + tolerance * max(1, |lhs|, |rhs|)` (`ABSOLUTE_USD` on rows in dollars).
 """
 
 from __future__ import annotations
@@ -13,15 +13,18 @@ from .plan import Plan
 from .recourse import evaluate
 
 ABSOLUTE = 1e-3
-"""Absolute slack in the row's own unit (units, H100e, MW, $): far below anything reported."""
+"""Absolute slack in the row's own unit (units, H100e, MW): far below anything reported."""
+ABSOLUTE_USD = 1.0
+"""Absolute slack on rows in dollars: the LP holds money in $M, so HiGHS's feasibility
+tolerance (1e-7 in LP units, 1e-6 for a MILP) is $0.1-$1 there."""
 
 
 def verify_plan(plan: Plan, result=None, tolerance: float = 1e-6) -> None:
     data = plan.data
     breaches: list[str] = []
 
-    def check(name: str, lhs: float, sense: str, rhs: float) -> None:
-        slack = ABSOLUTE + tolerance * max(1.0, abs(lhs), abs(rhs))
+    def check(name: str, lhs: float, sense: str, rhs: float, absolute: float = ABSOLUTE) -> None:
+        slack = absolute + tolerance * max(1.0, abs(lhs), abs(rhs))
         broken = lhs > rhs + slack if sense == "<=" else lhs < rhs - slack
         if broken:
             breaches.append(f"{name}: {lhs:.6g} {sense} {rhs:.6g} does not hold")
@@ -63,17 +66,18 @@ def verify_plan(plan: Plan, result=None, tolerance: float = 1e-6) -> None:
     for t, period in enumerate(data.periods):
         if data.budget[t] is not None:
             spend = sum(plan.spend(o, t) for o in range(len(data.offers)))
-            check(f"budget[{period.name}]", spend, "<=", data.budget[t])
+            check(f"budget[{period.name}]", spend, "<=", data.budget[t], ABSOLUTE_USD)
 
     for rule in data.shares:
         for t in rule.periods:
             values = [plan.measure(o, t, rule.measure) for o in range(len(data.offers))]
             total, part = sum(values), sum(values[o] for o in rule.members)
             name = f"share[{rule.group},{rule.member},{rule.measure},{data.periods[t].name}]"
+            absolute = ABSOLUTE_USD if rule.measure == "spend" else ABSOLUTE
             if rule.high is not None:
-                check(name + " max", part, "<=", rule.high * total)
+                check(name + " max", part, "<=", rule.high * total, absolute)
             if rule.low is not None:
-                check(name + " min", part, ">=", rule.low * total)
+                check(name + " min", part, ">=", rule.low * total, absolute)
 
     for deal in data.deals:
         for t, cap in enumerate(deal.max_mw or []):

@@ -242,8 +242,11 @@ def mutate(kind: str, seed: int, workdir: Path) -> Mutant:
     elif kind == "share cap above 1":
         doc.setdefault("policy", {}).setdefault("shares", []).append({"group": "vendor", "max": rng.uniform(1.01, 5)})
     elif kind == "unknown reference":
-        choice = rng.randrange(3)
-        if choice == 0:
+        choice = rng.randrange(4)
+        if choice == 3:
+            doc.setdefault("deals", []).append({"name": "ghost", "counterparty": "nobody", "from": 2026,
+                                                "covers": {"vendor": "no-such-vendor"}, "source": "fuzz"})
+        elif choice == 0:
             doc["vendors"] = list(doc.get("vendors") or []) + ["no-such-vendor"]
         elif choice == 1:
             doc.setdefault("existing", []).append({"offer": "nvidia/no-such-offer", "units": 5})
