@@ -405,9 +405,12 @@ def plot_frontier(document: dict, target: Path) -> None:
     xs = [row[key] * scale for row in document["points"]]
     ys = [row["total_cost_usd"] / 1e9 for row in document["points"]]
     axis.plot(xs, ys, "o-", label="least-cost plan at each cap")
+    spacing, last = abs(xs[0] - xs[-1]) / 6, None  # label points at least a sixth of the axis apart
     for x, y, row in zip(xs[1:], ys[1:], document["points"][1:]):
-        axis.annotate(f"{money(row['marginal_usd_per_point'])}/pt", (x, y), textcoords="offset points",
-                      xytext=(4, 6), fontsize=7)
+        if last is None or abs(x - last) >= spacing or row is document["points"][-1]:
+            axis.annotate(f"{money(row['marginal_usd_per_point'])}/pt", (x, y), textcoords="offset points",
+                          xytext=(4, 6), fontsize=7)
+            last = x
     chosen = document["chosen"]
     axis.plot([chosen[key] * scale], [chosen["total_cost_usd"] / 1e9], "*", markersize=16, color="tab:red",
               label=f"the scenario's own plan ({chosen['objective']})")
