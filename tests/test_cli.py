@@ -42,6 +42,20 @@ def test_solve_json_is_the_whole_stdout_with_every_contract_key():
                                            "active_units", "spend_usd"}
 
 
+def test_solve_integer_flag_buys_whole_lots_and_prints_the_gap():
+    """Tiny (cheap $2 capped at 60, dear $3, demand 100) in lots of 7: cheap takes 8 lots (56
+    units, 63 would break its cap), the other 44 H100e need 7 dear lots (49): 112 + 147 = $259."""
+    result = run("solve", TINY, "--objective", "cost", "--integer", "--set", "milp.lot_units=7", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["mip_gap"] is not None and document["mip_gap"] <= 1e-3
+    units = {r["offer"]: r["acquired_units"] for r in document["plan"]}
+    assert units == {"cheap/rent": pytest.approx(56), "dear/rent": pytest.approx(49)}
+    assert document["total_cost_usd"] == pytest.approx(56 * 2 + 49 * 3)
+    printed = run("solve", TINY, "--objective", "cost", "--integer", "--set", "milp.lot_units=7")
+    assert "MIP gap" in printed.output
+
+
 def test_solve_out_writes_csv_json_and_manifest(tmp_path):
     out = tmp_path / "run"
     result = run("solve", TINY, "--out", str(out), "--objective", "cost")
