@@ -54,20 +54,24 @@ class Diagnosis:
     """The smallest combined set of moves (relative size) that makes the scenario feasible."""
     alternatives: dict[str, list[Relaxation]]
     """For each family that alone can fix it, its own moves."""
+    note: str = ""
+    """What the diagnosis could not see (integer options: it works on the LP relaxation)."""
 
     def lines(self) -> list[str]:
         if not self.relaxations:
-            return ["no relaxation of power, supply, resource, budget, share or resilience limits "
-                    "makes it feasible; check installed capacity against hard limits"]
-        lines = [str(r) for r in self.relaxations]
+            lines = ["no relaxation of power, supply, resource, budget, share or resilience limits "
+                     "makes it feasible; check installed capacity against hard limits"]
+        else:
+            lines = [str(r) for r in self.relaxations]
         for family, moves in self.alternatives.items():
             if {m.constraint for m in moves} != {r.constraint for r in self.relaxations}:
                 lines.append("or, moving only " + family + " limits: " + "; ".join(str(m) for m in moves))
-        return lines
+        return lines + ([self.note] if self.note else [])
 
     def to_json(self) -> dict:
         return {"relaxations": [r.to_dict() for r in self.relaxations],
-                "alternatives": {f: [r.to_dict() for r in moves] for f, moves in self.alternatives.items()}}
+                "alternatives": {f: [r.to_dict() for r in moves] for f, moves in self.alternatives.items()},
+                "note": self.note}
 
 
 def diagnose(model: Model) -> Diagnosis:
@@ -81,7 +85,11 @@ def diagnose(model: Model) -> Diagnosis:
             moves = _elastic(model, arrays, rows)
             if moves:
                 alternatives[family] = moves
-    return Diagnosis(combined, alternatives)
+    milp = model.data.milp
+    note = ("(found on the LP relaxation: whole lots, the minimum cluster, tranches and porting relaxed; "
+            "under --integer the moves may need to be larger, or lower milp.min_cluster_units)"
+            if milp.integer or milp.min_cluster else "")
+    return Diagnosis(combined, alternatives, note)
 
 
 def _elastic(model: Model, arrays: Arrays, rows: list[int]) -> list[Relaxation] | None:

@@ -19,7 +19,7 @@ price: δ_τ − δ_H·salvage fraction per unit signed in τ; recurring: Σ δ_
 a signing is active), and the basis stays optimal while every non-basic reduced cost and
 row dual keeps its sign. Inside the range the plan is unchanged; past `price_high` the offer
 starts to lose business, below `price_low` it takes more. Prices that also enter a budget or
-spend-share row are ranged on their cost only (those rows are held fixed).
+spend-share or deal row are ranged on their cost only (those rows are held fixed).
 """
 
 from __future__ import annotations
