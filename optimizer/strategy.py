@@ -18,7 +18,7 @@ on the optimal basis: the offer's price moves the cost of all its columns togeth
 price: δ_τ − δ_H·salvage fraction per unit signed in τ; recurring: Σ δ_t Δ_t over the periods
 a signing is active), and the basis stays optimal while every non-basic reduced cost and
 row dual keeps its sign. Inside the range the plan is unchanged; past `price_high` the offer
-starts to lose business, below `price_low` it takes more. Prices that also enter a budget or
+starts to lose business, below `price_low` it takes more. Prices that also enter a budget,
 spend-share or deal row are ranged on their cost only (those rows are held fixed).
 """
 

@@ -189,6 +189,16 @@ def test_milp_prices_come_from_the_lp_with_integers_fixed(solve):
     assert price(result, "demand[training,2026]") == pytest.approx(0.0)
 
 
+def test_an_impossible_cluster_is_diagnosed_on_the_relaxation_and_says_so():
+    """Tiny's offers can hold 60 + 100 units; a 200-unit cluster cannot be had: exit 3, and the
+    diagnosis says it worked on the LP relaxation."""
+    result = CliRunner().invoke(app, ["solve", str(EXAMPLES.parent / "tests" / "data" / "tiny.yaml"), "--integer",
+                                      "--set", "milp.min_cluster_units={training: 200}", "--json"])
+    assert result.exit_code == 3
+    document = json.loads(result.stdout)
+    assert document["relaxations"] and "LP relaxation" in document["note"]
+
+
 def test_bad_deals_and_milp_options_are_located(make_scenario):
     tranche = {"reach": 1, "by": 2026, "credit_usd": 1}
     doc = scenario_doc(two_vendors(), end=2027, deals=[
