@@ -148,6 +148,17 @@ class FailureData:
 
 
 @dataclass(frozen=True)
+class ThetaGroup:
+    """Offer instances with the same throughput θ on every workload (e.g. one product at
+    several sites and channels). After a failure their surviving units are interchangeable, so
+    the recourse re-assigns them together (formulation: z[f,g,w,t])."""
+
+    name: str
+    offers: tuple[int, ...]
+    theta: dict[str, float]
+
+
+@dataclass(frozen=True)
 class TrancheData:
     reach: float
     by: int
@@ -209,6 +220,7 @@ class ModelData:
     """Attribute keys shares are reported by (vendor first)."""
     deals: list[DealData] = field(default_factory=list)
     milp: MilpData = field(default_factory=MilpData)
+    theta_groups: list[ThetaGroup] = field(default_factory=list)
 
     @property
     def T(self) -> range:
@@ -332,7 +344,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
         supply=supply, resources=resources, power=power, budget=budget, shares=shares,
         failures=failures, resilience_mode=resilience.mode if resilience else "off",
         hhi_weight=config.policy.hhi_weight_usd_per_year, objective=config.objective,
-        groups=groups, deals=deals, milp=milp,
+        groups=groups, deals=deals, milp=milp, theta_groups=_theta_groups(offers),
     )
 
 
@@ -755,3 +767,22 @@ def _milp(config, vendors, offers, periods, problems) -> MilpData:
         else:
             porting.append((item.vendor, item.workload, item.cost_usd))
     return MilpData(milp.integer, milp.lot_units, dict(milp.min_cluster_units), porting, milp.mip_gap)
+
+
+def _theta_groups(offers: list[OfferInstance]) -> list[ThetaGroup]:
+    """Offers grouped by identical θ, named after the first member's product (made unique)."""
+    members: dict[tuple, list[int]] = {}
+    for o, offer in enumerate(offers):
+        profile = tuple(sorted((w, theta) for w, theta in offer.theta.items() if theta > 0))
+        if profile:
+            members.setdefault(profile, []).append(o)
+    groups, used = [], set()
+    for profile, chosen in members.items():
+        name = base = offers[chosen[0]].attrs["product"]
+        number = 1
+        while name in used:
+            number += 1
+            name = f"{base}-{number}"
+        used.add(name)
+        groups.append(ThetaGroup(name, tuple(chosen), dict(profile)))
+    return groups

@@ -129,26 +129,31 @@ def concentration(model: Model) -> None:
 
 def resilience(model: Model) -> None:
     """After failure f (its offers deliver only φ_f of their units), the surviving units are
-    re-assigned (z) to cover the critical fraction ρ_w of demand:
-    recourse[f,o,t]:  Σ_w z[f,o,w,t] <= φ_{f,o} · A[o,t]   (φ_{f,o} = φ_f if o∈f else 1)
-    cover[f,w,t]:     Σ_o θ[o,w] z[f,o,w,t] + s[f,w,t] >= ρ_w · D[w,t]   (hard mode: no s)."""
+    re-assigned (z, per θ-group g of interchangeable offers) to cover the critical fraction ρ_w
+    of demand:
+    recourse[f,g,t]:  Σ_w z[f,g,w,t] <= Σ_{o∈g} φ_{f,o} · A[o,t]   (φ_{f,o} = φ_f if o∈f else 1)
+    cover[f,w,t]:     Σ_g θ[g,w] z[f,g,w,t] + s[f,w,t] >= ρ_w · D[w,t]   (hard mode: no s)."""
     data = model.data
+    groups = data.theta_groups
     running: dict[tuple, pulp.LpAffineExpression] = {}
     covered: dict[tuple, pulp.LpAffineExpression] = {}
-    for (f, o, w, t), z in model.family("z").items():
-        expression = running.get((f, o, t))
+    for (f, g, w, t), z in model.family("z").items():
+        expression = running.get((f, g, t))
         if expression is None:
-            expression = running[(f, o, t)] = pulp.LpAffineExpression()
+            expression = running[(f, g, t)] = pulp.LpAffineExpression()
         expression[z] = 1.0
         expression = covered.get((f, w, t))
         if expression is None:
             expression = covered[(f, w, t)] = pulp.LpAffineExpression()
-        expression[z] = data.offers[o].theta[w]
-    for (f, o, t), terms in running.items():
-        share = data.failures[f].delivered if o in data.failures[f].offers else 1.0
-        for var, _ in model.active_terms(o, t):
-            terms[var] = -share
-        model.add_row("recourse", (f, o, t), terms, "<=", share * data.offers[o].existing[t] / UNITS, UNITS)
+        expression[z] = groups[g].theta[w]
+    for (f, g, t), terms in running.items():
+        failure, installed = data.failures[f], 0.0
+        for o in groups[g].offers:
+            share = failure.delivered if o in failure.offers else 1.0
+            for var, _ in model.active_terms(o, t):
+                terms[var] = -share
+            installed += share * data.offers[o].existing[t]
+        model.add_row("recourse", (f, g, t), terms, "<=", installed / UNITS, UNITS)
     s = model.family("s")
     for f in range(len(data.failures)):
         for w, workload in data.workloads.items():

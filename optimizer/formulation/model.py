@@ -25,11 +25,11 @@ SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpCon
 Terms = list[tuple[pulp.LpVariable, float]]
 
 KEY_KINDS = {
-    # columns: o offer instance, w workload, t period, f failure, v vendor
-    "x": "ot", "y": "owt", "u": "wt", "z": "fowt", "s": "fwt", "sigma": "vt", "q": "vt", "m": "t",
+    # columns: o offer instance, w workload, t period, f failure, v vendor, g θ-group
+    "x": "ot", "y": "owt", "u": "wt", "z": "fgwt", "s": "fwt", "sigma": "vt", "q": "vt", "m": "t",
     # rows (other parts are names already)
     "capacity": "ot", "demand": "wt", "supply": "-t", "power": "-t", "resource": "-t",
-    "budget": "t", "share": "----t", "recourse": "fot", "cover": "fwt", "vendor_share": "vt",
+    "budget": "t", "share": "----t", "recourse": "fgt", "cover": "fwt", "vendor_share": "vt",
     "hhi_cut": "vt-", "max_share": "vt", "unmet_guard": "wt",
     # deals and MILP (d: deal name, k: tranche number, v: vendor)
     "short": "-", "credit": "-t", "vest": "--", "lots": "ot", "cluster": "owt", "ported": "--",
@@ -112,13 +112,13 @@ class Model:
         return f"{family}({','.join(parts)})"
 
     def _namers(self, family: str, readable: bool) -> tuple:
-        """Per key position: the list of names for offer (o), period (t) or failure (f)
-        indices, or None where the key part is a name already."""
+        """Per key position: the list of names for offer (o), period (t), failure (f) or θ-group
+        (g) indices, or None where the key part is a name already."""
         cache_key = (family, readable)
         if cache_key not in self._labels:
             data = self.data
             names = {"o": [o.key for o in data.offers], "t": [p.name for p in data.periods],
-                     "f": [f.name for f in data.failures]}
+                     "f": [f.name for f in data.failures], "g": [g.name for g in data.theta_groups]}
             kinds = KEY_KINDS.get(family, "").ljust(8, "-")
             self._labels[cache_key] = tuple(
                 (names[k] if readable else [solver_name(n) for n in names[k]]) if k in names else None

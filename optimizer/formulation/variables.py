@@ -35,19 +35,21 @@ def unmet(model: Model) -> None:
 
 
 def recourse(model: Model) -> None:
-    """z[f,o,w,t] >= 0 (thousand units of o re-assigned to w after failure f) and, in priced
-    mode, s[f,w,t] >= 0 (thousand H100e of critical demand uncovered after f; hard mode has
-    no s, so the critical demand must be covered)."""
+    """z[f,g,w,t] >= 0 (thousand units of θ-group g re-assigned to w after failure f) and, in
+    priced mode, s[f,w,t] >= 0 (thousand H100e of critical demand uncovered after f; hard mode
+    has no s, so the critical demand must be covered). Offers with the same θ are one group:
+    their surviving units are interchangeable, so one column per group does what one per offer
+    would (exactly), with fewer columns."""
     data = model.data
     critical = [w for w, workload in data.workloads.items() if workload.critical > 0]
     for f, failure in enumerate(data.failures):
-        for o, offer in enumerate(data.offers):
-            if (failure.delivered if o in failure.offers else 1.0) > 0:
-                for t in data.T:
-                    if offer.can_be_active(t):
-                        for w in critical:
-                            if offer.theta.get(w, 0) > 0:
-                                model.add_var("z", (f, o, w, t))
+        for g, group in enumerate(data.theta_groups):
+            for t in data.T:
+                if any(data.offers[o].can_be_active(t) and (failure.delivered if o in failure.offers else 1.0) > 0
+                       for o in group.offers):
+                    for w in critical:
+                        if group.theta.get(w, 0) > 0:
+                            model.add_var("z", (f, g, w, t))
         if data.resilience_mode == "priced":
             for w in critical:
                 for t in data.T:
