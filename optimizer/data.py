@@ -165,6 +165,10 @@ class TrancheData:
     credit: float
 
 
+DEAL_MEASURES = {"mw": "power", "units": "units", "share": "compute", "spend_usd": "paid"}
+"""A tranche's `financing.measure` -> the per-offer measure it sums (plan.measure, measure_terms)."""
+
+
 @dataclass(frozen=True)
 class DealData:
     name: str
@@ -172,6 +176,8 @@ class DealData:
     offers: frozenset[int]
     window: list[int]
     """Periods the deal covers."""
+    exclusive: tuple[str, ...]
+    """Workloads that may run only on the deal's offers."""
     min_spend: float | None
     """Take-or-pay minimum over the window, undiscounted $."""
     max_mw: list[float] | None
@@ -183,6 +189,11 @@ class DealData:
     measure: str
     tranches: list[TrancheData]
     path: tuple
+
+    def tranche_periods(self, tranche: TrancheData) -> list[int]:
+        """Periods a tranche's measure sums: cumulative spend from the window's start to `by`,
+        otherwise `by` alone."""
+        return [t for t in self.window if t <= tranche.by] if self.measure == "spend_usd" else [tranche.by]
 
 
 @dataclass(frozen=True)
@@ -323,7 +334,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
 
     _add_existing(config, offers, index, periods, problems)
     deals = _deals(config, offers, periods, select, problems)
-    workloads = _workloads(config, offers, periods, select, problems)
+    workloads = _workloads(config, offers, periods, select, deals, problems)
     milp = _milp(config, vendors, offers, periods, problems)
     supply = _supply_rows(config, vendors, offers, periods, select)
     resources = _resource_rows(config, offers, periods, select)
@@ -558,7 +569,7 @@ def _add_existing(config, offers, index, periods, problems) -> None:
                 offer.existing_paying[t] += n
 
 
-def _workloads(config, offers, periods, select, problems) -> dict[str, WorkloadData]:
+def _workloads(config, offers, periods, select, deals, problems) -> dict[str, WorkloadData]:
     resilience = config.policy.resilience
     critical = resilience.critical_fraction if resilience else 0.0
     if isinstance(critical, dict):
@@ -567,18 +578,11 @@ def _workloads(config, offers, periods, select, problems) -> dict[str, WorkloadD
                 problems.add(("policy", "resilience", "critical_fraction", w),
                              f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
     out = {}
-    for i, deal in enumerate(config.deals):
-        for k, w in enumerate(deal.exclusive):
-            if w not in config.workloads:
-                problems.add(("deals", i, "exclusive", k),
-                             f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
     for w, workload in config.workloads.items():
-        for deal in config.deals:
+        for deal in deals:
             if w in deal.exclusive:  # exclusivity: w runs only on the deal's offers
-                allowed = {o for o, offer in enumerate(offers) if all(
-                    offer.attrs.get(k, NONE_MEMBER) in v for k, v in deal.covers.items())}
                 for o, offer in enumerate(offers):
-                    if o not in allowed:
+                    if o not in deal.offers:
                         offer.theta.pop(w, None)
         if workload.eligible is not None:
             allowed = select(workload.eligible, ("workloads", w, "eligible"))
@@ -705,6 +709,10 @@ def _deals(config, offers, periods, select, problems) -> list[DealData]:
         seen.add(solver_name(deal.name))
         chosen = select(deal.covers, path + ("covers",))
         window = _rule_periods(deal, periods, path, problems)
+        for k, w in enumerate(deal.exclusive):
+            if w not in config.workloads:
+                problems.add(path + ("exclusive", k),
+                             f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
         tranches = []
         financing = deal.financing
         for k, tranche in enumerate(financing.tranches if financing else []):
@@ -730,7 +738,8 @@ def _deals(config, offers, periods, select, problems) -> list[DealData]:
             values = resolve_series(deal.max_mw, periods)
             start = min(window, default=len(periods))
             max_mw = [0.0 if t < start else values[t] if t in window else None for t in range(len(periods))]
-        out.append(DealData(deal.name, deal.counterparty, frozenset(chosen), window, deal.min_spend_usd, max_mw,
+        out.append(DealData(deal.name, deal.counterparty, frozenset(chosen), window, tuple(deal.exclusive),
+                            deal.min_spend_usd, max_mw,
                             financing.rate if financing else 0.0, financing.per if financing else "mw",
                             financing.cap_usd if financing else None, financing.measure if financing else "mw",
                             tranches, path))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .data import DealData, ModelData
+from .data import DEAL_MEASURES, DealData, ModelData
 
 
 @dataclass
@@ -59,7 +59,8 @@ class Plan:
                 + offer.list_price["recurring"] * self.data.periods[t].years * self.active_paying(o, t))
 
     def measure(self, o: int, t: int, measure: str) -> float:
-        """m_o(t): compute (H100e served), units (active), power (MW), spend ($)."""
+        """m_o(t): compute (H100e served), units (active), power (MW), spend ($), paid (to the
+        vendor, $)."""
         if measure == "compute":
             return self.served(o, t)
         if measure == "units":
@@ -88,18 +89,17 @@ class Plan:
                 salvage -= data.end_discount * offer.salvage(tau) * self.acquired.get((o, tau), 0.0)
         unmet = sum(data.discount[t] * data.workloads[w].voll * data.periods[t].years * h
                     for (w, t), h in self.unmet.items())
-        outcomes = self.deal_outcomes()
+        outcomes = self.deal_outcomes
         return {"upfront": upfront, "recurring": recurring, "unmet": unmet, "salvage": salvage,
                 "take_or_pay": sum(d.shortfall_pv for d in outcomes),
                 "financing_credit": -sum(d.credit_pv for d in outcomes),
                 "porting": sum(data.discount[0] * amount * self.ported(v, w) for v, w, amount in data.milp.porting)}
 
     def deal_measure(self, deal: DealData, periods, measure: str) -> float:
-        """Σ_{o∈d, t∈periods} of: facility MW (mw), active units (units), served H100e
-        (compute) or paid to the vendor (paid)."""
-        kind = {"mw": "power", "units": "units", "share": "compute", "spend_usd": "paid"}.get(measure, measure)
-        return sum(self.measure(o, t, kind) for o in deal.offers for t in periods)
+        """Σ_{o∈d, t∈periods} m_o(t) for one of `measure`'s measures (power, paid, ...)."""
+        return sum(self.measure(o, t, measure) for o in deal.offers for t in periods)
 
+    @cached_property
     def deal_outcomes(self) -> list["DealOutcome"]:
         """Per deal, from the plan: spend in the window and the take-or-pay shortfall
         max(0, M − spend); financing credit earned per period, rate x basis, filled in period
@@ -125,8 +125,7 @@ class Plan:
                 credit_pv += data.discount[t] * earned
             vested = []
             for tranche in deal.tranches:
-                periods = [t for t in deal.window if t <= tranche.by] if deal.measure == "spend_usd" else [tranche.by]
-                value = self.deal_measure(deal, periods, deal.measure)
+                value = self.deal_measure(deal, deal.tranche_periods(tranche), DEAL_MEASURES[deal.measure])
                 if deal.measure == "share":
                     demand = sum(w.demand[tranche.by] for w in data.workloads.values())
                     value = value / demand if demand > 0 else 0.0

@@ -235,10 +235,10 @@ def _share_rows(plan: Plan) -> list[dict]:
 def _deal_rows(plan: Plan) -> list[dict]:
     data = plan.data
     rows = []
-    for outcome in plan.deal_outcomes():
+    for outcome in plan.deal_outcomes:
         deal = outcome.deal
         window = [data.periods[t].name for t in deal.window]
-        peak = max((plan.deal_measure(deal, [t], "mw") for t in data.T), default=0.0)
+        peak = max((plan.deal_measure(deal, [t], "power") for t in data.T), default=0.0)
         rows.append({"deal": deal.name, "counterparty": deal.counterparty, "min_spend_usd": deal.min_spend,
                      "spend_usd": outcome.spend, "shortfall_usd": outcome.shortfall, "credit_usd": outcome.credit,
                      "window": f"{window[0]}-{window[-1]}" if window else "", "peak_mw": peak,
@@ -299,7 +299,7 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
     rows = []
     for row, dual in zip(model.rows, solution.row_duals):
         family = row.family
-        if family in _DEAL_PRICE_UNITS:
+        if family in _DEAL_PRICE_FAMILIES:
             if abs(dual) >= DUAL_TOLERANCE:
                 rows.append(_deal_price(model, row, dual))
             continue
@@ -351,7 +351,7 @@ _PRICE_UNITS = {"demand": "$/H100e-year", "cover": "$/H100e-year", "power": "$/M
                 "supply": "$/unit", "resource": "$/unit", "budget": "$/$", "share": "$/share-point"}
 
 
-_DEAL_PRICE_UNITS = {"take_or_pay": "$/$", "financing_cap": "$/$", "tranche": None}
+_DEAL_PRICE_FAMILIES = ("take_or_pay", "financing_cap", "tranche")
 
 
 def _deal_price(model: Model, row, dual: float) -> dict:

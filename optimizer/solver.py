@@ -237,21 +237,10 @@ class HighsSession:
         return solution
 
     def _duals_with_integers_fixed(self, values: np.ndarray) -> np.ndarray:
-        """Prices of a MILP: the LP with every integer column fixed at its value, re-solved; the
-        integer columns and their bounds are restored afterwards for later re-solves."""
-        import highspy
-
-        highs, columns, count = self.highs, self.integers, len(self.integers)
-        fixed = np.round(values[columns])
-        highs.changeColsIntegrality(count, columns, np.zeros(count, dtype=np.uint8))
-        highs.changeColsBounds(count, columns, fixed, fixed)
-        highs.run()
-        solution = highs.getSolution()
-        optimal = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal and solution.dual_valid
-        duals = np.array(solution.row_dual) if optimal else np.zeros(highs.getNumRow())
-        highs.changeColsBounds(count, columns, *self.integer_bounds)
-        highs.changeColsIntegrality(count, columns, np.ones(count, dtype=np.uint8))
-        return duals
+        """Prices of a MILP: the LP with every integer column fixed at its value, re-solved (the
+        columns are restored afterwards for later re-solves)."""
+        fixed = self._run_with(self.integers, relax=True, fix=values)
+        return fixed.row_duals if fixed.status == "optimal" else np.zeros(len(self.model.rows))
 
     def _sync_rows(self) -> None:
         """Pass rows the model gained since the last solve (guards, caps) to HiGHS."""

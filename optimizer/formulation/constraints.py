@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pulp
 
+from ..data import DEAL_MEASURES
 from .model import MONEY, UNITS, Model, Terms
 
 
@@ -221,11 +222,9 @@ def tranches(model: Model) -> None:
     (reach · Σ_w D[w,by] · vest <= Σ_{o∈d} Σ_w θ y), or their spend from the window's start to by_k."""
     data = model.data
     vest = model.family("vest")
-    kind = {"mw": "power", "units": "units", "share": "compute", "spend_usd": "paid"}
     for deal in data.deals:
         for k, tranche in enumerate(deal.tranches):
-            periods = [t for t in deal.window if t <= tranche.by] if deal.measure == "spend_usd" else [tranche.by]
-            terms, constant = _deal_measure(model, deal, periods, kind[deal.measure])
+            terms, constant = _deal_measure(model, deal, deal.tranche_periods(tranche), DEAL_MEASURES[deal.measure])
             scale = TRANCHE_SCALE[deal.measure]
             reach = tranche.reach / scale
             if deal.measure == "share":
