@@ -112,6 +112,18 @@ def test_vendors_lists_every_figure_with_its_source():
     assert only and all(r["assumption"] for r in only)
 
 
+def test_vendors_table_prints_sources_verbatim_never_as_markup(tmp_path):
+    catalog = tmp_path / "vendors"
+    catalog.mkdir()
+    text = (ROOT / "vendors" / "google-tpu.yaml").read_text()
+    marked = "v6e-specs: [bold]FP8[/bold] peak equals BF16 [1]"
+    (catalog / "google-tpu.yaml").write_text(text.replace(
+        '"v6e-specs: FP8 peak equals BF16 (no FP8 speedup)"', json.dumps(marked), 1))
+    result = run("vendors", "--vendors", str(catalog))
+    assert result.exit_code == 0, result.output
+    assert marked in " ".join(line.strip("│ ") for line in result.output.splitlines())
+
+
 def test_schema_is_json_schema():
     result = run("schema")
     schema = json.loads(result.stdout)
