@@ -395,9 +395,9 @@ def _check_choice(option: str, value: Optional[str], choices) -> None:
 GC_GEN0_THRESHOLD = 100_000
 """Allocations between young-generation garbage collections in a `cpo` process (CPython's
 default is 700). A run imports ~400 modules and builds and reads a model, making a few million
-objects of which almost none are garbage; at 700, CPython collects ~150 times and scans the
-whole heap once, ~65 ms of a 0.9 s `cpo solve examples/openai.yaml`; at 100,000, ~30 ms. At
-most this many unreachable objects wait for a collection (a few MB)."""
+objects of which almost none are garbage; at 700, CPython collected ~150 times and scanned the
+whole heap once, 65 ms of a 0.9 s `cpo solve examples/openai.yaml`; at 100,000, 12 ms
+(docs/performance.md). At most this many unreachable objects wait for a collection (a few MB)."""
 
 
 def main() -> None:

@@ -145,10 +145,10 @@ def _relaxation(model: Model, row, slack: float, plan) -> Relaxation:
         extra = slack * row.rhs_scale / (period.years if cap.per_year else 1.0)
         current = cap.cap[t] / (period.years if cap.per_year else 1.0)
         unit = cap.unit + ("/year" if cap.per_year else "")
-        return Relaxation(row.name, row.family, format_path(cap.path), period.name, current, current + extra, unit)
+        return Relaxation(model.row_name(row), row.family, format_path(cap.path), period.name, current, current + extra, unit)
     if row.family == "budget":
         current = data.budget[t] / period.years
-        return Relaxation(row.name, "budget", "policy.budget_usd_per_year", period.name, current,
+        return Relaxation(model.row_name(row), "budget", "policy.budget_usd_per_year", period.name, current,
                           current + slack * MONEY / period.years, "$/year")
     if row.family == "share":
         group, member, measure, bound, _ = row.key
@@ -158,13 +158,13 @@ def _relaxation(model: Model, row, slack: float, plan) -> Relaxation:
         current = rule.high if bound == "max" else rule.low
         change = slack / total if total > 0 else 1.0
         needed = min(current + change, 1.0) if bound == "max" else max(current - change, 0.0)
-        return Relaxation(row.name, "share", f"policy.shares[{rule.rule}].{bound}", period.name, current,
+        return Relaxation(model.row_name(row), "share", f"policy.shares[{rule.rule}].{bound}", period.name, current,
                           needed, "", f"{group} {member}, {measure}")
     f, w, _ = row.key
     workload = data.workloads[w]
     demand = workload.demand[t]
     needed = max(workload.critical - slack * UNITS / demand, 0.0) if demand > 0 else 0.0
-    return Relaxation(row.name, "cover", f"policy.resilience.critical_fraction ({w})", period.name,
+    return Relaxation(model.row_name(row), "cover", f"policy.resilience.critical_fraction ({w})", period.name,
                       workload.critical, needed, "",
                       f"if {data.failures[f].name} fails; or set policy.resilience.mode: priced")
 

@@ -17,12 +17,11 @@ def export_model(scenario, file: Path, objective: str | None = None) -> tuple[in
     model = build(scenario.data, objective)
     parts = model.objectives
     expression = multi_vendor_objective(model) if objective == "multi-vendor" else parts["cost"]
-    model.name_columns()
-    model.prob.setObjective(expression)
+    problem = model.named_problem(expression)
     file = Path(file)
     file.parent.mkdir(parents=True, exist_ok=True)
     if file.suffix.lower() == ".mps":
-        model.prob.writeMPS(str(file))
+        problem.writeMPS(str(file))
     else:
-        model.prob.writeLP(str(file))
+        problem.writeLP(str(file))
     return len(model.rows), len(model.columns)

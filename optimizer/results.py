@@ -325,7 +325,7 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
             unit = "$/unit" if row.rhs_scale == UNITS else "$/MW"
         elif family == "resource":
             unit = "$/" + next(r.unit for r in data.resources if r.name == row.key[0])
-        entry = {"constraint": row.name, "family": family, "period": period.name, "value": value,
+        entry = {"constraint": model.row_name(row), "family": family, "period": period.name, "value": value,
                  "unit": unit, "meaning": _meaning(model, row), "market_rent": None, "market_offer": None}
         if family == "demand":
             entry["market_rent"], entry["market_offer"] = market_rent(data, row.key[0], t)
@@ -369,7 +369,7 @@ def _deal_price(model: Model, row, dual: float) -> dict:
         measure = {"mw": "MW", "units": "unit", "share": "H100e", "spend_usd": "$"}[deal.measure]
         value, unit = -dual * MONEY / row.rhs_scale, f"$/{measure}"
         meaning = f"value of {name}'s tranche {row.key[1] + 1} needing 1 {measure} less (present value)"
-    return {"constraint": row.name, "family": row.family, "period": None, "value": value, "unit": unit,
+    return {"constraint": model.row_name(row), "family": row.family, "period": None, "value": value, "unit": unit,
             "meaning": meaning, "market_rent": None, "market_offer": None}
 
 

@@ -167,8 +167,7 @@ class HighsSession:
         import highspy
 
         self._sync_rows()
-        position = self.model.rows.index(row)
-        self.highs.changeRowBounds(position, -highspy.kHighsInf, upper)
+        self.highs.changeRowBounds(row.position, -highspy.kHighsInf, upper)
 
     def run(self) -> Solution:
         self._sync_rows()
@@ -391,16 +390,15 @@ def _run_pulp(model: Model, objective: pulp.LpAffineExpression, solver: str,
     else:
         backend = pulp.HiGHS(msg=False, timeLimit=time_limit)
     started = time.perf_counter()
-    model.name_columns()
-    model.prob.setObjective(objective)
-    code = model.prob.solve(backend)
+    problem = model.named_problem(objective)
+    code = problem.solve(backend)
     status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible",
               pulp.LpStatusUnbounded: "unbounded"}.get(code, "error")
-    if status == "optimal" and model.prob.sol_status == pulp.LpSolutionIntegerFeasible:
+    if status == "optimal" and problem.sol_status == pulp.LpSolutionIntegerFeasible:
         status = "time_limit"
     has_plan = status in ("optimal", "time_limit")
     values = np.array([v.varValue or 0.0 for v in model.columns]) if has_plan else np.zeros(len(model.columns))
     duals = np.array([r.constraint.pi or 0.0 for r in model.rows]) if has_plan else np.zeros(len(model.rows))
-    value = pulp.value(model.prob.objective) if has_plan else float("nan")
+    value = pulp.value(problem.objective) if has_plan else float("nan")
     return Solution(status, has_plan, value, values, duals, solver, time.perf_counter() - started,
                     pulp.LpStatus[code])

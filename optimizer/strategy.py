@@ -71,7 +71,7 @@ def frontier_points(scenario, measure: str = "max-share", points: int = 10) -> d
         solution = _optimal(session.run(), scenario)
         row = _point(model, solution, measure, key)
         row["cap"] = float(epsilon) * (MONEY if measure == "disruption" else 1.0)
-        dual = solution.row_duals[model.rows.index(cap)]
+        dual = solution.row_duals[cap.position]
         row["marginal_usd_per_point"] = -dual * MONEY * (0.01 if measure != "disruption" else 1 / MONEY)
         rows.append(row)
     base = rows[0]

@@ -88,10 +88,14 @@ def test_no_pulp_deprecation_warning_from_our_calls(tmp_path):
 def test_rows_are_named_by_family_and_keys():
     scenario = cpo.load(TINY)
     model = build(scenario.data, "cost")
-    names = [row.name for row in model.rows]
+    names = [model.row_name(row) for row in model.rows]
     assert names == ["capacity[cheap/rent,2026]", "capacity[dear/rent,2026]", "demand[training,2026]",
                      "supply[offer.cheap/rent,2026]", "supply[offer.dear/rent,2026]"]
-    assert model.prob.get_constraint_by_name("demand(training,2026)") is model.row_by_key[("demand", ("training", 0))].constraint
+    demand = model.row_by_key[("demand", ("training", 0))]
+    assert model.prob.get_constraint_by_name("r2") is demand.constraint and demand.position == 2
+    named = model.named_problem(model.objectives["cost"])
+    assert named.get_constraint_by_name("demand(training,2026)") is demand.constraint
+    assert [v.name for v in model.columns][:2] == ["x(cheap_rent,2026)", "x(dear_rent,2026)"]
 
 
 @pytest.mark.parametrize("example, unique", [("openai", False), ("small-lab", True), ("trainium-lab", True)])

@@ -38,15 +38,15 @@ KEY_KINDS = {
 }
 
 
-@dataclass
+@dataclass(eq=False)
 class Row:
     family: str
     key: tuple
-    name: str
-    """`family[key,...]` as users see it."""
     constraint: pulp.LpConstraint
     rhs_scale: float
     """Real units of the right-hand side per LP unit (H100e rows: UNITS; MW rows: 1; $ rows: MONEY)."""
+    position: int
+    """Index in Model.rows, and HiGHS's row number."""
 
 
 @dataclass
@@ -65,9 +65,7 @@ class Model:
 
     def add_var(self, family: str, key: tuple, upper: float | None = None, integer: bool = False) -> pulp.LpVariable:
         """A non-negative column keyed by `key` (at most `upper`; integer if asked). It is named
-        `c<position>` until name_columns() gives every column its `family(label)` name (for model
-        files and PuLP's solvers): on the large benchmark, naming 200k columns up front costs
-        more than a second."""
+        `c<position>` (named_problem() gives readable names)."""
         var = self.prob.add_variable(f"c{len(self.columns)}", lowBound=0, upBound=upper,
                                      cat=pulp.LpInteger if integer else pulp.LpContinuous)
         var.column = len(self.columns)
@@ -77,27 +75,40 @@ class Model:
 
     def add_row(self, family: str, key: tuple, terms: Terms | dict, sense: str, rhs: float,
                 rhs_scale: float) -> Row:
-        """Add `Σ coef·var (sense) rhs` keyed by `key` and named `family[label]`. `terms` is a
+        """Add `Σ coef·var (sense) rhs` keyed by `key` (named `r<position>`; see row_name and
+        named_problem). `terms` is a
         list of (var, coef) (repeats are added), a {var: coef} dict, or an LpAffineExpression
         (used as it is)."""
         expression = terms if isinstance(terms, pulp.LpAffineExpression) else pulp.LpAffineExpression(
             terms if isinstance(terms, dict) else _merge(terms))
-        name = self._solver_label(family, key)
+        position = len(self.rows)
+        name = f"r{position}"
         constraint = pulp.LpConstraint(expression, SENSES[sense], name=name, rhs=rhs)
         # extend() is PuLP's batch insert: unlike addConstraint it does not register each
         # variable per term; prob.variables() registers them when a PuLP solver or writer asks.
-        # Names are unique because keys are (data.py checks ids stay distinct as solver names).
         self.prob.extend({name: constraint})
-        row = Row(family, key, f"{family}[{','.join(self.label(family, key))}]", constraint, rhs_scale)
+        row = Row(family, key, constraint, rhs_scale, position)
         self.rows.append(row)
         self.row_by_key[(family, key)] = row
         return row
 
-    def name_columns(self) -> None:
-        """Give every column its readable name, `family(label)`."""
+    def row_name(self, row: Row) -> str:
+        """`family[label,...]`, as users see a row (e.g. `demand[training,2026]`)."""
+        return f"{row.family}[{','.join(self.label(row.family, row.key))}]"
+
+    def named_problem(self, objective: pulp.LpAffineExpression) -> pulp.LpProblem:
+        """The model as a PuLP problem whose columns and rows have readable names,
+        `family(part,...)`, for model files and PuLP's solvers. The built problem (`prob`) names
+        them by position, `c<i>` and `r<i>`: naming 270k columns and rows up front took a fifth
+        of the large benchmark's build. Names are unique because keys are (data.py checks ids
+        stay distinct as solver names)."""
         for family, columns in self.vars.items():
             for key, var in columns.items():
                 var.name = self._solver_label(family, key)
+        problem = pulp.LpProblem(self.prob.name, pulp.LpMinimize)
+        problem.extend({self._solver_label(row.family, row.key): row.constraint for row in self.rows})
+        problem.setObjective(objective)
+        return problem
 
     def label(self, family: str, key: tuple) -> list[str]:
         """Readable names for a key: offer, period and failure indices become their names."""
