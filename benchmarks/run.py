@@ -6,10 +6,11 @@
 Each scenario goes through the normal config path (a YAML file with an inline catalog, then
 `cpo.load` and `cpo.solve`). For each size it times: loading and validation, building the
 model, handing it to HiGHS, solving, reading results (plan, reports, verification), and end
-to end; then, in the same process, HiGHS alone reading the exported MPS of the same model and
-running it with the same options. Each size is measured on --instances instances (the same
-size with prices perturbed by a seed); times and the ratio are medians over them. The last line
-is `ratio end_to_end/highs_alone (large): X.XX`.
+to end (Result.seconds has the stages); then, in the same process, HiGHS alone reading the exported MPS of the same model and
+running it with the same options. Each instance is run --repeats times, cpo and HiGHS alone in
+turn, and the fastest run of each counts (a busy moment only ever adds time). Each size is
+measured on --instances instances (the same size with prices perturbed by a seed); times and
+the ratio are medians over them. The last line is `ratio end_to_end/highs_alone (large): X.XX`.
 """
 
 from __future__ import annotations
@@ -82,53 +83,61 @@ def scenario(offers: int, periods: int, workloads: int, failures: int, seed: int
     }
 
 
-def measure(size: str, seed: int, workdir: Path) -> dict:
-    import highspy
-
-    import optimizer as cpo
-    from optimizer.formulation import build
-    from optimizer.results import make_result
-    from optimizer.solver import compile_arrays, multi_vendor_objective, quiet_highs, run_highs
-
+def measure(size: str, seed: int, workdir: Path, repeats: int) -> dict:
+    """One instance: cpo end to end, then HiGHS alone on its MPS, `repeats` times in turn;
+    the fastest of each (cpo's stages from its fastest run), so that a moment when the machine
+    is busy, which only ever adds time, weighs on neither side."""
     path = workdir / f"{size}.yaml"
     path.write_text(yaml.safe_dump(scenario(*SIZES[size], seed=seed), sort_keys=False))
-    times = {}
+    mps = workdir / f"{size}.mps"
+    runs, alone = [], []
+    for _ in range(repeats):
+        runs.append(run_cpo(path, mps))
+        alone.append(run_highs_alone(mps, runs[-1]["objective"]))
+    fastest = min(runs, key=lambda r: r["end_to_end"])
+    return {**fastest, "size": size, "highs_alone": min(alone)}
+
+
+def run_cpo(path: Path, mps: Path) -> dict:
+    """`cpo.load` and `cpo.solve` on the scenario at `path`, as the library and the command line
+    run them, timed by stage (Result.seconds); then, untimed, writes the model to `mps`."""
+    import optimizer as cpo
+    from optimizer.formulation import MONEY, build
+    from optimizer.solver import multi_vendor_objective, open_session
+
     started = time.perf_counter()
     scenario_ = cpo.load(path)
-    times["load"] = time.perf_counter() - started
-
-    mark = time.perf_counter()
-    model = build(scenario_.data, "multi-vendor")
-    times["build"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    highs = quiet_highs()
-    compile_arrays(model, multi_vendor_objective(model)).load_into(highs)
-    times["hand_over"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    solution = run_highs(highs, model)
-    times["solve"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    result = make_result(model, solution, "multi-vendor")
-    result.verify()
-    times["results"] = time.perf_counter() - mark
-    times["end_to_end"] = time.perf_counter() - started
+    result = cpo.solve(scenario_, objective="multi-vendor")
+    end_to_end = time.perf_counter() - started
     assert result.status == "optimal", result.status
-
-    mps = workdir / f"{size}.mps"
+    seconds = result.seconds
+    times = {"load": seconds["load"], "build": seconds["build"], "hand_over": seconds["solve"] - seconds["solver"],
+             "solve": seconds["solver"], "results": seconds["report"], "end_to_end": end_to_end}
+    model = build(scenario_.data, "multi-vendor")
+    highs = open_session(model, multi_vendor_objective(model)).highs
     highs.writeModel(str(mps))
+    return {"columns": len(model.columns), "rows": len(model.rows), "nonzeros": int(highs.getNumNz()),
+            "objective": result.objective_value_usd / MONEY, **times}
+
+
+def run_highs_alone(mps: Path, objective: float) -> float:
+    """Seconds for HiGHS to read `mps` and solve it with cpo's options; checks its optimum
+    against cpo's objective value ($M)."""
+    import highspy
+
+    from optimizer.solver import quiet_highs
+
     mark = time.perf_counter()
     alone = quiet_highs()
     alone.readModel(str(mps))
     alone.run()
-    times["highs_alone"] = time.perf_counter() - mark
+    seconds = time.perf_counter() - mark
     assert alone.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    objective = alone.getObjectiveValue()
-    assert abs(objective - solution.objective) <= 1e-6 * max(1.0, abs(objective)), (objective, solution.objective)
-    return {"size": size, "columns": len(model.columns), "rows": len(model.rows),
-            "nonzeros": int(highs.getNumNz()), **times}
+    value = alone.getObjectiveValue()
+    # cpo's objective value prices concentration by the exact HHI, the LP by tangent cuts, so
+    # the two agree to about 1e-5 (the same model), not to the solver's tolerance
+    assert abs(value - objective) <= 1e-3 * max(1.0, abs(value)), (value, objective)
+    return seconds
 
 
 def main() -> int:
@@ -137,13 +146,15 @@ def main() -> int:
     parser.add_argument("--instances", type=int, default=3,
                         help="instances per size (seeds 0..N-1, prices perturbed); medians are reported, since "
                              "HiGHS's simplex path, and so its time, changes with the last digits of the data")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="runs of each instance, cpo and HiGHS alone in turn; the fastest of each counts")
     parser.add_argument("--json", action="store_true", help="print JSON rows instead of the table")
     parser.add_argument("--plot", type=Path, help="write a PNG: where the time goes, and how it grows with size")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for size in args.sizes:
-            runs = [measure(size, seed, Path(work)) for seed in range(args.instances)]
+            runs = [measure(size, seed, Path(work), args.repeats) for seed in range(args.instances)]
             row = dict(runs[0])
             for key in ("load", "build", "hand_over", "solve", "results", "end_to_end", "highs_alone"):
                 row[key] = statistics.median(r[key] for r in runs)
@@ -165,7 +176,7 @@ def main() -> int:
     if args.plot:
         plot(rows, args.plot)
     for row in rows:
-        if row["size"] == "large":
+        if row["size"] == "large" and not args.json:
             print(f"ratio end_to_end/highs_alone (large): {row['ratio']:.2f}")
     return 0
 

@@ -177,7 +177,7 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
     }
     return Result(solution.status, objective, solution.solver, data, plan, tables, breakdown, total,
                   total + penalty, expected_disruption, penalty, solution.mip_gap,
-                  {"solve": solution.seconds})
+                  {"solver": solution.seconds})
 
 
 def _plan_rows(plan: Plan) -> list[dict]:

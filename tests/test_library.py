@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import warnings
 
@@ -83,6 +84,20 @@ def test_no_pulp_deprecation_warning_from_our_calls(tmp_path):
         export_model(scenario, tmp_path / "m.mps")
     deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
     assert not deprecations, [str(w.message) for w in deprecations]
+
+
+def test_a_solve_leaves_no_cyclic_garbage():
+    """cpo.solve keeps the cyclic collector paused and relies on reference counting to free the
+    model (api.solve): a reference cycle in the model or the session would break that."""
+    scenario = cpo.load(ROOT / "examples" / "openai.yaml")
+    gc.collect()
+    gc.disable()
+    try:
+        result = cpo.solve(scenario)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert result.status == "optimal"
 
 
 def test_rows_are_named_by_family_and_keys():
