@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import optimizer as cpo
 from conftest import offer, product, scenario_doc, vendor
+from optimizer.verify import ABSOLUTE_USD  # costs are checked to the dollar, as verify() does
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -74,7 +75,7 @@ def test_scaling_demand_and_caps_scales_cost(tmp_path, doc, scale):
         for o in v["offers"].values():
             if "supply_cap" in o:
                 o["supply_cap"]["value"] *= scale
-    assert solve_doc(tmp_path, scaled, "x.yaml").total_cost_usd == pytest.approx(scale * base.total_cost_usd, rel=1e-6, abs=1e-6)
+    assert solve_doc(tmp_path, scaled, "x.yaml").total_cost_usd == pytest.approx(scale * base.total_cost_usd, rel=1e-6, abs=ABSOLUTE_USD)
 
 
 @SETTINGS
@@ -85,4 +86,4 @@ def test_permuting_vendors_changes_nothing_and_plans_verify(tmp_path, doc):
     permuted = copy.deepcopy(doc)
     permuted["catalog"] = dict(reversed(list(doc["catalog"].items())))
     other = solve_doc(tmp_path, permuted, "p.yaml")
-    assert other.total_cost_usd == pytest.approx(base.total_cost_usd, rel=1e-9, abs=1e-9)
+    assert other.total_cost_usd == pytest.approx(base.total_cost_usd, rel=1e-9, abs=ABSOLUTE_USD)

@@ -12,26 +12,18 @@ from .model import Model
 
 def acquisitions(model: Model) -> None:
     """x[o,t] >= 0: thousand units of offer o signed in period t."""
-    for o, offer in enumerate(model.data.offers):
-        for t in offer.signable:
-            model.add_var("x", (o, t))
+    model.add_vars("x", [(o, t) for o, offer in enumerate(model.data.offers) for t in offer.signable])
 
 
 def assignments(model: Model) -> None:
     """y[o,w,t] >= 0: thousand active units of o running workload w in period t."""
-    for o, offer in enumerate(model.data.offers):
-        for t in model.data.T:
-            if offer.can_be_active(t):
-                for w, theta in offer.theta.items():
-                    if theta > 0:
-                        model.add_var("y", (o, w, t))
+    model.add_vars("y", [(o, w, t) for o, offer in enumerate(model.data.offers) for t in model.data.T
+                         if offer.can_be_active(t) for w, theta in offer.theta.items() if theta > 0])
 
 
 def unmet(model: Model) -> None:
     """u[w,t] >= 0: thousand H100e of workload w's demand left unserved in period t."""
-    for w in model.data.workloads:
-        for t in model.data.T:
-            model.add_var("u", (w, t))
+    model.add_vars("u", [(w, t) for w in model.data.workloads for t in model.data.T])
 
 
 def recourse(model: Model) -> None:
@@ -43,18 +35,16 @@ def recourse(model: Model) -> None:
     data = model.data
     critical = [w for w, workload in data.workloads.items() if workload.critical > 0]
     for f, failure in enumerate(data.failures):
+        z_keys = []
         for g, group in enumerate(data.theta_groups):
             for t in data.T:
                 if any(data.offers[o].can_be_active(t) and (failure.delivered if o in failure.offers else 1.0) > 0
                        for o in group.offers):
-                    for w in critical:
-                        if group.theta.get(w, 0) > 0:
-                            model.add_var("z", (f, g, w, t))
+                    z_keys += [(f, g, w, t) for w in critical if group.theta.get(w, 0) > 0]
+        model.add_vars("z", z_keys)
         if data.resilience_mode == "priced":
-            for w in critical:
-                for t in data.T:
-                    if data.workloads[w].critical * data.workloads[w].demand[t] > 0:
-                        model.add_var("s", (f, w, t))
+            model.add_vars("s", [(f, w, t) for w in critical for t in data.T
+                                 if data.workloads[w].critical * data.workloads[w].demand[t] > 0])
 
 
 def concentration(model: Model, hhi: bool, max_share: bool) -> None:
