@@ -114,7 +114,7 @@ def solve(
 
         print_result(result, out_console, show_prices=prices)
         if out is not None:
-            out_console.print(f"Wrote {out}/ (CSV tables, result.json, manifest.json)")
+            out_console.print(f"Wrote {out}/ (CSV tables, result.json, manifest.json)", markup=False)
 
 
 @app.command()
@@ -210,7 +210,8 @@ def sweep(
             return
         print_sweep(rows, out_console)
         if out is not None:
-            out_console.print(f"Wrote {out}/results.{fmt} ({len(rows)} points; one JSON per point in {out}/points/)")
+            out_console.print(f"Wrote {out}/results.{fmt} ({len(rows)} points; one JSON per point in {out}/points/)",
+                              markup=False)
 
 
 def _require(module: str, message: str) -> None:
@@ -288,7 +289,7 @@ def _emit(document, as_json: bool, show, written: tuple) -> None:
     show()
     for target in written:
         if target is not None:
-            out_console.print(f"Wrote {target}")
+            out_console.print(f"Wrote {target}", markup=False)
 
 
 def _finite(value):
@@ -319,7 +320,7 @@ def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: lis
         out_console.print(
             f"ok: {scenario.name}: {len(data.periods)} periods ({data.periods[0].name}-{data.periods[-1].name}), "
             f"{len(data.workloads)} workloads, {len(data.vendors)} vendors ({', '.join(data.vendors)}), "
-            f"{len(data.offers)} offer instances, {len(data.power)} sites", highlight=False)
+            f"{len(data.offers)} offer instances, {len(data.power)} sites", highlight=False, markup=False)
 
 
 @app.command()
@@ -342,7 +343,7 @@ def vendors(
         from .report import add_row
 
         for name in dict.fromkeys(r["vendor"] for r in rows):
-            table = Table(title=name, title_justify="left", show_lines=False)
+            table = Table(title=escape(name), title_justify="left", show_lines=False)
             for column in ("item", "field", "value", "source"):
                 table.add_column(column, overflow="fold", justify="right" if column == "value" else "left")
             for row in rows:
@@ -374,7 +375,8 @@ def export(
 
     _check_choice("--objective", objective, OBJECTIVES)
     if file.suffix.lower() not in (".lp", ".mps"):
-        err_console.print(f"error: {file}: found suffix {file.suffix!r}, expected .lp or .mps", highlight=False)
+        err_console.print(f"error: {file}: found suffix {file.suffix!r}, expected .lp or .mps", highlight=False,
+                          markup=False)
         raise typer.Exit(EXIT_USAGE)
     with handle_errors():
         import optimizer
@@ -383,12 +385,14 @@ def export(
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
         rows, columns = export_model(scenario, file, objective)
-        out_console.print(f"Wrote {file} ({rows} rows, {columns} columns; money in $M, units and H100e in thousands)")
+        out_console.print(f"Wrote {file} ({rows} rows, {columns} columns; money in $M, units and H100e in thousands)",
+                          markup=False)
 
 
 def _check_choice(option: str, value: Optional[str], choices) -> None:
     if value is not None and value not in choices:
-        err_console.print(f"error: {option}: found {value!r}, expected one of {', '.join(choices)}", highlight=False)
+        err_console.print(f"error: {option}: found {value!r}, expected one of {', '.join(choices)}", highlight=False,
+                          markup=False)
         raise typer.Exit(EXIT_USAGE)
 
 

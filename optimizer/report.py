@@ -59,7 +59,7 @@ def add_row(table: Table, *values: Any, style: str = "") -> None:
 def print_result(result: Result, console: Console, show_prices: bool = False) -> None:
     data = result.data
     periods = [p.name for p in data.periods]
-    console.print(f"[bold]{data.name}[/bold]  objective [cyan]{result.objective}[/cyan]  "
+    console.print(f"[bold]{escape(data.name)}[/bold]  objective [cyan]{result.objective}[/cyan]  "
                   f"status [green]{result.status}[/green]  solver {result.solver}"
                   + (f"  MIP gap {result.mip_gap:.3%}" if result.mip_gap is not None else ""))
 
@@ -85,7 +85,7 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
             add_row(mix, vendor, *[f"{served[p] / demand[p]:.0%}" if demand[p] else "-" for p in periods])
     unmet = {p: sum(r["h100e"] for r in result.tables["unmet"] if r["period"] == p) for p in periods}
     add_row(mix, Text("unmet", style="red"), *[f"{unmet[p] / demand[p]:.0%}" if demand[p] else "-" for p in periods])
-    add_row(mix, "demand (H100e)", *[count(demand[p]) for p in periods], style="dim")
+    add_row(mix, Text("demand (H100e)", style="dim"), *[count(demand[p]) for p in periods])
     console.print(mix)
 
     buys = _table(console, "Units signed, by offer and period", "offer", *periods)

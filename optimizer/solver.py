@@ -89,7 +89,8 @@ class Solution:
     """Per model.rows: d(objective)/d(rhs), in LP units."""
     solver: str
     seconds: float
-    """In the solver (every stage's run, for staged objectives), not building or handing over."""
+    """In the solver for this plan (every stage's run, for staged objectives and the staged
+    MILP; not the LP that prices a MILP's plan), not building or handing the model over."""
     message: str = ""
     stages: list[float] = field(default_factory=list)
     """Objective value of each stage (lexicographic objectives)."""
@@ -212,10 +213,12 @@ class HighsSession:
         if not first.has_plan:
             return first
         second = self._run_with(binaries, fix=first.values)
+        spent = first.seconds + second.seconds
         if second.has_plan:
             third = self._run_with(lots, fix=second.values)
+            spent += third.seconds
             best = third if third.has_plan and third.objective <= second.objective else second
-            best.seconds = first.seconds + second.seconds + third.seconds
+            best.seconds = spent
             best.mip_gap = max(best.objective - bound, 0.0) / max(abs(best.objective), 1e-9)
             if best.mip_gap <= self.model.data.milp.mip_gap * (1 + 1e-9):
                 best.status = "optimal"
@@ -223,9 +226,11 @@ class HighsSession:
             highs.setSolution(len(best.values), np.arange(len(best.values), dtype=np.int32), best.values)
         self._set_time_limit()
         whole = run_highs(highs, self.model)
+        spent += whole.seconds
         if second.has_plan and not (whole.has_plan and whole.objective <= best.objective):
-            best.status = "time_limit"  # the best plan found, its gap above milp.mip_gap
+            best.status, best.seconds = "time_limit", spent  # the best plan found, its gap above milp.mip_gap
             return best
+        whole.seconds = spent
         return whole
 
     def _run_with(self, columns: np.ndarray, relax: bool = False, fix: np.ndarray | None = None) -> Solution:
@@ -398,8 +403,9 @@ def _run_pulp(model: Model, objective: pulp.LpAffineExpression, solver: str,
                               "or use the default --solver highs")
     else:
         backend = pulp.HiGHS(msg=False, timeLimit=time_limit)
-    started = time.perf_counter()
+        quiet_highs()  # the process's first Highs prints highspy's banner: here, not in PuLP's
     problem = model.named_problem(objective)
+    started = time.perf_counter()
     code = problem.solve(backend)
     status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible",
               pulp.LpStatusUnbounded: "unbounded"}.get(code, "error")

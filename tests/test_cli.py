@@ -152,6 +152,26 @@ def test_real_subprocess_solves_the_example():
     assert len({r["vendor"] for r in document["plan"] if r["served_h100e"] > 0}) >= 3
 
 
+def test_highs_through_pulp_keeps_json_clean():
+    """highspy prints a banner to the real stdout when a process builds its first HiGHS; PuLP's
+    adapter builds one too, so --solver highs-pulp --json must absorb it like the default path."""
+    completed = subprocess.run([sys.executable, "-m", "optimizer", "solve", TINY, "--objective", "cost",
+                                "--solver", "highs-pulp", "--json"], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["total_cost_usd"] == pytest.approx(240.0)
+
+
+def test_names_and_paths_are_printed_verbatim_never_as_markup(tmp_path):
+    doc = scenario_doc(two_vendors(), name="Lab [red]7[/red] [x")
+    path = tmp_path / "[markup].yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    solved = run("solve", str(path), "--objective", "cost", "--out", str(tmp_path / "out[1]"))
+    assert solved.exit_code == 0, solved.output
+    assert "Lab [red]7[/red] [x" in solved.output and "out[1]/" in solved.output
+    validated = run("validate", str(path))
+    assert validated.exit_code == 0 and "ok: Lab [red]7[/red] [x:" in validated.output
+
+
 def test_inputs_are_never_modified_and_failed_runs_leave_out_untouched(tmp_path):
     import hashlib
 

@@ -100,6 +100,39 @@ def test_a_solve_leaves_no_cyclic_garbage():
     assert result.status == "optimal"
 
 
+def test_gc_pauses_nest_across_threads():
+    """Two solves in two threads: the collector stays paused until the last pause ends, then
+    resumes (a pause that restored the state it saw on entry left it off for good)."""
+    import threading
+
+    from optimizer.formulation import paused_gc
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with paused_gc():
+            first_in.set()
+            second_in.wait()
+        first_out.set()
+
+    def second():
+        first_in.wait()
+        with paused_gc():
+            second_in.set()
+            first_out.wait()
+            seen["while the second pause runs"] = gc.isenabled()
+        seen["after both"] = gc.isenabled()
+
+    assert gc.isenabled()
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert seen == {"while the second pause runs": False, "after both": True}
+
+
 def test_rows_are_named_by_family_and_keys():
     scenario = cpo.load(TINY)
     model = build(scenario.data, "cost")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 
 import pulp
 
@@ -18,18 +19,29 @@ from .model import MONEY, UNITS, Model, Row
 OBJECTIVES = ("multi-vendor", "cost", "max-share", "hhi")
 
 
+_pause = {"depth": 0, "resume": False}
+_pause_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def paused_gc():
     """Pause Python's cyclic garbage collector: the build creates hundreds of thousands of
     PuLP objects that live as long as the model, and re-scanning them as they accumulate cost
-    a third of the build time on the large benchmark (docs/performance.md)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    a third of the build time on the large benchmark (docs/performance.md). The collector is
+    process-wide, so pauses nest and threads share them: it resumes when the last one ends,
+    and only if it was enabled when the first began."""
+    with _pause_lock:
+        if _pause["depth"] == 0:
+            _pause["resume"] = gc.isenabled()
+            gc.disable()
+        _pause["depth"] += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pause["depth"] -= 1
+            if _pause["depth"] == 0 and _pause["resume"]:
+                gc.enable()
 
 
 def build(data: ModelData, objective_name: str = "multi-vendor") -> Model:
