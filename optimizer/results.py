@@ -303,7 +303,7 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
             if abs(dual) >= DUAL_TOLERANCE:
                 rows.append(_deal_price(model, row, dual))
             continue
-        if family not in _PRICE_UNITS:
+        if family not in _PRICE_UNITS or (family != "demand" and abs(dual) < DUAL_TOLERANCE):
             continue
         t = row.key[-1]
         period = data.periods[t]
@@ -318,8 +318,6 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
             value = abs(dual) * total * 0.01 * deflate
         else:
             value = -dual * deflate / row.rhs_scale
-        if family != "demand" and abs(dual) < DUAL_TOLERANCE:
-            continue
         unit = _PRICE_UNITS[family]
         if family == "supply":
             unit = "$/unit" if row.rhs_scale == UNITS else "$/MW"
