@@ -140,9 +140,10 @@ def test_rows_are_named_by_family_and_keys():
     assert names == ["capacity[cheap/rent,2026]", "capacity[dear/rent,2026]", "demand[training,2026]",
                      "supply[offer.cheap/rent,2026]", "supply[offer.dear/rent,2026]"]
     demand = model.row_by_key[("demand", ("training", 0))]
-    assert model.prob.get_constraint_by_name("r2") is demand.constraint and demand.position == 2
+    assert demand.position == 2
     named = model.named_problem(model.objectives["cost"])
     assert named.get_constraint_by_name("demand(training,2026)") is demand.constraint
+    assert len(named.constraints()) == len(model.rows)
     assert [v.name for v in model.columns][:2] == ["x(cheap_rent,2026)", "x(dear_rent,2026)"]
 
 

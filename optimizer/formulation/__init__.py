@@ -1,7 +1,8 @@
 """Build the LP from ModelData: columns, then each constraint family, then the objective parts.
 
-`build(data, objective)` returns a `Model` whose PuLP problem holds every row; which objective
-part is minimised (and in how many stages) is decided in `solve.py`.
+`build(data, objective)` returns a `Model`: its PuLP columns and rows (`Model.named_problem`
+assembles them into a PuLP problem); which objective part is minimised (and in how many
+stages) is decided in `solver.py`.
 """
 
 from __future__ import annotations

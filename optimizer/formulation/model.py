@@ -54,6 +54,8 @@ class Row:
 class Model:
     data: ModelData
     prob: pulp.LpProblem
+    """Creates the columns (PuLP 4's `add_variable`); the rows are in `rows`, and
+    named_problem() assembles the whole PuLP problem."""
     vars: dict[str, dict[tuple, pulp.LpVariable]] = field(default_factory=dict)
     columns: list[pulp.LpVariable] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
@@ -86,19 +88,14 @@ class Model:
 
     def add_row(self, family: str, key: tuple, terms: Terms | dict, sense: str, rhs: float,
                 rhs_scale: float) -> Row:
-        """Add `Σ coef·var (sense) rhs` keyed by `key` (named `r<position>`; see row_name and
+        """Add `Σ coef·var (sense) rhs` keyed by `key` (unnamed: see row_name and
         named_problem). `terms` is a
         list of (var, coef) (repeats are added), a {var: coef} dict, or an LpAffineExpression
         (used as it is)."""
         expression = terms if isinstance(terms, pulp.LpAffineExpression) else pulp.LpAffineExpression(
             terms if isinstance(terms, dict) else _merge(terms))
-        position = len(self.rows)
-        name = f"r{position}"
-        constraint = pulp.LpConstraint(expression, SENSES[sense], name=name, rhs=rhs)
-        # extend() is PuLP's batch insert: unlike addConstraint it does not register each
-        # variable per term; prob.variables() registers them when a PuLP solver or writer asks.
-        self.prob.extend({name: constraint})
-        row = Row(family, key, constraint, rhs_scale, position)
+        constraint = pulp.LpConstraint(expression, SENSES[sense], rhs=rhs)
+        row = Row(family, key, constraint, rhs_scale, len(self.rows))
         self.rows.append(row)
         self.row_by_key[(family, key)] = row
         return row
@@ -109,10 +106,13 @@ class Model:
 
     def named_problem(self, objective: pulp.LpAffineExpression) -> pulp.LpProblem:
         """The model as a PuLP problem whose columns and rows have readable names,
-        `family(part,...)`, for model files and PuLP's solvers. The built problem (`prob`) names
-        them by position, `c<i>` and `r<i>`: naming 270k columns and rows up front took a fifth
-        of the large benchmark's build. Names are unique because keys are (data.py checks ids
-        stay distinct as solver names)."""
+        `family(part,...)`, for model files and PuLP's solvers. While building, columns are
+        named by position (`c<i>`) and rows stay unnamed in `rows`, outside any problem (`prob`
+        only creates the columns): naming 270k columns and rows and inserting the rows into a
+        problem up front took a third of the large benchmark's build. Rows go in with PuLP's
+        batch insert, `extend` (unlike addConstraint it does not register each variable of
+        each row; `variables()` does when a solver or writer asks). Names are unique because
+        keys are (data.py checks ids stay distinct as solver names)."""
         for family, columns in self.vars.items():
             for key, var in columns.items():
                 var.name = self._solver_label(family, key)
