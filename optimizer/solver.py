@@ -107,14 +107,14 @@ def solve_model(model: Model, objective: str, solver: str = "highs",
 
     measure = parts["max_share" if objective == "max-share" else "mean_hhi"]
     session = open_session(model, parts["cost"], solver, time_limit)
-    first = session.run()
+    first = session.run(prices=False)
     if first.status != "optimal":
         return first
     for (w, t), var in model.family("u").items():
         served_at_least = max(first.values[var.column], 0.0)
         model.add_row("unmet_guard", (w, t), [(var, 1.0)], "<=", served_at_least, 1.0)
     session.set_objective(measure)
-    second = session.run()
+    second = session.run(prices=False)
     if second.status != "optimal":
         return second
     model.add_row("concentration_guard", (), list(measure.items()), "<=",
@@ -179,14 +179,16 @@ class HighsSession:
         self._sync_rows()
         self.highs.changeRowBounds(row.position, -highspy.kHighsInf, upper)
 
-    def run(self) -> Solution:
+    def run(self, prices: bool = True) -> Solution:
+        """Solve; with integers, `prices` re-solves the LP with them fixed for the row duals
+        (stages whose prices nobody reads skip it)."""
         self._sync_rows()
-        if self.lots.size:
+        if self.lots.size and self.binaries.size:
             solution = self._run_integer()
         else:
             self._set_time_limit()
             solution = run_highs(self.highs, self.model)
-        if self.integers.size and solution.has_plan:
+        if prices and self.integers.size and solution.has_plan:
             solution.row_duals = self._duals_with_integers_fixed(solution.values)
         return solution
 
@@ -195,7 +197,8 @@ class HighsSession:
             self.highs.setOptionValue("time_limit", max(self.deadline - time.monotonic(), 0.0))
 
     def _run_integer(self) -> Solution:
-        """The MILP. With binaries (tranches, clusters, porting) beside the lots, in stages:
+        """The MILP with lots and binaries (tranches, clusters, porting), in stages (a MILP
+        with only one kind is solved whole, by run()):
         (1) lots relaxed, binaries integral: its proven dual bound is a lower bound on the MILP,
         being a relaxation of it; (2) binaries fixed at (1)'s values, lots integral; (3) lots
         fixed at (2)'s values, binaries free again, so that a tranche the rounded lots reach is
@@ -205,9 +208,6 @@ class HighsSession:
         the bound (docs/model.md). If (2) fails or the gap is too wide (small models, large
         lots), the whole MILP is solved, started from the stages' plan where there is one."""
         highs, lots, binaries = self.highs, self.lots, self.binaries
-        if not binaries.size:
-            self._set_time_limit()
-            return run_highs(highs, self.model)
         first = self._run_with(lots, relax=True)
         bound = highs.getInfo().mip_dual_bound
         if not first.has_plan:
@@ -284,7 +284,8 @@ class PulpSession:
     def set_row_upper(self, row, upper: float) -> None:
         row.constraint.changeRHS(upper)
 
-    def run(self) -> Solution:
+    def run(self, prices: bool = True) -> Solution:
+        """Solve (PuLP's solvers return their duals with the plan: `prices` changes nothing)."""
         remaining = max(self.deadline - time.monotonic(), 0.0) if self.deadline is not None else None
         return _run_pulp(self.model, self.objective, self.solver, remaining)
 

@@ -151,8 +151,9 @@ def resilience(model: Model) -> None:
         failure, installed = data.failures[f], 0.0
         for o in groups[g].offers:
             share = failure.delivered if o in failure.offers else 1.0
-            for var, _ in model.active_terms(o, t):
-                terms[var] = -share
+            if share:  # an offer that delivers nothing after f adds no term (no zeros in the matrix)
+                for var, _ in model.active_terms(o, t):
+                    terms[var] = -share
             installed += share * data.offers[o].existing[t]
         model.add_row("recourse", (f, g, t), terms, "<=", installed / UNITS, UNITS)
     s = model.family("s")
