@@ -106,7 +106,8 @@ def solve(
         if out is not None:
             from .report import manifest_for, write_outputs
 
-            options = {"objective": result.objective, "solver": solver, "time_limit": time_limit, "integer": integer}
+            options = {"objective": result.objective, "solver": solver, "time_limit": time_limit,
+                       "integer": scenario.data.milp.integer}
             write_outputs(result, out, manifest_for(scenario, result, options))
         if as_json:
             sys.stdout.write(result.to_json_text())

@@ -74,11 +74,7 @@ def budget(model: Model) -> None:
     for t in data.T:
         if data.budget[t] is None:
             continue
-        terms, committed = [], 0.0
-        for o in range(len(data.offers)):
-            spend_terms, spend_constant = measure_terms(model, o, t, "spend")
-            terms += spend_terms
-            committed += spend_constant
+        terms, committed = _sum_measure(model, range(len(data.offers)), [t], "spend")
         model.add_row("budget", (t,), terms, "<=", data.budget[t] / MONEY - committed, MONEY)
 
 
@@ -168,10 +164,10 @@ def resilience(model: Model) -> None:
                     model.add_row("cover", (f, w, t), terms, ">=", need / UNITS, UNITS)
 
 
-def _deal_measure(model: Model, deal, periods, measure: str) -> tuple[Terms, float]:
-    """Σ_{o∈d, t∈periods} m_o(t) as (terms, constant), in LP units (see measure_terms)."""
+def _sum_measure(model: Model, offers, periods, measure: str) -> tuple[Terms, float]:
+    """Σ_{o∈offers, t∈periods} m_o(t) as (terms, constant), in LP units (see measure_terms)."""
     terms, constant = [], 0.0
-    for o in sorted(deal.offers):
+    for o in offers:
         for t in periods:
             o_terms, o_constant = measure_terms(model, o, t, measure)
             terms += o_terms
@@ -185,7 +181,7 @@ def take_or_pay(model: Model) -> None:
     short = model.family("short")
     for deal in model.data.deals:
         if deal.min_spend is not None:
-            terms, constant = _deal_measure(model, deal, deal.window, "paid")
+            terms, constant = _sum_measure(model, sorted(deal.offers), deal.window, "paid")
             model.add_row("take_or_pay", (deal.name,), terms + [(short[(deal.name,)], 1.0)], ">=",
                           deal.min_spend / MONEY - constant, MONEY)
 
@@ -201,7 +197,7 @@ def financing(model: Model) -> None:
             continue
         for t in deal.window:
             if deal.per == "usd":
-                basis, constant = _deal_measure(model, deal, [t], "paid")
+                basis, constant = _sum_measure(model, sorted(deal.offers), [t], "paid")
             else:
                 basis = [(x[(o, t)], (data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * UNITS / MONEY)
                          for o in sorted(deal.offers) if (o, t) in x]
@@ -225,7 +221,8 @@ def tranches(model: Model) -> None:
     vest = model.family("vest")
     for deal in data.deals:
         for k, tranche in enumerate(deal.tranches):
-            terms, constant = _deal_measure(model, deal, deal.tranche_periods(tranche), DEAL_MEASURES[deal.measure])
+            terms, constant = _sum_measure(model, sorted(deal.offers), deal.tranche_periods(tranche),
+                                           DEAL_MEASURES[deal.measure])
             scale = TRANCHE_SCALE[deal.measure]
             reach = tranche.reach / scale
             if deal.measure == "share":
@@ -242,7 +239,7 @@ def delivery(model: Model) -> None:
         for t, cap in enumerate(deal.max_mw):
             if cap is None:
                 continue
-            terms, installed = _deal_measure(model, deal, [t], "power")
+            terms, installed = _sum_measure(model, sorted(deal.offers), [t], "power")
             if terms:
                 model.add_row("delivery", (deal.name, t), terms, "<=", max(cap, installed) - installed, 1.0)
 
