@@ -180,8 +180,9 @@ class DealData:
     """Workloads that may run only on the deal's offers."""
     min_spend: float | None
     """Take-or-pay minimum over the window, undiscounted $."""
-    max_mw: list[float] | None
-    """Active facility MW allowed per period (window), None where uncapped."""
+    delivery: CapRow | None
+    """max_mw: active facility MW of the deal's offers allowed per period (0 before the window,
+    None after it, never below the MW already installed), or None."""
     rate: float
     per: str
     """mw, unit or usd: what `rate` is paid per, on acquisitions in the window."""
@@ -236,6 +237,11 @@ class ModelData:
     @property
     def T(self) -> range:
         return range(len(self.periods))
+
+    @property
+    def delivery(self) -> list[CapRow]:
+        """The deals' delivery schedules (max_mw), as caps on active MW like site power."""
+        return [deal.delivery for deal in self.deals if deal.delivery is not None]
 
     def group_members(self, group: str) -> dict[str, list[int]]:
         """Member name -> offer instances, for an attribute key."""
@@ -733,13 +739,17 @@ def _deals(config, offers, periods, select, problems) -> list[DealData]:
                              "of demand means something")
                 continue
             tranches.append(TrancheData(tranche.reach, by, tranche.credit_usd))
-        max_mw = None
+        delivery = None
         if deal.max_mw is not None:
             values = resolve_series(deal.max_mw, periods)
             start = min(window, default=len(periods))
-            max_mw = [0.0 if t < start else values[t] if t in window else None for t in range(len(periods))]
+            coef = {o: offers[o].mw_per_unit for o in sorted(chosen)}
+            cap = [None if t >= start and t not in window
+                   else max(0.0 if t < start else values[t], sum(c * offers[o].existing[t] for o, c in coef.items()))
+                   for t in range(len(periods))]
+            delivery = CapRow(deal.name, coef, cap, "MW", deal.source, path + ("max_mw",), False)
         out.append(DealData(deal.name, deal.counterparty, frozenset(chosen), window, tuple(deal.exclusive),
-                            deal.min_spend_usd, max_mw,
+                            deal.min_spend_usd, delivery,
                             financing.rate if financing else 0.0, financing.per if financing else "mw",
                             financing.cap_usd if financing else None, financing.measure if financing else "mw",
                             tranches, path))

@@ -22,7 +22,7 @@ from .loading import format_path
 from .results import MEASURE_SCALE, plan_from_solution
 from .solver import Arrays, Solution, compile_arrays, quiet_highs
 
-RELAXABLE = ("power", "supply", "resource", "budget", "share", "cover")
+RELAXABLE = ("power", "delivery", "supply", "resource", "budget", "share", "cover")
 SLACK_THRESHOLD = 1e-7
 """Slack (in LP units) below this is solver noise, not a relaxation."""
 
@@ -139,8 +139,9 @@ def _relaxation(model: Model, row, slack: float, plan) -> Relaxation:
     data = model.data
     t = row.key[-1]
     period = data.periods[t]
-    if row.family in ("power", "supply", "resource"):
-        caps = {"power": data.power, "supply": data.supply, "resource": data.resources}[row.family]
+    if row.family in ("power", "delivery", "supply", "resource"):
+        caps = {"power": data.power, "delivery": data.delivery, "supply": data.supply,
+                "resource": data.resources}[row.family]
         cap = next(c for c in caps if c.name == row.key[0])
         extra = slack * row.rhs_scale / (period.years if cap.per_year else 1.0)
         current = cap.cap[t] / (period.years if cap.per_year else 1.0)

@@ -58,10 +58,12 @@ def verify_plan(plan: Plan, result=None, tolerance: float = 1e-6) -> None:
                     used = sum(c * plan.acquired.get((o, t), 0.0) for o, c in cap.coef.items())
                     check(f"{family}[{cap.name},{period.name}]", used, "<=", cap.cap[t])
 
-    for cap in data.power:
-        for t, period in enumerate(data.periods):
-            used = sum(c * plan.active(o, t) for o, c in cap.coef.items())
-            check(f"power[{cap.name},{period.name}]", used, "<=", cap.cap[t])
+    for family, caps in (("power", data.power), ("delivery", data.delivery)):
+        for cap in caps:
+            for t, period in enumerate(data.periods):
+                if cap.cap[t] is not None:
+                    used = sum(c * plan.active(o, t) for o, c in cap.coef.items())
+                    check(f"{family}[{cap.name},{period.name}]", used, "<=", cap.cap[t])
 
     for t, period in enumerate(data.periods):
         if data.budget[t] is not None:
@@ -78,13 +80,6 @@ def verify_plan(plan: Plan, result=None, tolerance: float = 1e-6) -> None:
                 check(name + " max", part, "<=", rule.high * total, absolute)
             if rule.low is not None:
                 check(name + " min", part, ">=", rule.low * total, absolute)
-
-    for deal in data.deals:
-        for t, cap in enumerate(deal.max_mw or []):
-            if cap is not None:
-                installed = sum(data.offers[o].mw_per_unit * data.offers[o].existing[t] for o in deal.offers)
-                check(f"delivery[{deal.name},{data.periods[t].name}]", plan.deal_measure(deal, [t], "power"), "<=",
-                      max(cap, installed))
 
     if data.milp.integer:  # without --integer, lots and clusters are relaxed by design
         for (o, t), units in plan.acquired.items():

@@ -75,6 +75,20 @@ def test_hard_resilience_beyond_the_survivors(make_scenario):
     assert any("set policy.resilience.mode: priced" in line for line in error.diagnosis)
 
 
+def test_hard_resilience_beyond_a_delivery_schedule(make_scenario):
+    """As above, with dear limited by its deal's delivery schedule instead of a supply cap:
+    0.06 MW is 50 units of 1 kW at the cloud PUE 1.2. Fix: critical fraction 0.5, or 0.096 MW
+    (80 units)."""
+    doc = scenario_doc(two_vendors(cheap_cap=None, dear_cap=None),
+                       deals=[{"name": "d", "counterparty": "Dear Co", "covers": {"vendor": "dear"}, "from": 2026,
+                               "max_mw": 0.06, "source": "test"}],
+                       policy={"resilience": {"mode": "hard", "critical_fraction": 0.8,
+                                              "failures": [{"group": "vendor"}]}})
+    found = moves(infeasible(make_scenario, doc))
+    assert found["policy.resilience.critical_fraction (training)"] == pytest.approx((0.8, 0.5))
+    assert found["deals[0].max_mw"] == pytest.approx((0.06, 0.096))
+
+
 def test_budget_below_committed_rent(make_scenario):
     """100 installed units paying $2 a year against a $150 budget."""
     doc = scenario_doc(two_vendors(cheap_cap=None), existing=[{"offer": "cheap/rent", "units": 100}],

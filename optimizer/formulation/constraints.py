@@ -58,14 +58,20 @@ def _acquisition_caps(model: Model, family: str, caps) -> None:
 
 def power(model: Model) -> None:
     """power[site,t]:  Σ_{o at site} kW_o·PUE_site/1000 · A[o,t] <= P[site,t]  (MW)."""
+    _active_mw_caps(model, "power", model.data.power)
+
+
+def _active_mw_caps(model: Model, family: str, caps) -> None:
+    """family[cap,t]:  Σ_o coef_o · A[o,t] <= cap[t]  (MW; installed units on the right-hand
+    side; no row where cap[t] is None or none of the offers can be active)."""
     data = model.data
-    for cap in data.power:
+    for cap in caps:
         for t in data.T:
             offers = [o for o in cap.coef if data.offers[o].can_be_active(t)]
-            if offers:
+            if offers and cap.cap[t] is not None:
                 terms = [(var, cap.coef[o] * UNITS) for o in offers for var, _ in model.active_terms(o, t)]
                 installed = sum(cap.coef[o] * data.offers[o].existing[t] for o in offers)
-                model.add_row("power", (cap.name, t), terms, "<=", cap.cap[t] - installed, 1.0)
+                model.add_row(family, (cap.name, t), terms, "<=", cap.cap[t] - installed, 1.0)
 
 
 def budget(model: Model) -> None:
@@ -232,16 +238,9 @@ def tranches(model: Model) -> None:
 
 
 def delivery(model: Model) -> None:
-    """delivery[d,t]:  Σ_{o∈d} kW_o·PUE_o/1000 · A[o,t] <= max_mw_d[t]  (0 new before the window)."""
-    for deal in model.data.deals:
-        if deal.max_mw is None:
-            continue
-        for t, cap in enumerate(deal.max_mw):
-            if cap is None:
-                continue
-            terms, installed = _sum_measure(model, sorted(deal.offers), [t], "power")
-            if terms:
-                model.add_row("delivery", (deal.name, t), terms, "<=", max(cap, installed) - installed, 1.0)
+    """delivery[d,t]:  Σ_{o∈d} kW_o·PUE_o/1000 · A[o,t] <= max_mw_d[t]  (MW; 0 new before the
+    window, never below the MW already installed: data.py)."""
+    _active_mw_caps(model, "delivery", model.data.delivery)
 
 
 def integer_lots(model: Model) -> None:
