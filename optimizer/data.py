@@ -1,9 +1,11 @@
 """Validated config -> the indexed tables the model is built from.
 
-Every unit conversion happens here, once: months of lead time become periods, caps per year
-become caps per period, site energy prices and facility capex fold into each offer's costs,
-spec ratios and efficiencies become throughput in H100e. Everything downstream works in
-periods (index t), offer instances (index o) and workloads (name w).
+Every unit conversion happens here, once: lead times and terms become the share of each
+period a signing is active, caps per year become caps per period, site energy prices and
+facility capex fold into each offer's costs, spec ratios and efficiencies become throughput in
+H100e. Everything downstream works in periods (index t), offer instances (index o) and
+workloads (name w). The tables are immutable (frozen dataclasses, tuples, FrozenDict): every
+instance owns its own; a step that restricts one (eligibility) returns new instances.
 
 An *offer instance* is a catalog offer at one place: a `buy` offer hosted by two lab sites
 becomes two instances (`nvidia/gb300-own@abilene`, `...@milam`), each with that site's power,
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from .errors import ConfigError, Problem
@@ -26,6 +29,20 @@ NONE_MEMBER = "(none)"
 CORE_ATTRIBUTES = ("vendor", "product", "offer", "channel", "provider", "region", "site")
 
 
+class FrozenDict(dict):
+    """A dict that refuses every change after it is built. The indexed data is shared by the
+    model, the plan, verify() and every re-solve, so no step may edit what another reads (a
+    θ table shared across site instances and edited in place once gave a wrong plan)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("cpo's indexed data is immutable: build a new table instead")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return FrozenDict, (dict(self),)
+
+
 @dataclass(frozen=True)
 class Period:
     name: str
@@ -34,39 +51,51 @@ class Period:
     years: float
     """Length Δ_t in years."""
 
+    @property
+    def end(self) -> float:
+        return self.start + self.years
 
-@dataclass
+
+Activity = tuple[tuple[int, float], ...]
+"""((period, fraction of the period active), ...)."""
+
+
+@dataclass(frozen=True)
 class OfferInstance:
     key: str
     """`vendor/offer` or `vendor/offer@site`."""
     catalog_key: str
-    attrs: dict[str, str]
+    attrs: FrozenDict
     """vendor, product, offer, channel, provider, region, site and every tag."""
     upfront: float
     """$ per unit at signing, including the site's facility capex."""
     recurring: float
     """$ per unit-year while active, including the site's energy."""
+    energy: float
+    """The part of `recurring` that is site energy ($ per unit-year): paid by every active unit,
+    installed prepaid units included (they prepay the vendor, not the power bill)."""
     kw: float
     """IT kW per unit."""
     pue: float
-    lead: int
-    """Periods from signing to active."""
-    term: int
-    """Periods active per acquisition."""
+    lead_years: float
+    """Years from signing (at the start of a period) to active."""
     term_years: float
-    signable: list[int]
+    """Years active per acquisition (on demand: the period signed in)."""
+    signable: tuple[int, ...]
     """Periods in which units can be signed (and become active inside the horizon)."""
-    theta: dict[str, float]
-    """H100e per unit per workload (absent: cannot run it)."""
-    existing: list[float]
+    activity: FrozenDict
+    """τ -> Activity: the share of each period a unit signed in τ is active, from τ's start +
+    lead for term years (a lead or term inside a period counts the fraction of it)."""
+    theta: FrozenDict
+    """H100e per unit per workload it may run (absent: cannot run it)."""
+    existing: tuple[float, ...]
     """Installed active units per period."""
-    existing_paying: list[float]
-    """Installed units per period that pay `recurring`."""
-    list_price: dict[str, float] = field(default_factory=dict)
+    existing_paying: tuple[float, ...]
+    """Installed units per period that pay the vendor's recurring price."""
+    list_price: FrozenDict
     """The vendor's own prices from the catalog: {"upfront": ..., "recurring": ...} (before site costs)."""
-    salvage_fraction: dict[int, float] = field(default_factory=dict)
+    salvage_fraction: FrozenDict
     """Share of the upfront of a unit signed in period τ still unexpired at the horizon's end."""
-    _active_signings: list[list[int]] | None = field(default=None, repr=False)
 
     def salvage(self, tau: int) -> float:
         """$ per unit signed in τ given back at the horizon's end (undiscounted): upfront x fraction."""
@@ -86,12 +115,18 @@ class OfferInstance:
         """Facility MW per unit: kW x PUE / 1000."""
         return self.kw * self.pue / 1000.0
 
-    def signings_active_at(self, t: int) -> list[int]:
-        """τ with τ + lead <= t < τ + lead + term: signings whose units are active at t."""
-        if self._active_signings is None:
-            self._active_signings = [[tau for tau in self.signable if tau + self.lead <= period < tau + self.lead + self.term]
-                                     for period in range(len(self.existing))]
-        return self._active_signings[t]
+    @cached_property
+    def _signings_by_period(self) -> tuple[Activity, ...]:
+        by_period: list[list[tuple[int, float]]] = [[] for _ in self.existing]
+        for tau in self.signable:
+            for t, fraction in self.activity[tau]:
+                by_period[t].append((tau, fraction))
+        return tuple(tuple(items) for items in by_period)
+
+    def signings_active_at(self, t: int) -> Activity:
+        """((τ, a), ...): signings whose units are active for a share a > 0 of period t, so that
+        A[o,t] = E[o,t] + Σ a[o,τ,t] x[o,τ]."""
+        return self._signings_by_period[t]
 
     def can_be_active(self, t: int) -> bool:
         return self.existing[t] > 0 or bool(self.signings_active_at(t))
@@ -100,7 +135,7 @@ class OfferInstance:
 @dataclass(frozen=True)
 class WorkloadData:
     name: str
-    demand: list[float]
+    demand: tuple[float, ...]
     """H100e per period."""
     voll: float
     critical: float
@@ -110,11 +145,11 @@ class WorkloadData:
 @dataclass(frozen=True)
 class CapRow:
     """Σ_o coef[o] · (acquisitions or active units of o at t) <= cap[t]: supply pools,
-    resources, site power."""
+    resources, site power, deal delivery."""
 
     name: str
-    coef: dict[int, float]
-    cap: list[float | None]
+    coef: FrozenDict
+    cap: tuple[float | None, ...]
     unit: str
     source: str | None = None
     path: tuple = ()
@@ -130,7 +165,7 @@ class ShareData:
     group: str
     member: str
     measure: str
-    periods: list[int]
+    periods: tuple[int, ...]
     low: float | None
     high: float | None
     members: frozenset[int]
@@ -155,7 +190,7 @@ class ThetaGroup:
 
     name: str
     offers: tuple[int, ...]
-    theta: dict[str, float]
+    theta: FrozenDict
 
 
 @dataclass(frozen=True)
@@ -174,7 +209,7 @@ class DealData:
     name: str
     counterparty: str
     offers: frozenset[int]
-    window: list[int]
+    window: tuple[int, ...]
     """Periods the deal covers."""
     exclusive: tuple[str, ...]
     """Workloads that may run only on the deal's offers."""
@@ -188,60 +223,73 @@ class DealData:
     """mw, unit or usd: what `rate` is paid per, on acquisitions in the window."""
     cap: float | None
     measure: str
-    tranches: list[TrancheData]
+    tranches: tuple[TrancheData, ...]
     path: tuple
 
-    def tranche_periods(self, tranche: TrancheData) -> list[int]:
+    def tranche_periods(self, tranche: TrancheData) -> tuple[int, ...]:
         """Periods a tranche's measure sums: cumulative spend from the window's start to `by`,
         otherwise `by` alone."""
-        return [t for t in self.window if t <= tranche.by] if self.measure == "spend_usd" else [tranche.by]
+        return tuple(t for t in self.window if t <= tranche.by) if self.measure == "spend_usd" else (tranche.by,)
 
 
 @dataclass(frozen=True)
 class MilpData:
     integer: bool = False
     lot_units: float = 1.0
-    min_cluster: dict[str, float] = field(default_factory=dict)
+    min_cluster: FrozenDict = field(default_factory=FrozenDict)
     """Workload -> units of one offer that must run it in every period with demand."""
-    porting: list[tuple[str, str, float]] = field(default_factory=list)
+    porting: tuple[tuple[str, str, float], ...] = ()
     """(vendor, workload, one-off $)."""
     mip_gap: float = 0.001
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelData:
     name: str
-    periods: list[Period]
-    discount: list[float]
+    periods: tuple[Period, ...]
+    discount_rate: float
+    discount: tuple[float, ...]
     """δ_t = (1 + r)^-(start_t - start_0)."""
-    end_discount: float
-    """δ at the end of the horizon (for salvage)."""
-    offers: list[OfferInstance]
-    workloads: dict[str, WorkloadData]
-    vendors: list[str]
-    supply: list[CapRow]
-    resources: list[CapRow]
-    power: list[CapRow]
-    budget: list[float | None]
-    shares: list[ShareData]
-    failures: list[FailureData]
+    offers: tuple[OfferInstance, ...]
+    workloads: FrozenDict
+    """name -> WorkloadData."""
+    vendors: tuple[str, ...]
+    supply: tuple[CapRow, ...]
+    resources: tuple[CapRow, ...]
+    power: tuple[CapRow, ...]
+    budget: tuple[float | None, ...]
+    shares: tuple[ShareData, ...]
+    failures: tuple[FailureData, ...]
     resilience_mode: str
     hhi_weight: float
     objective: str
-    groups: list[str]
+    groups: tuple[str, ...]
     """Attribute keys shares are reported by (vendor first)."""
-    deals: list[DealData] = field(default_factory=list)
+    deals: tuple[DealData, ...] = ()
     milp: MilpData = field(default_factory=MilpData)
-    theta_groups: list[ThetaGroup] = field(default_factory=list)
+    theta_groups: tuple[ThetaGroup, ...] = ()
 
     @property
     def T(self) -> range:
         return range(len(self.periods))
 
+    def discount_at(self, time: float) -> float:
+        """δ at a time in years: (1 + r)^-(time − start_0)."""
+        return (1 + self.discount_rate) ** -(time - self.periods[0].start)
+
     @property
-    def delivery(self) -> list[CapRow]:
+    def end_discount(self) -> float:
+        """δ at the end of the horizon (salvage)."""
+        return self.discount_at(self.periods[-1].end)
+
+    def window_end_discount(self, window: tuple[int, ...]) -> float:
+        """δ at the end of a window's last period (a take-or-pay shortfall is paid then)."""
+        return self.discount_at(self.periods[window[-1]].end) if window else 1.0
+
+    @property
+    def delivery(self) -> tuple[CapRow, ...]:
         """The deals' delivery schedules (max_mw), as caps on active MW like site power."""
-        return [deal.delivery for deal in self.deals if deal.delivery is not None]
+        return tuple(deal.delivery for deal in self.deals if deal.delivery is not None)
 
     def group_members(self, group: str) -> dict[str, list[int]]:
         """Member name -> offer instances, for an attribute key."""
@@ -276,9 +324,9 @@ def period_end_time(key: Any) -> float:
     return period_time(key) + (0.25 if "Q" in str(key) else 1.0)
 
 
-def per_period(series: float | dict[str, float], periods: list[Period]) -> list[float]:
+def per_period(series: float | dict[str, float], periods) -> tuple[float, ...]:
     """A cap given per year, as a cap per period: value x Δ_t."""
-    return [value * period.years for value, period in zip(resolve_series(series, periods), periods)]
+    return tuple(value * period.years for value, period in zip(resolve_series(series, periods), periods))
 
 
 def resolve_series(series: float | dict[str, float], periods: list[Period]) -> list[float]:
@@ -315,13 +363,11 @@ class _Problems:
 
 
 def build_data(config: Config, tree: Tree) -> ModelData:
-    """Check cross-references and turn the config into indexed tables."""
+    """Check cross-references and turn the config into indexed, immutable tables."""
     problems = _Problems(tree)
-    periods = make_periods(config)
+    periods = tuple(make_periods(config))
     rate = config.discount_rate
-    discount = [(1 + rate) ** -(p.start - periods[0].start) for p in periods]
-    horizon_end = periods[-1].start + periods[-1].years
-    end_discount = (1 + rate) ** -(horizon_end - periods[0].start)
+    discount = tuple((1 + rate) ** -(p.start - periods[0].start) for p in periods)
 
     _check_series_in_horizon(config, periods, problems)
     vendors = _vendors_in_play(config, problems)
@@ -333,31 +379,32 @@ def build_data(config: Config, tree: Tree) -> ModelData:
     offers = _without_excluded(config, offers, problems)
     _check_unique_names([o.key for o in offers], "offer", problems)
     known = _known_attributes(offers)
-    index = {o.key: i for i, o in enumerate(offers)}
 
     def select(selector: dict[str, tuple[str, ...]], path: PathKey) -> set[int]:
         return _select(selector, offers, known, path, problems)
 
-    _add_existing(config, offers, index, periods, problems)
+    offers = _with_existing(config, offers, periods, problems)
     deals = _deals(config, offers, periods, select, problems)
-    workloads = _workloads(config, offers, periods, select, deals, problems)
+    offers = eligible(config, offers, deals, select)
+    workloads = _workloads(config, offers, periods, problems)
     milp = _milp(config, vendors, offers, periods, problems)
     supply = _supply_rows(config, vendors, offers, periods, select)
     resources = _resource_rows(config, offers, periods, select)
-    power = [CapRow(name, {o: offers[o].mw_per_unit for o, off in enumerate(offers) if off.site == name},
-                    resolve_series(site.power_mw, periods), "MW", site.source, ("sites", name, "power_mw"), False)
-             for name, site in config.sites.items()]
-    budget = (per_period(config.policy.budget_usd_per_year, periods)
-              if config.policy.budget_usd_per_year is not None else [None] * len(periods))
+    power = tuple(CapRow(name, FrozenDict({o: off.mw_per_unit for o, off in enumerate(offers) if off.site == name}),
+                         tuple(resolve_series(site.power_mw, periods)), "MW", site.source,
+                         ("sites", name, "power_mw"), False)
+                  for name, site in config.sites.items())
+    budget = tuple(per_period(config.policy.budget_usd_per_year, periods)
+                   if config.policy.budget_usd_per_year is not None else [None] * len(periods))
     shares = _share_rules(config, offers, periods, known, problems)
     failures = _failures(config, offers, known, select, problems)
     problems.raise_if_any()
 
     resilience = config.policy.resilience
-    groups = ["vendor"] + sorted(k for k in known if k != "vendor")
+    groups = ("vendor",) + tuple(sorted(k for k in known if k != "vendor"))
     return ModelData(
-        name=config.name, periods=periods, discount=discount, end_discount=end_discount,
-        offers=offers, workloads=workloads, vendors=sorted({o.vendor for o in offers}),
+        name=config.name, periods=periods, discount_rate=rate, discount=discount, offers=tuple(offers),
+        workloads=workloads, vendors=tuple(sorted({o.vendor for o in offers})),
         supply=supply, resources=resources, power=power, budget=budget, shares=shares,
         failures=failures, resilience_mode=resilience.mode if resilience else "off",
         hhi_weight=config.policy.hhi_weight_usd_per_year, objective=config.objective,
@@ -422,25 +469,42 @@ def _throughput(product, profile: str, reference, path: PathKey, problems: _Prob
     return mine.value / ref.value * spec.efficiency
 
 
-def _window(offer, periods: list[Period], path: PathKey, problems: _Problems) -> list[int]:
+def _signing_times(offer, periods, path: PathKey, problems: _Problems) -> dict[int, float]:
+    """Period -> when in it units can be signed: its start, or the offer's `available.from` if
+    that is later (a product available from 2027Q3 signed in the year 2027 is signed mid-2027),
+    for the periods overlapping [from, end of `to`]."""
     try:
         start = period_time(offer.available.from_)
         end = period_end_time(offer.available.to) if offer.available.to is not None else math.inf
     except ValueError as exc:
         problems.add(path + ("available",), str(exc))
-        return []
-    return [t for t, p in enumerate(periods) if p.start < end and p.start + p.years > start]
+        return {}
+    return {t: max(p.start, start) for t, p in enumerate(periods) if p.start < end and p.end > start}
 
 
-def _round_periods(years: float, period_years: float) -> int:
-    """Nearest whole number of periods (halves round up)."""
-    return int(math.floor(years / period_years + 0.5 + 1e-9))
+ACTIVE_EPSILON = 1e-9
+"""Overlaps shorter than this many years are no overlap (month arithmetic in floats)."""
+
+
+def activity(periods: tuple[Period, ...], start: float, years: float) -> Activity:
+    """((t, a), ...): the share a of each period t that [start, start + years) covers (times
+    taken from the horizon's start and shares rounded to 1e-12, so that 10 months of a year
+    is 0.1666..67, not 2026.8333's float error)."""
+    origin = periods[0].start
+    start -= origin
+    end, out = start + years, []
+    for t, period in enumerate(periods):
+        overlap = min(end, period.end - origin) - max(start, period.start - origin)
+        if overlap > ACTIVE_EPSILON:
+            out.append((t, min(round(overlap / period.years, 12), 1.0)))
+    return tuple(out)
 
 
 def _offer_instances(config, vendors, periods, reference, problems) -> list[OfferInstance]:
-    delta = periods[0].years
+    """One instance per catalog offer and hosting site (or one, for an offer no site hosts),
+    each with its own tables."""
     T = len(periods)
-    horizon_end = periods[-1].start + delta
+    horizon_end = periods[-1].end
     products_seen: dict[str, str] = {}
     instances: list[OfferInstance] = []
     for vendor_id in vendors:
@@ -469,37 +533,40 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                     theta[w] = _throughput(product, profile, reference,
                                            ("catalog", vendor_id, "products", offer.product,
                                             "throughput", profile), problems)
-            lead = _round_periods(offer.lead_months.value / 12.0, delta)
-            term_years = offer.term_years.value if offer.term_years else delta
-            term = max(1, _round_periods(term_years, delta))
-            window = [t for t in _window(offer, periods, path, problems) if t + lead < T]
+            lead = offer.lead_months.value / 12.0
+            signed = _signing_times(offer, periods, path, problems)
+            active = {tau: activity(periods, signed[tau] + lead,
+                                    offer.term_years.value if offer.term_years else periods[tau].years)
+                      for tau in signed}
+            signable = tuple(tau for tau, spans in active.items() if spans)
+            salvage = {}
+            if offer.channel == "buy":
+                term = offer.term_years.value
+                for tau in signable:
+                    remaining = min(max(signed[tau] + lead + term - horizon_end, 0.0), term)
+                    if remaining > 0:
+                        salvage[tau] = remaining / term
             hosts = [s for s, site in config.sites.items()
                      if all(attrs.get(k, NONE_MEMBER) in v for k, v in site.hosts.items())]
-            places = [(s, config.sites[s]) for s in hosts] or [(None, None)]
-            for site_id, site in places:
+            for site_id in hosts or [None]:
+                site = config.sites[site_id] if site_id else None
                 pue = site.pue if site else config.cloud_pue
                 mw_per_unit = product.kw_per_unit.value * pue / 1000.0
-                upfront = offer.upfront.value + (site.facility_capex_usd_per_kw * mw_per_unit * 1000.0
-                                                 if site else 0.0)
+                facility = site.facility_capex_usd_per_kw * mw_per_unit * 1000.0 if site else 0.0
                 energy = site.energy_usd_per_mwh * mw_per_unit * HOURS_PER_YEAR if site else 0.0
                 instance_attrs = dict(attrs)
-                if site_id:
+                if site:
                     instance_attrs.update(site=site_id, region=site.region)
-                instance = OfferInstance(
+                instances.append(OfferInstance(
                     key=f"{vendor_id}/{offer_id}" + (f"@{site_id}" if site_id else ""),
-                    catalog_key=f"{vendor_id}/{offer_id}", attrs=instance_attrs,
-                    upfront=upfront, recurring=offer.recurring.value + energy,
-                    kw=product.kw_per_unit.value, pue=pue, lead=lead, term=term,
-                    term_years=term_years, signable=window, theta=theta,
-                    existing=[0.0] * T, existing_paying=[0.0] * T,
-                    list_price={"upfront": offer.upfront.value, "recurring": offer.recurring.value})
-                if offer.channel == "buy":
-                    for tau in window:
-                        life_end = periods[tau + lead].start + term_years
-                        remaining = min(max(life_end - horizon_end, 0.0), term_years)
-                        if remaining > 0:
-                            instance.salvage_fraction[tau] = remaining / term_years
-                instances.append(instance)
+                    catalog_key=f"{vendor_id}/{offer_id}", attrs=FrozenDict(instance_attrs),
+                    upfront=offer.upfront.value + facility, recurring=offer.recurring.value + energy, energy=energy,
+                    kw=product.kw_per_unit.value, pue=pue, lead_years=lead,
+                    term_years=offer.term_years.value if offer.term_years else periods[0].years,
+                    signable=signable, activity=FrozenDict({tau: active[tau] for tau in signable}),
+                    theta=FrozenDict(theta), existing=(0.0,) * T, existing_paying=(0.0,) * T,
+                    list_price=FrozenDict(upfront=offer.upfront.value, recurring=offer.recurring.value),
+                    salvage_fraction=FrozenDict(salvage)))
     return instances
 
 
@@ -557,7 +624,11 @@ def _select(selector, offers, known, path, problems) -> set[int]:
     return chosen
 
 
-def _add_existing(config, offers, index, periods, problems) -> None:
+def _with_existing(config, offers, periods, problems) -> list[OfferInstance]:
+    """The instances with their installed units (`existing`), as new instances."""
+    index = {o.key: i for i, o in enumerate(offers)}
+    installed = [[0.0] * len(periods) for _ in offers]
+    paying = [[0.0] * len(periods) for _ in offers]
     for i, item in enumerate(config.existing):
         key = item.offer + (f"@{item.site}" if item.site else "")
         if key not in index:
@@ -567,15 +638,33 @@ def _add_existing(config, offers, index, periods, problems) -> None:
             problems.add(("existing", i, "offer" if not item.site else "site"),
                          f"found {key!r}, expected an offer instance in play{hint}")
             continue
-        offer = offers[index[key]]
-        units = resolve_series(item.units, periods)
-        for t, n in enumerate(units):
-            offer.existing[t] += n
+        o = index[key]
+        for t, n in enumerate(resolve_series(item.units, periods)):
+            installed[o][t] += n
             if item.pay_recurring:
-                offer.existing_paying[t] += n
+                paying[o][t] += n
+    return [replace(offer, existing=tuple(installed[o]), existing_paying=tuple(paying[o]))
+            for o, offer in enumerate(offers)]
 
 
-def _workloads(config, offers, periods, select, deals, problems) -> dict[str, WorkloadData]:
+def eligible(config, offers, deals, select) -> list[OfferInstance]:
+    """The instances with θ limited to the workloads each may run, as new instances: a
+    workload's `eligible` selector keeps only the offers it picks, and a deal's `exclusive`
+    workloads run only on the deal's offers (several: on the offers of all of them)."""
+    allowed = {}
+    for w, workload in config.workloads.items():
+        chosen = set(range(len(offers)))
+        if workload.eligible is not None:
+            chosen &= select(workload.eligible, ("workloads", w, "eligible"))
+        for deal in deals:
+            if w in deal.exclusive:
+                chosen &= deal.offers
+        allowed[w] = chosen
+    return [replace(offer, theta=FrozenDict({w: th for w, th in offer.theta.items() if o in allowed[w]}))
+            for o, offer in enumerate(offers)]
+
+
+def _workloads(config, offers, periods, problems) -> FrozenDict:
     resilience = config.policy.resilience
     critical = resilience.critical_fraction if resilience else 0.0
     if isinstance(critical, dict):
@@ -585,50 +674,40 @@ def _workloads(config, offers, periods, select, deals, problems) -> dict[str, Wo
                              f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
     out = {}
     for w, workload in config.workloads.items():
-        for deal in deals:
-            if w in deal.exclusive:  # exclusivity: w runs only on the deal's offers
-                for o, offer in enumerate(offers):
-                    if o not in deal.offers:
-                        offer.theta.pop(w, None)
-        if workload.eligible is not None:
-            allowed = select(workload.eligible, ("workloads", w, "eligible"))
-            for o, offer in enumerate(offers):
-                if o not in allowed:
-                    offer.theta.pop(w, None)
         if not any(offer.theta.get(w, 0) > 0 for offer in offers):
             profile = workload.profile or w
             problems.add(("workloads", w), f"no offer can run profile {profile!r}, expected at least one "
                          "product with that throughput (check profile and eligible)")
         rho = critical.get(w, 0.0) if isinstance(critical, dict) else critical
-        out[w] = WorkloadData(w, resolve_series(workload.demand, periods), workload.voll, rho)
-    return out
+        out[w] = WorkloadData(w, tuple(resolve_series(workload.demand, periods)), workload.voll, rho)
+    return FrozenDict(out)
 
 
-def _supply_rows(config, vendors, offers, periods, select) -> list[CapRow]:
+def _supply_rows(config, vendors, offers, periods, select) -> tuple[CapRow, ...]:
     rows = []
     for vendor_id in vendors:
         vendor = config.catalog[vendor_id]
         if vendor.supply_cap is not None:
             rows.append(CapRow(f"vendor.{vendor_id}",
-                               {o: 1.0 for o, off in enumerate(offers) if off.vendor == vendor_id},
+                               FrozenDict({o: 1.0 for o, off in enumerate(offers) if off.vendor == vendor_id}),
                                per_period(vendor.supply_cap.value, periods), "units", vendor.supply_cap.source,
                                ("catalog", vendor_id, "supply_cap", "value")))
         for offer_id, offer in vendor.offers.items():
             if offer.supply_cap is not None:
                 key = f"{vendor_id}/{offer_id}"
                 rows.append(CapRow(f"offer.{key}",
-                                   {o: 1.0 for o, off in enumerate(offers) if off.catalog_key == key},
+                                   FrozenDict({o: 1.0 for o, off in enumerate(offers) if off.catalog_key == key}),
                                    per_period(offer.supply_cap.value, periods), "units", offer.supply_cap.source,
                                    ("catalog", vendor_id, "offers", offer_id, "supply_cap", "value")))
     for i, pool in enumerate(config.supply):
         chosen = select(pool.match, ("supply", i, "match"))
         coef = {o: (1.0 if pool.measure == "units" else offers[o].mw_per_unit) for o in sorted(chosen)}
-        rows.append(CapRow(pool.name, coef, per_period(pool.cap, periods),
+        rows.append(CapRow(pool.name, FrozenDict(coef), per_period(pool.cap, periods),
                            "units" if pool.measure == "units" else "MW", pool.source, ("supply", i, "cap")))
-    return [r for r in rows if r.coef]
+    return tuple(r for r in rows if r.coef)
 
 
-def _resource_rows(config, offers, periods, select) -> list[CapRow]:
+def _resource_rows(config, offers, periods, select) -> tuple[CapRow, ...]:
     """Σ_o q[o,k] x[o,t] <= Q[k,t]: q sums the per_unit of every usage rule matching o."""
     rows = []
     for i, resource in enumerate(config.resources):
@@ -636,26 +715,26 @@ def _resource_rows(config, offers, periods, select) -> list[CapRow]:
         for k, use in enumerate(resource.usage):
             for o in select(use.match, ("resources", i, "usage", k, "match")):
                 coef[o] = coef.get(o, 0.0) + use.per_unit
-        rows.append(CapRow(resource.name, {o: c for o, c in sorted(coef.items()) if c > 0},
+        rows.append(CapRow(resource.name, FrozenDict({o: c for o, c in sorted(coef.items()) if c > 0}),
                            per_period(resource.cap, periods), resource.unit, resource.source, ("resources", i, "cap")))
-    return rows
+    return tuple(rows)
 
 
-def _rule_periods(rule, periods, path, problems) -> list[int]:
+def _rule_periods(rule, periods, path, problems) -> tuple[int, ...]:
     try:
         start = period_time(rule.from_) if rule.from_ is not None else -math.inf
         end = period_end_time(rule.to) if rule.to is not None else math.inf
     except ValueError as exc:
         problems.add(path, str(exc))
-        return []
-    chosen = [t for t, p in enumerate(periods) if start <= p.start + 1e-9 and p.start < end]
+        return ()
+    chosen = tuple(t for t, p in enumerate(periods) if start <= p.start + 1e-9 and p.start < end)
     if not chosen:
         problems.add(path, f"covers no period of the horizon {periods[0].name}-{periods[-1].name}, "
                      "expected from/to inside it")
     return chosen
 
 
-def _share_rules(config, offers, periods, known, problems) -> list[ShareData]:
+def _share_rules(config, offers, periods, known, problems) -> tuple[ShareData, ...]:
     rules = []
     for i, rule in enumerate(config.policy.shares):
         path = ("policy", "shares", i)
@@ -674,13 +753,43 @@ def _share_rules(config, offers, periods, known, problems) -> list[ShareData]:
         for member in names:
             rules.append(ShareData(i, rule.group, member, rule.measure, chosen_periods, rule.min, rule.max,
                                    frozenset(members[member])))
-    return rules
+    _check_share_sums(rules, len(offers), periods, problems)
+    return tuple(rules)
 
 
-def _failures(config, offers, known, select, problems) -> list[FailureData]:
+def _check_share_sums(rules: list[ShareData], offers: int, periods, problems: _Problems) -> None:
+    """Floors on the members of one group and measure that add up to more than 100% in a period,
+    or caps on every member that add up to less, leave only the plan that buys nothing (every
+    share of zero): an error, not an "optimal" plan serving nothing."""
+    for t, period in enumerate(periods):
+        by_group: dict[tuple[str, str], dict[str, list[ShareData]]] = {}
+        for rule in rules:
+            if t in rule.periods:
+                by_group.setdefault((rule.group, rule.measure), {}).setdefault(rule.member, []).append(rule)
+        for (group, measure), members in by_group.items():
+            floors = {m: max(r.low for r in rs if r.low is not None) for m, rs in members.items()
+                      if any(r.low is not None for r in rs)}
+            caps = {m: min(r.high for r in rs if r.high is not None) for m, rs in members.items()
+                    if any(r.high is not None for r in rs)}
+            covered = set().union(*(rs[0].members for m, rs in members.items() if m in caps)) if caps else set()
+            where = ("policy", "shares", min(r.rule for rs in members.values() for r in rs))
+            if sum(floors.values()) > 1 + 1e-9:
+                problems.add(where, f"found {measure} share floors on {group} adding up to "
+                             f"{sum(floors.values()):.0%} in {period.name} ({_listing(floors)}), expected at most 100%")
+            elif len(covered) == offers and sum(caps.values()) < 1 - 1e-9:
+                problems.add(where, f"found {measure} share caps on every {group} adding up to "
+                             f"{sum(caps.values()):.0%} in {period.name} ({_listing(caps)}), expected at least 100% "
+                             "(otherwise only a plan that buys nothing meets them)")
+
+
+def _listing(bounds: dict[str, float]) -> str:
+    return ", ".join(f"{member} {value:.0%}" for member, value in sorted(bounds.items()))
+
+
+def _failures(config, offers, known, select, problems) -> tuple[FailureData, ...]:
     resilience = config.policy.resilience
     if resilience is None or resilience.mode == "off":
-        return []
+        return ()
     out = []
     for i, failure in enumerate(resilience.failures):
         path = ("policy", "resilience", "failures", i)
@@ -701,10 +810,10 @@ def _failures(config, offers, known, select, problems) -> list[FailureData]:
             chosen = select(failure.match, path + ("match",))
             out.append(FailureData(failure.name, frozenset(chosen), failure.delivered,
                                    failure.probability, failure.duration_years))
-    return out
+    return tuple(out)
 
 
-def _deals(config, offers, periods, select, problems) -> list[DealData]:
+def _deals(config, offers, periods, select, problems) -> tuple[DealData, ...]:
     out = []
     names = [p.name for p in periods]
     seen: set[str] = set()
@@ -724,7 +833,7 @@ def _deals(config, offers, periods, select, problems) -> list[DealData]:
         for k, tranche in enumerate(financing.tranches if financing else []):
             end = period_end_time(tranche.by)  # by 2028: by the end of 2028 (2028Q4 in quarters)
             by = max((t for t, p in enumerate(periods) if p.start < end - 1e-9), default=None)
-            if by is None or end < periods[0].start + periods[0].years - 1e-9 or end > periods[-1].start + periods[-1].years + 1e-9:
+            if by is None or end < periods[0].end - 1e-9 or end > periods[-1].end + 1e-9:
                 problems.add(path + ("financing", "tranches", k, "by"),
                              f"found {tranche.by!r}, expected a period of the horizon ({names[0]}-{names[-1]})")
                 continue
@@ -744,16 +853,16 @@ def _deals(config, offers, periods, select, problems) -> list[DealData]:
             values = resolve_series(deal.max_mw, periods)
             start = min(window, default=len(periods))
             coef = {o: offers[o].mw_per_unit for o in sorted(chosen)}
-            cap = [None if t >= start and t not in window
-                   else max(0.0 if t < start else values[t], sum(c * offers[o].existing[t] for o, c in coef.items()))
-                   for t in range(len(periods))]
-            delivery = CapRow(deal.name, coef, cap, "MW", deal.source, path + ("max_mw",), False)
+            cap = tuple(None if t >= start and t not in window
+                        else max(0.0 if t < start else values[t], sum(c * offers[o].existing[t] for o, c in coef.items()))
+                        for t in range(len(periods)))
+            delivery = CapRow(deal.name, FrozenDict(coef), cap, "MW", deal.source, path + ("max_mw",), False)
         out.append(DealData(deal.name, deal.counterparty, frozenset(chosen), window, tuple(deal.exclusive),
                             deal.min_spend_usd, delivery,
                             financing.rate if financing else 0.0, financing.per if financing else "mw",
                             financing.cap_usd if financing else None, financing.measure if financing else "mw",
-                            tranches, path))
-    return out
+                            tuple(tranches), path))
+    return tuple(out)
 
 
 def _milp(config, vendors, offers, periods, problems) -> MilpData:
@@ -785,10 +894,10 @@ def _milp(config, vendors, offers, periods, problems) -> MilpData:
                          f"{', '.join(config.workloads)}")
         else:
             porting.append((item.vendor, item.workload, item.cost_usd))
-    return MilpData(milp.integer, milp.lot_units, dict(milp.min_cluster_units), porting, milp.mip_gap)
+    return MilpData(milp.integer, milp.lot_units, FrozenDict(milp.min_cluster_units), tuple(porting), milp.mip_gap)
 
 
-def _theta_groups(offers: list[OfferInstance]) -> list[ThetaGroup]:
+def _theta_groups(offers: list[OfferInstance]) -> tuple[ThetaGroup, ...]:
     """Offers grouped by identical θ, named after the first member's product (made unique)."""
     members: dict[tuple, list[int]] = {}
     for o, offer in enumerate(offers):
@@ -803,5 +912,5 @@ def _theta_groups(offers: list[OfferInstance]) -> list[ThetaGroup]:
             number += 1
             name = f"{base}-{number}"
         used.add(name)
-        groups.append(ThetaGroup(name, tuple(chosen), dict(profile)))
-    return groups
+        groups.append(ThetaGroup(name, tuple(chosen), FrozenDict(profile)))
+    return tuple(groups)

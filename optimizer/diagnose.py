@@ -12,40 +12,19 @@ with one family at a time relaxed gives the alternatives ("or lower this cap ins
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pulp
 
-from .formulation.model import MONEY, UNITS, Model
-from .loading import format_path
-from .results import MEASURE_SCALE, plan_from_solution
+from .families import FAMILIES, RELAXABLE
+from .formulation.model import Model
+from .interpret import Relaxation
+from .results import plan_from_solution
 from .solver import Arrays, Solution, compile_arrays, quiet_highs
 
-RELAXABLE = ("power", "delivery", "supply", "resource", "budget", "share", "cover")
 SLACK_THRESHOLD = 1e-7
 """Slack (in LP units) below this is solver noise, not a relaxation."""
-
-
-@dataclass(frozen=True)
-class Relaxation:
-    constraint: str
-    family: str
-    field: str
-    period: str
-    current: float
-    needed: float
-    unit: str
-    note: str = ""
-
-    def __str__(self) -> str:
-        verb = "raise" if self.needed > self.current else "lower"
-        text = (f"{verb} {self.field} in {self.period} from {_number(self.current)} to "
-                f"{_number(self.needed)} {self.unit}".rstrip())
-        return f"{text} ({self.note})" if self.note else text
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "message": str(self)}
 
 
 @dataclass
@@ -105,7 +84,7 @@ def _elastic(model: Model, arrays: Arrays, rows: list[int]) -> list[Relaxation] 
         return None
     values = np.array(highs.getSolution().col_value)
     plan = plan_from_solution(model, Solution("optimal", True, 0.0, values[:n], np.zeros(0), "highs", 0.0))
-    return [_relaxation(model, model.rows[i], values[col], plan)
+    return [FAMILIES[model.rows[i].family].relax(model, model.rows[i], values[col], plan)
             for i, col in slack_of.items() if values[col] > SLACK_THRESHOLD]
 
 
@@ -133,44 +112,3 @@ def _with_slacks(arrays: Arrays, rows: list[int]) -> tuple[Arrays, dict[int, int
                       np.array(indices, dtype=np.int32), np.array(values, dtype=float),
                       np.zeros(n + m, dtype=np.int32))
     return extended, slack_of
-
-
-def _relaxation(model: Model, row, slack: float, plan) -> Relaxation:
-    data = model.data
-    t = row.key[-1]
-    period = data.periods[t]
-    if row.family in ("power", "delivery", "supply", "resource"):
-        caps = {"power": data.power, "delivery": data.delivery, "supply": data.supply,
-                "resource": data.resources}[row.family]
-        cap = next(c for c in caps if c.name == row.key[0])
-        extra = slack * row.rhs_scale / (period.years if cap.per_year else 1.0)
-        current = cap.cap[t] / (period.years if cap.per_year else 1.0)
-        unit = cap.unit + ("/year" if cap.per_year else "")
-        return Relaxation(model.row_name(row), row.family, format_path(cap.path), period.name, current, current + extra, unit)
-    if row.family == "budget":
-        current = data.budget[t] / period.years
-        return Relaxation(model.row_name(row), "budget", "policy.budget_usd_per_year", period.name, current,
-                          current + slack * MONEY / period.years, "$/year")
-    if row.family == "share":
-        group, member, measure, bound, _ = row.key
-        rule = next(r for r in data.shares if (r.group, r.member, r.measure) == (group, member, measure)
-                    and t in r.periods and (r.high if bound == "max" else r.low) is not None)
-        total = sum(plan.measure(o, t, measure) for o in range(len(data.offers))) / MEASURE_SCALE[measure]
-        current = rule.high if bound == "max" else rule.low
-        change = slack / total if total > 0 else 1.0
-        needed = min(current + change, 1.0) if bound == "max" else max(current - change, 0.0)
-        return Relaxation(model.row_name(row), "share", f"policy.shares[{rule.rule}].{bound}", period.name, current,
-                          needed, "", f"{group} {member}, {measure}")
-    f, w, _ = row.key
-    workload = data.workloads[w]
-    demand = workload.demand[t]
-    needed = max(workload.critical - slack * UNITS / demand, 0.0) if demand > 0 else 0.0
-    return Relaxation(model.row_name(row), "cover", f"policy.resilience.critical_fraction ({w})", period.name,
-                      workload.critical, needed, "",
-                      f"if {data.failures[f].name} fails; or set policy.resilience.mode: priced")
-
-
-def _number(value: float) -> str:
-    if abs(value) >= 1e4:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"

@@ -18,24 +18,45 @@ class Plan:
     """x[o,t] units signed."""
     assigned: dict[tuple[int, str, int], float]
     """y[o,w,t] units running w."""
-    unmet: dict[tuple[str, int], float]
-    """u[w,t] H100e."""
     data: ModelData = field(repr=False)
+    decisions: dict[str, dict[tuple, float]] = field(default_factory=dict, repr=False)
+    """The solver's other columns in real units, by family (u H100e, short and credit $, vest,
+    cluster and ported fractions, sigma, q, m shares, lots): what verify() checks the deal,
+    integer and concentration rows with. Nothing reported is read from them."""
 
     def active(self, o: int, t: int) -> float:
-        """A[o,t] = E[o,t] + Σ_{τ active at t} x[o,τ]."""
+        """A[o,t] = E[o,t] + Σ_τ a[o,τ,t] x[o,τ]."""
         return self._active[o][t]
 
     @cached_property
     def _active(self) -> list[list[float]]:
         """A[o,t] for every offer and period (computed once: `acquired` is fixed after construction)."""
-        return [[offer.existing[t] + sum(self.acquired.get((o, tau), 0.0) for tau in offer.signings_active_at(t))
+        return [[offer.existing[t] + sum(share * self.acquired.get((o, tau), 0.0)
+                                         for tau, share in offer.signings_active_at(t))
                  for t in self.data.T] for o, offer in enumerate(self.data.offers)]
 
     def active_paying(self, o: int, t: int) -> float:
-        """Active units that pay recurring (installed units may be prepaid)."""
+        """Active units that pay the vendor's recurring price (installed units may be prepaid)."""
         offer = self.data.offers[o]
         return self.active(o, t) - offer.existing[t] + offer.existing_paying[t]
+
+    def served_demand(self, w: str, t: int) -> float:
+        """H100e of w served in t: Σ_o θ[o,w] y[o,w,t]."""
+        return self._served_demand.get((w, t), 0.0)
+
+    @cached_property
+    def _served_demand(self) -> dict[tuple[str, int], float]:
+        served: dict[tuple[str, int], float] = {}
+        for (o, w, t), units in self.assigned.items():
+            served[(w, t)] = served.get((w, t), 0.0) + units * self.data.offers[o].theta.get(w, 0.0)
+        return served
+
+    @cached_property
+    def unmet(self) -> dict[tuple[str, int], float]:
+        """H100e of each workload's demand not served: max(0, D[w,t] − served), computed, never
+        read from the solver (whose u may sit inside its tolerance for a tiny demand)."""
+        return {(w, t): max(workload.demand[t] - self.served_demand(w, t), 0.0)
+                for w, workload in self.data.workloads.items() for t in self.data.T}
 
     def served(self, o: int, t: int) -> float:
         """H100e served by offer o in t: Σ_w θ[o,w] y[o,w,t]."""
@@ -46,10 +67,14 @@ class Plan:
         return self.data.offers[o].upfront * self.acquired.get((o, t), 0.0)
 
     def recurring_cash(self, o: int, t: int) -> float:
-        return self.data.offers[o].recurring * self.data.periods[t].years * self.active_paying(o, t)
+        """Δ_t [(recurring_o − energy_o) A^pay[o,t] + energy_o A[o,t]]: the vendor's recurring on
+        the units that pay it, site energy on every active unit."""
+        offer = self.data.offers[o]
+        return self.data.periods[t].years * ((offer.recurring - offer.energy) * self.active_paying(o, t)
+                                             + offer.energy * self.active(o, t))
 
     def spend(self, o: int, t: int) -> float:
-        """Cash out for o in t: upfront_o x[o,t] + recurring_o Δ_t A[o,t] (undiscounted)."""
+        """Cash out for o in t: upfront_o x[o,t] + recurring_cash (undiscounted)."""
         return self.upfront_cash(o, t) + self.recurring_cash(o, t)
 
     def paid(self, o: int, t: int) -> float:
@@ -72,6 +97,7 @@ class Plan:
         return self.spend(o, t)
 
     def vendor_share_of_demand(self, vendor: str, t: int) -> float:
+        """σ[v,t]: H100e the vendor serves in t over all demand in t."""
         demand = sum(w.demand[t] for w in self.data.workloads.values())
         if demand <= 0:
             return 0.0
@@ -81,12 +107,13 @@ class Plan:
         """Discounted $: upfront, recurring, unmet (at VOLL) and salvage (negative)."""
         data = self.data
         upfront = recurring = salvage = 0.0
+        end = data.end_discount
         for o, offer in enumerate(data.offers):
             for t in data.T:
                 upfront += data.discount[t] * self.upfront_cash(o, t)
                 recurring += data.discount[t] * self.recurring_cash(o, t)
             for tau in offer.salvage_fraction:
-                salvage -= data.end_discount * offer.salvage(tau) * self.acquired.get((o, tau), 0.0)
+                salvage -= end * offer.salvage(tau) * self.acquired.get((o, tau), 0.0)
         unmet = sum(data.discount[t] * data.workloads[w].voll * data.periods[t].years * h
                     for (w, t), h in self.unmet.items())
         outcomes = self.deal_outcomes
@@ -110,7 +137,7 @@ class Plan:
         for deal in data.deals:
             spend = self.deal_measure(deal, deal.window, "paid")
             shortfall = max(deal.min_spend - spend, 0.0) if deal.min_spend is not None else 0.0
-            end = data.discount[deal.window[-1]] if deal.window else 1.0
+            end = data.window_end_discount(deal.window)
             credit = credit_pv = 0.0
             room = deal.cap if deal.cap is not None else float("inf")
             for t in deal.window if deal.rate > 0 else []:
@@ -143,13 +170,17 @@ class Plan:
         largest = 0.0
         for t in data.T:
             demand = data.workloads[workload].demand[t]
-            served = sum(offer.theta.get(workload, 0.0) * self.assigned.get((o, workload, t), 0.0)
-                         for o, offer in enumerate(data.offers) if offer.vendor == vendor)
+            served = self.vendor_served(vendor, workload, t)
             if demand > 0:
                 largest = max(largest, served / demand)
         if data.milp.integer:
             return 1.0 if largest > 1e-6 else 0.0
         return min(largest, 1.0)
+
+    def vendor_served(self, vendor: str, workload: str, t: int) -> float:
+        """H100e of `workload` the vendor's offers serve in t."""
+        return sum(offer.theta.get(workload, 0.0) * self.assigned.get((o, workload, t), 0.0)
+                   for o, offer in enumerate(self.data.offers) if offer.vendor == vendor)
 
 
 def _reached(value: float, reach: float, integer: bool) -> float:

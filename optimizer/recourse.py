@@ -43,9 +43,7 @@ def _coverage(data, f: int, t: int, w: str, covered: float) -> Coverage:
 
 def from_model(model, values) -> list[Coverage]:
     """Coverage from the model's recourse columns: covered = min(ρD, Σ_g θ[g,w] z[f,g,w,t])."""
-    from .formulation.model import UNITS
-
-    data = model.data
+    data, units = model.data, model.scale.units
     recourse = model.family("z")
     keys = list(recourse)
     flow = values[np.fromiter((z.column for z in recourse.values()), dtype=np.int64, count=len(keys))]
@@ -53,7 +51,7 @@ def from_model(model, values) -> list[Coverage]:
     covered: dict[tuple, float] = {}
     for i in np.flatnonzero(flow).tolist():  # most recourse columns are 0: visit only the others
         f, g, w, t = keys[i]
-        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + theta[g][w] * float(flow[i]) * UNITS
+        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + theta[g][w] * float(flow[i]) * units
     return [_coverage(data, f, t, w, covered.get((f, w, t), 0.0))
             for (f, w, t) in (row.key for row in model.rows if row.family == "cover")]
 

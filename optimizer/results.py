@@ -1,8 +1,15 @@
 """`Result`: the plan, its costs, shares and prices as tidy rows and pandas DataFrames.
 
 Every number is computed from the plan and the scenario data (plan.py), except prices, which
-are the LP's duals converted to business units here. Rows are plain dicts so the CLI can print
-them without importing pandas; the DataFrame properties build frames on first use.
+are the LP's duals converted to business units (interpret.py, through families.FAMILIES).
+Rows are plain dicts so the CLI can print them without importing pandas; the DataFrame
+properties build frames on first use.
+
+One headline everywhere: `total_cost_usd` is the procurement cost (present value: upfront,
+recurring, unmet demand at VOLL, salvage, deals, porting), whatever the objective. The expected
+cost of disruptions is its own figure (`expected_disruption_usd`, also
+`cost_breakdown_usd["resilience"]`, not part of the total), and `risk_adjusted_cost_usd` adds
+the two. `objective_value_usd` is what the solver minimised (with the HHI penalty).
 """
 
 from __future__ import annotations
@@ -13,31 +20,45 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .data import ModelData
+from .families import FAMILIES
 from .formulation import paused_gc
-from .formulation.model import MONEY, UNITS, Model
+from .formulation.model import Model
+from .checks import SHARE_KIND
+from .interpret import Reading
 from .plan import Plan
 from .recourse import Coverage, evaluate, from_model
 from .solver import Solution
-
-MEASURE_SCALE = {"compute": UNITS, "units": UNITS, "power": 1.0, "spend": MONEY}
-"""Real units of a share measure per LP unit."""
 
 JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
           "power", "concentration")
 DUAL_TOLERANCE = 1e-9
-"""LP duals smaller than this (in $M per LP unit) are reported as not binding."""
+"""LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
+
+DECISIONS = {"u": "units", "z": "units", "s": "units", "short": "money", "credit": "money", "vest": "one",
+             "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one"}
+"""The solver's columns besides x and y that verify() checks rows with, and their quantity kind."""
 
 
 def plan_from_solution(model: Model, solution: Solution) -> Plan:
-    """Read x, y, u from the solution by their keys, in real units."""
-    values = solution.values
+    """Read x, y and the other columns from the solution by their keys, in real units (the
+    recourse z only where non-zero: most of its columns are)."""
+    import numpy as np
 
-    def read(family: str) -> dict:
-        return {key: max(float(values[var.column]), 0.0) * UNITS for key, var in model.family(family).items()}
+    values, scale = solution.values, model.scale
 
-    return Plan(read("x"), read("y"), read("u"), model.data)
+    def read(family: str, kind: str = "units") -> dict:
+        factor = scale.of_kind(kind)
+        columns = model.family(family)
+        if family != "z":
+            return {key: max(float(values[var.column]), 0.0) * factor for key, var in columns.items()}
+        keys = list(columns)
+        flow = values[np.fromiter((v.column for v in columns.values()), dtype=np.int64, count=len(keys))]
+        return {keys[i]: float(flow[i]) * factor for i in np.flatnonzero(flow > 0).tolist()}
+
+    decisions = {family: read(family, kind) for family, kind in DECISIONS.items() if family in model.vars}
+    return Plan(read("x"), read("y"), model.data, decisions)
 
 
 @dataclass
@@ -49,12 +70,26 @@ class Result:
     plan_values: Plan = field(repr=False)
     tables: dict[str, list[dict[str, Any]]] = field(repr=False)
     cost_breakdown_usd: dict[str, float] = field(default_factory=dict)
+    """The procurement cost's parts (they sum to total_cost_usd) and `resilience`, the expected
+    disruption (not part of it)."""
     total_cost_usd: float = 0.0
+    """Procurement cost, present value: the headline of every command."""
     objective_value_usd: float = 0.0
+    """What the solver minimised, recomputed: procurement + (expected disruption if the objective
+    prices it) + HHI penalty."""
     expected_disruption_usd: float = 0.0
     concentration_penalty_usd: float = 0.0
     mip_gap: float | None = None
     seconds: dict[str, float] = field(default_factory=dict, repr=False)
+    solver_parts_usd: dict[str, float] = field(default_factory=dict, repr=False)
+    """The solver's own value of each objective part (cost, resilience, hhi), for verify()."""
+    message: str = ""
+    """Why a plan is not proven optimal (time or gap limit), if it is not."""
+
+    @property
+    def risk_adjusted_cost_usd(self) -> float:
+        """Procurement cost plus the expected cost of disruptions."""
+        return self.total_cost_usd + self.expected_disruption_usd
 
     # ------------------------------------------------------------ DataFrames
 
@@ -86,8 +121,9 @@ class Result:
             "solver": self.solver,
             "total_cost_usd": self.total_cost_usd,
             "cost_breakdown_usd": dict(self.cost_breakdown_usd),
-            "procurement_cost_usd": self.total_cost_usd - self.cost_breakdown_usd.get("resilience", 0.0),
+            "procurement_cost_usd": self.total_cost_usd,
             "expected_disruption_usd": self.expected_disruption_usd,
+            "risk_adjusted_cost_usd": self.risk_adjusted_cost_usd,
             "concentration_penalty_usd": self.concentration_penalty_usd,
             "objective_value_usd": self.objective_value_usd,
             "mip_gap": self.mip_gap,
@@ -154,15 +190,15 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
     plan = plan_from_solution(model, solution)
     coverage = (from_model(model, solution.values) if model.family("z") else evaluate(plan)) if data.failures else []
     breakdown = plan.cost_breakdown()
-    expected_disruption = sum(c.expected_cost_usd for c in coverage)
-    priced = objective == "multi-vendor" and data.resilience_mode == "priced"
-    breakdown["resilience"] = expected_disruption if priced else 0.0
     total = sum(breakdown.values())
+    expected_disruption = sum(c.expected_cost_usd for c in coverage)
+    breakdown["resilience"] = expected_disruption
     concentration = _concentration_rows(plan)
     penalty = 0.0
     if objective == "multi-vendor" and data.hhi_weight > 0:
         penalty = sum(data.hhi_weight * data.discount[t] * data.periods[t].years * row["hhi"]
                       for t, row in enumerate(concentration))
+    priced = objective == "multi-vendor" and data.resilience_mode == "priced"
     tables = {
         "plan": _plan_rows(plan),
         "assignment": _assignment_rows(plan),
@@ -175,9 +211,18 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "power": _power_rows(plan),
         "concentration": concentration,
     }
+    parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "resilience")}
+    parts["hhi"] = _value(model.objectives["hhi"], solution) * model.scale.money if objective == "multi-vendor" else 0.0
     return Result(solution.status, objective, solution.solver, data, plan, tables, breakdown, total,
-                  total + penalty, expected_disruption, penalty, solution.mip_gap,
-                  {"solver": solution.seconds})
+                  total + (expected_disruption if priced else 0.0) + penalty, expected_disruption, penalty,
+                  solution.mip_gap, {"solver": solution.seconds}, parts,
+                  solution.message if solution.status != "optimal" else "")
+
+
+def _value(expression, solution: Solution) -> float:
+    """An objective part's value at the solution, in LP money."""
+    values = solution.values
+    return float(expression.constant) + sum(coef * float(values[var.column]) for var, coef in expression.items())
 
 
 def _plan_rows(plan: Plan) -> list[dict]:
@@ -203,11 +248,8 @@ def _assignment_rows(plan: Plan) -> list[dict]:
 
 def _unmet_rows(plan: Plan) -> list[dict]:
     data = plan.data
-    served: dict[tuple[str, int], float] = {}
-    for (o, w, t), units in plan.assigned.items():
-        served[(w, t)] = served.get((w, t), 0.0) + units * data.offers[o].theta[w]
     return [{"workload": w, "period": period.name, "demand_h100e": workload.demand[t],
-             "served_h100e": served.get((w, t), 0.0), "h100e": plan.unmet.get((w, t), 0.0)}
+             "served_h100e": plan.served_demand(w, t), "h100e": plan.unmet[(w, t)]}
             for w, workload in data.workloads.items() for t, period in enumerate(data.periods)]
 
 
@@ -217,7 +259,7 @@ def _share_rows(plan: Plan) -> list[dict]:
 
     data, rows = plan.data, []
     measures = {m: np.array([[plan.measure(o, t, m) for t in data.T] for o in range(len(data.offers))]).reshape(
-        len(data.offers), len(data.periods)) for m in MEASURE_SCALE}
+        len(data.offers), len(data.periods)) for m in SHARE_KIND}
     totals = {m: values.sum(axis=0) for m, values in measures.items()}
     for group in data.groups:
         if group == "offer":
@@ -285,48 +327,22 @@ def _coverage_row(c: Coverage) -> dict:
 
 
 def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
-    """Duals in business units, in period-t dollars (the LP's are discounted to the first period).
-
-    demand[w,t]   marginal cost of 1 more H100e of w in t                      $/H100e-year
-    cover[f,w,t]  cost of keeping 1 more H100e of w covered after failure f    $/H100e-year
-    power[s,t]    value of 1 more MW at site s in t                            $/MW-year
-    supply[p,t]   value of 1 more unit (or MW) of pool p's cap in t            $/unit or $/MW
-    resource[k,t] value of 1 more unit of resource k in t                      $/<unit>
-    budget[t]     value of 1 more dollar of budget in t                        $/$
-    share[...]    cost of the cap (or floor) per point of share (1%)           $/share-point
-    """
-    data = model.data
+    """Every binding row's price in business units (families.FAMILIES: each family's price
+    function in interpret.py says what its value means, in which unit), and the marginal cost
+    of compute for every workload and period (demand rows), binding or not."""
+    reading = Reading(model, solution, plan)
     rows = []
     for row, dual in zip(model.rows, solution.row_duals):
-        family = row.family
-        if family in _DEAL_PRICE_FAMILIES:
-            if abs(dual) >= DUAL_TOLERANCE:
-                rows.append(_deal_price(model, row, dual))
+        family = FAMILIES[row.family]
+        if family.price is None or (row.family != "demand" and abs(dual) < DUAL_TOLERANCE):
             continue
-        if family not in _PRICE_UNITS or (family != "demand" and abs(dual) < DUAL_TOLERANCE):
-            continue
-        t = row.key[-1]
-        period = data.periods[t]
-        deflate = MONEY / data.discount[t]
-        if family in ("demand", "cover"):
-            value = dual * deflate / row.rhs_scale / period.years
-        elif family in ("power", "delivery"):
-            value = -dual * deflate / period.years
-        elif family == "share":
-            group, member, measure, bound, _ = row.key
-            total = sum(plan.measure(o, t, measure) for o in range(len(data.offers))) / MEASURE_SCALE[measure]
-            value = abs(dual) * total * 0.01 * deflate
-        else:
-            value = -dual * deflate / row.rhs_scale
-        unit = _PRICE_UNITS[family]
-        if family == "supply":
-            unit = "$/unit" if row.rhs_scale == UNITS else "$/MW"
-        elif family == "resource":
-            unit = "$/" + next(r.unit for r in data.resources if r.name == row.key[0])
-        entry = {"constraint": model.row_name(row), "family": family, "period": period.name, "value": value,
-                 "unit": unit, "meaning": _meaning(model, row), "market_rent": None, "market_offer": None}
-        if family == "demand":
-            entry["market_rent"], entry["market_offer"] = market_rent(data, row.key[0], t)
+        value, unit, meaning = family.price(reading, row, float(dual))
+        t = row.key[-1] if FAMILIES[row.family].keys.endswith("t") else None
+        entry = {"constraint": model.row_name(row), "family": row.family,
+                 "period": model.data.periods[t].name if t is not None else None, "value": value, "unit": unit,
+                 "meaning": meaning, "market_rent": None, "market_offer": None}
+        if row.family == "demand":
+            entry["market_rent"], entry["market_offer"] = market_rent(model.data, row.key[0], t)
         rows.append(entry)
     return rows
 
@@ -343,52 +359,3 @@ def market_rent(data: ModelData, workload: str, t: int) -> tuple[float | None, s
         if best[0] is None or rent < best[0]:
             best = (rent, offer.catalog_key)
     return best
-
-
-_PRICE_UNITS = {"demand": "$/H100e-year", "cover": "$/H100e-year", "power": "$/MW-year", "delivery": "$/MW-year",
-                "supply": "$/unit", "resource": "$/unit", "budget": "$/$", "share": "$/share-point"}
-
-
-_DEAL_PRICE_FAMILIES = ("take_or_pay", "financing_cap", "tranche")
-
-
-def _deal_price(model: Model, row, dual: float) -> dict:
-    """Prices of deal rows, present value (they span periods):
-    take_or_pay[d]     cost of 1 more $ of minimum commitment                    $/$
-    financing_cap[d]   value of 1 more $ of financing cap                         $/$
-    tranche[d,k]       value of the milestone 1 unit lower (MW, unit, H100e, $)   $/<unit>"""
-    name = row.key[0]
-    if row.family == "take_or_pay":
-        value, unit, meaning = dual, "$/$", f"cost of 1 more dollar of {name}'s minimum commitment (present value)"
-    elif row.family == "financing_cap":
-        value, unit, meaning = -dual, "$/$", f"value of 1 more dollar of {name}'s financing cap (present value)"
-    else:
-        deal = next(d for d in model.data.deals if d.name == name)
-        measure = {"mw": "MW", "units": "unit", "share": "H100e", "spend_usd": "$"}[deal.measure]
-        value, unit = -dual * MONEY / row.rhs_scale, f"$/{measure}"
-        meaning = f"value of {name}'s tranche {row.key[1] + 1} needing 1 {measure} less (present value)"
-    return {"constraint": model.row_name(row), "family": row.family, "period": None, "value": value, "unit": unit,
-            "meaning": meaning, "market_rent": None, "market_offer": None}
-
-
-def _meaning(model: Model, row) -> str:
-    data, key = model.data, row.key
-    period = data.periods[key[-1]].name
-    if row.family == "demand":
-        return f"marginal cost of 1 more H100e of {key[0]} capacity in {period}"
-    if row.family == "cover":
-        return (f"cost of keeping 1 more H100e of {key[1]} covered in {period} "
-                f"if {data.failures[key[0]].name} fails")
-    if row.family == "power":
-        return f"saving from 1 more MW at site {key[0]} in {period}"
-    if row.family == "delivery":
-        return f"saving from 1 more MW delivered under deal {key[0]} in {period}"
-    if row.family == "supply":
-        return f"saving from 1 more {'unit' if row.rhs_scale == UNITS else 'MW'} of supply pool {key[0]} in {period}"
-    if row.family == "resource":
-        return f"saving from 1 more unit of {key[0]} in {period}"
-    if row.family == "budget":
-        return f"saving from 1 more dollar of budget in {period}"
-    group, member, measure, bound, _ = key
-    verb = "raising the cap on" if bound == "max" else "lowering the floor on"
-    return f"saving from {verb} {group} {member}'s {measure} share by 1 point in {period}"

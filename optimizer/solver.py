@@ -16,6 +16,7 @@ import ctypes
 import functools
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from itertools import chain
@@ -36,25 +37,67 @@ $M: model.py), and HiGHS's own simplex scaling on top of it made the examples 2-
 the large benchmark 3x slower, for the same optima (docs/performance.md)."""
 
 
+_banner_lock = threading.Lock()
+_banner_done = False
+
+
 def quiet_highs():
     """A `highspy.Highs` with HIGHS_OPTIONS. highspy >= 1.13 prints a banner to stdout while the
-    first instance of a process is built, before any option can be set; that moment runs with
-    file descriptor 1 sent to /dev/null so `--json` output stays parseable."""
+    first instance of a process is built, before any option can be set, which would break
+    `--json`. That one construction runs, under a lock, with file descriptor 1 sent into a pipe;
+    afterwards fd 1 is restored and whatever else was written meanwhile (by another thread) is
+    written back, without the banner. Later instances print nothing and skip all this, so no
+    thread ever sees stdout redirected but during that first construction."""
     import highspy
 
-    sys.stdout.flush()
-    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    try:
+    global _banner_done
+    if not _banner_done:
+        with _banner_lock:
+            if not _banner_done:
+                highs = _construct_absorbing_banner(highspy.Highs)
+                _banner_done = True
+            else:
+                highs = highspy.Highs()
+    else:
         highs = highspy.Highs()
+    for option, value in HIGHS_OPTIONS.items():
+        highs.setOptionValue(option, value)
+    return highs
+
+
+BANNER_PREFIXES = (b"Running HiGHS", b"Includes third-party", b"Copyright (c)")
+
+
+def _construct_absorbing_banner(construct):
+    """construct() with fd 1 captured; every captured line but HiGHS's banner is written back."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no fd 1 (closed, or not a real file)
+        return construct()
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 1)
+    os.close(write_end)
+    try:
+        highs = construct()
         _flush_c_stdout()
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-        os.close(devnull)
-    for option, value in HIGHS_OPTIONS.items():
-        highs.setOptionValue(option, value)
+        captured = _read_all(read_end)
+        os.close(read_end)
+    kept = b"".join(line for line in captured.splitlines(keepends=True) if not line.startswith(BANNER_PREFIXES))
+    if kept:
+        os.write(1, kept)
     return highs
+
+
+def _read_all(fd: int) -> bytes:
+    """Everything in a pipe whose write end is closed."""
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _flush_c_stdout() -> None:
@@ -227,11 +270,21 @@ class HighsSession:
         self._set_time_limit()
         whole = run_highs(highs, self.model)
         spent += whole.seconds
-        if second.has_plan and not (whole.has_plan and whole.objective <= best.objective):
-            best.status, best.seconds = "time_limit", spent  # the best plan found, its gap above milp.mip_gap
-            return best
-        whole.seconds = spent
-        return whole
+        whole_bound = highs.getInfo().mip_dual_bound
+        if np.isfinite(whole_bound):
+            bound = max(bound, whole_bound)
+        plans = [s for s in ((best if second.has_plan else None), whole) if s is not None and s.has_plan]
+        if not plans:
+            whole.seconds = spent
+            return whole
+        chosen = min(plans, key=lambda s: s.objective)
+        chosen.seconds = spent
+        chosen.mip_gap = max(chosen.objective - bound, 0.0) / max(abs(chosen.objective), 1e-9)
+        proven = chosen.mip_gap <= self.model.data.milp.mip_gap * (1 + 1e-9)
+        chosen.status = "optimal" if proven else "time_limit"
+        chosen.message = "" if proven else (f"the best plan found is within {chosen.mip_gap:.3%} of optimal, above "
+                                            f"milp.mip_gap {self.model.data.milp.mip_gap:.3%}")
+        return chosen
 
     def _run_with(self, columns: np.ndarray, relax: bool = False, fix: np.ndarray | None = None) -> Solution:
         """One solve with `columns` made continuous (relax) or fixed at their rounded values in

@@ -32,7 +32,7 @@ import pulp
 
 from .errors import ConfigError, InfeasibleError, Problem
 from .formulation import build
-from .formulation.model import MONEY, UNITS, Model
+from .formulation.model import Model
 from .results import make_result
 from .solver import HighsSession, Solution
 
@@ -70,9 +70,10 @@ def frontier_points(scenario, measure: str = "max-share", points: int = 10) -> d
         session.set_row_upper(cap, float(epsilon) + 1e-9 * max(1.0, abs(high)))
         solution = _optimal(session.run(), scenario)
         row = _point(model, solution, measure, key)
-        row["cap"] = float(epsilon) * (MONEY if measure == "disruption" else 1.0)
+        money = model.scale.money
+        row["cap"] = float(epsilon) * (money if measure == "disruption" else 1.0)
         dual = solution.row_duals[cap.position]
-        row["marginal_usd_per_point"] = -dual * MONEY * (0.01 if measure != "disruption" else 1 / MONEY)
+        row["marginal_usd_per_point"] = -dual * (money * 0.01 if measure != "disruption" else 1.0)
         rows.append(row)
     base = rows[0]
     for row in rows:
@@ -204,11 +205,10 @@ def _offer_directions(model: Model) -> list[OfferDirection]:
             field, derivative = "upfront", data.discount[tau] - data.end_discount * offer.salvage_fraction.get(tau, 0.0)
         else:
             field = "recurring"
-            derivative = sum(data.discount[t] * data.periods[t].years
-                             for t in range(tau + offer.lead, min(tau + offer.lead + offer.term, len(data.periods))))
+            derivative = sum(data.discount[t] * data.periods[t].years * share for t, share in offer.activity[tau])
         if key not in out:
             out[key] = OfferDirection(key, field, offer.list_price[field], {})
-        out[key].columns[var.column] = derivative * UNITS / MONEY
+        out[key].columns[var.column] = derivative * model.scale.units / model.scale.money
     return list(out.values())
 
 

@@ -12,6 +12,7 @@ Two generators, both driven by one integer seed so any failure can be replayed:
 from __future__ import annotations
 
 import copy
+import math
 import random
 import shutil
 from dataclasses import dataclass
@@ -32,6 +33,17 @@ deleted, a sign flipped on a number that may be negative, a key added to a free-
 
 
 # ---------------------------------------------------------------- random valid scenarios
+
+
+def _members(catalog: dict, group: str) -> set[str]:
+    """The members of a tag group among a generated catalog's offers."""
+    out = set()
+    for vendor_id, vendor in catalog.items():
+        for offer in vendor["offers"].values():
+            tags = {"vendor": vendor_id, "provider": offer["provider"],
+                    **vendor["products"][offer["product"]].get("tags", {})}
+            out.add(tags.get(group, "(none)"))
+    return out
 
 
 def random_scenario(seed: int) -> dict:
@@ -101,7 +113,11 @@ def random_scenario(seed: int) -> dict:
     if rng.random() < 0.5 and n_vendors > 1:
         rule = {"group": rng.choice(["vendor", "provider", "foundry"]),
                 "measure": rng.choice(["compute", "spend", "units", "power"])}
-        rule["max" if rng.random() < 0.7 else "min"] = round(rng.uniform(0.3, 1.0), 2)
+        members = len(_members(catalog, rule["group"]))
+        if rng.random() < 0.7:  # a cap on every member: together at least 100%, or only buying nothing meets them
+            rule["max"] = math.ceil(rng.uniform(max(0.3, 1 / members), 1.0) * 100) / 100
+        else:  # a floor on every member: together at most 100%
+            rule["min"] = math.floor(rng.uniform(0.0, 1.0) / members * 100) / 100
         policy["shares"] = [rule]
     if rng.random() < 0.5:
         policy["resilience"] = {"mode": rng.choice(["hard", "priced"]),

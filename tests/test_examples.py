@@ -30,7 +30,10 @@ def test_example_solves_and_verifies(solved, name):
     result.verify()
     document = result.to_json()
     assert set(JSON_KEYS) <= set(document)
-    assert document["total_cost_usd"] == pytest.approx(sum(document["cost_breakdown_usd"].values()), rel=1e-9)
+    parts = {k: v for k, v in document["cost_breakdown_usd"].items() if k != "resilience"}
+    assert document["total_cost_usd"] == pytest.approx(sum(parts.values()), rel=1e-9)
+    assert document["risk_adjusted_cost_usd"] == pytest.approx(
+        document["total_cost_usd"] + document["cost_breakdown_usd"]["resilience"], rel=1e-9)
 
 
 def test_openai_uses_at_least_three_vendors_and_serves_its_demand(solved):

@@ -118,7 +118,9 @@ def test_concentration_floor_by_spend(solve):
 def test_resilience_hard_n_minus_1(solve):
     """Critical fraction 0.4 and either vendor can fail: each must hold 40 units, so cheap 60 +
     dear 40 = 120 + 120 = $240 (cost-only: $200). Covering one more H100e after the cheap vendor
-    fails swaps a $2 unit for a $3 one: $1 per H100e-year; compute still costs $2 at the margin.
+    fails swaps a $2 unit for a $3 one: $1 per H100e-year. One more H100e of demand raises what
+    must be covered by 0.4 as well: 0.6 more cheap units and 0.4 more dear ones, $2.40
+    (d cost / d demand, cover rows included: 242.4 - 240 for 1 more).
     (Critical fraction 0.5 would make the optimum degenerate, with one-sided prices.)"""
     doc = scenario_doc(two_vendors(cheap_cap=None),
                        policy={"resilience": {"mode": "hard", "critical_fraction": 0.4,
@@ -127,16 +129,16 @@ def test_resilience_hard_n_minus_1(solve):
     assert result.total_cost_usd == pytest.approx(240.0)
     assert acquired(result, "dear/rent") == pytest.approx(40)
     assert price(result, "cover[vendor.cheap,training,2026]") == pytest.approx(1.0)
-    assert price(result, "demand[training,2026]") == pytest.approx(2.0)
+    assert price(result, "demand[training,2026]") == pytest.approx(0.6 * 2 + 0.4 * 3)
     assert {r["covered_fraction"] for r in result.tables["resilience"]} == {1.0}
 
 
-@pytest.mark.parametrize("probability, cost, disruption", [(0.1, 250.0, 0.0), (0.0005, 225.0, 25.0)])
+@pytest.mark.parametrize("probability, cost, disruption", [(0.1, 250.0, 0.0), (0.0005, 200.0, 25.0)])
 def test_resilience_priced(solve, probability, cost, disruption):
     """Priced N-1: a shortfall of critical demand costs p x 1 year x VOLL $1000. Each dear unit
     replacing a cheap one costs $1 and saves p x 1000 of expected shortfall: worth it when p > 0.001.
-    p = 0.1: split 50/50, $250, nothing at risk. p = 0.0005: all cheap ($200) and 50 H100e short
-    if cheap fails: 0.0005 x 1000 x 50 = $25 expected."""
+    p = 0.1: split 50/50, $250 of procurement, nothing at risk. p = 0.0005: all cheap ($200) and
+    50 H100e short if cheap fails: 0.0005 x 1000 x 50 = $25 expected, $225 risk-adjusted."""
     doc = scenario_doc(two_vendors(cheap_cap=None),
                        policy={"resilience": {"mode": "priced", "critical_fraction": 0.5,
                                               "failures": [{"group": "vendor", "probability": probability}]}})
@@ -144,6 +146,8 @@ def test_resilience_priced(solve, probability, cost, disruption):
     assert result.total_cost_usd == pytest.approx(cost)
     assert result.expected_disruption_usd == pytest.approx(disruption)
     assert result.cost_breakdown_usd["resilience"] == pytest.approx(disruption)
+    assert result.risk_adjusted_cost_usd == pytest.approx(cost + disruption)
+    assert result.objective_value_usd == pytest.approx(cost + disruption)
 
 
 def test_lead_term_salvage_and_discount(solve):

@@ -55,7 +55,7 @@ def test_lp_objective_equals_the_cost_recomputed_from_the_plan(make_scenario):
     model = build(scenario.data, "cost")
     solution = solve_model(model, "cost")
     result = cpo.solve(scenario, objective="cost")
-    assert solution.objective * 1e6 == pytest.approx(result.total_cost_usd, rel=1e-9)
+    assert solution.objective * model.scale.money == pytest.approx(result.total_cost_usd, rel=1e-9)
 
 
 @pytest.mark.parametrize("solver", ["highs-pulp", "cbc"])
@@ -175,7 +175,8 @@ def test_session_resolve_after_a_change_equals_a_fresh_solve(make_scenario):
     session.set_upper_bounds(cheap, [0.0] * len(cheap))
     without = session.run()
     fresh = cpo.solve(make_scenario({**doc, "vendors": ["dear"], "catalog": doc["catalog"]}), objective="cost")
-    assert base.objective * 1e6 == pytest.approx(60 * 2 + 40 * 3 + (60 * 2 + 70 * 3))
-    assert without.objective * 1e6 == pytest.approx(fresh.total_cost_usd)
+    money = model.scale.money
+    assert base.objective * money == pytest.approx(60 * 2 + 40 * 3 + (60 * 2 + 70 * 3))
+    assert without.objective * money == pytest.approx(fresh.total_cost_usd)
     session.set_upper_bounds(cheap, [None] * len(cheap))
     assert session.run().objective == pytest.approx(base.objective)

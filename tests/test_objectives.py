@@ -70,9 +70,11 @@ def test_cost_objective_ignores_priced_resilience_and_hhi(solve):
         "resilience": {"critical_fraction": 0.5, "failures": [{"group": "vendor", "probability": 0.1}]}})
     result = solve(doc, objective="cost")
     assert result.total_cost_usd == pytest.approx(200.0)
-    assert result.cost_breakdown_usd["resilience"] == 0.0
+    assert result.objective_value_usd == pytest.approx(200.0)
     # ... but the plan's exposure is still reported: 50 H100e short if cheap fails, p 0.1 x $1000.
     assert result.expected_disruption_usd == pytest.approx(0.1 * 1000 * 50)
+    assert result.cost_breakdown_usd["resilience"] == pytest.approx(0.1 * 1000 * 50)
+    assert result.risk_adjusted_cost_usd == pytest.approx(200.0 + 0.1 * 1000 * 50)
 
 
 def test_scenario_objective_is_the_default(make_scenario):

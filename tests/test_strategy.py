@@ -135,7 +135,6 @@ def test_leverage_ranges_match_highs_cost_ranging_for_single_column_offers(make_
     """For an offer with one LP column, the direction is that column alone: the range must be
     HiGHS's own cost ranging of it (scaled from $M per 1000 units back to $ per unit)."""
     from optimizer.formulation import build
-    from optimizer.formulation.model import MONEY, UNITS
     from optimizer.solver import HighsSession
 
     scenario = make_scenario(scenario_doc(two_vendors()))
@@ -147,7 +146,7 @@ def test_leverage_ranges_match_highs_cost_ranging_for_single_column_offers(make_
     for (o, _), var in model.family("x").items():
         key = scenario.data.offers[o].catalog_key
         mine = next(x for v in document["vendors"] for x in v["offers"] if x["offer"] == key)
-        up = ranging.col_cost_up.value_[var.column] * MONEY / UNITS
+        up = ranging.col_cost_up.value_[var.column] * model.scale.money / model.scale.units
         assert mine["price_high"] == pytest.approx(up)
 
 

@@ -15,7 +15,7 @@ import pulp
 
 from ..data import ModelData
 from . import constraints, objective, variables
-from .model import MONEY, UNITS, Model, Row
+from .model import Model, Row, Scale
 
 OBJECTIVES = ("multi-vendor", "cost", "max-share", "hhi")
 
@@ -54,7 +54,7 @@ def build(data: ModelData, objective_name: str = "multi-vendor") -> Model:
 
 
 def _build(data: ModelData, objective_name: str) -> Model:
-    model = Model(data, pulp.LpProblem("cpo", pulp.LpMinimize))
+    model = Model(data, pulp.LpProblem("cpo", pulp.LpMinimize), scale=Scale.of(data))
     priced = data.resilience_mode == "priced" and objective_name == "multi-vendor"
     with_recourse = bool(data.failures) and (data.resilience_mode == "hard" or priced)
     with_hhi = objective_name == "hhi" or (objective_name == "multi-vendor" and data.hhi_weight > 0)
@@ -98,4 +98,4 @@ def _build(data: ModelData, objective_name: str) -> Model:
     return model
 
 
-__all__ = ["build", "Model", "Row", "OBJECTIVES", "UNITS", "MONEY"]
+__all__ = ["build", "Model", "Row", "Scale", "OBJECTIVES"]

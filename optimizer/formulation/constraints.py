@@ -1,9 +1,11 @@
 """Constraint families, one function each; rows are named `family[keys]`.
 
 Notation (docs/model.md): x[o,t] units signed, y[o,w,t] units running w, u[w,t] unmet H100e,
-A[o,t] = E[o,t] + Σ_{τ: τ+lead_o <= t < τ+lead_o+term_o} x[o,τ] active units, θ[o,w] H100e per
-unit, Δ_t period length in years. Rows are written in LP units (model.py): thousands of units
-or H100e, $M, and MW; the installed E[o,t] moves to the right-hand side.
+A[o,t] = E[o,t] + Σ_τ a[o,τ,t] x[o,τ] active units (a: the share of period t a signing in τ is
+active), θ[o,w] H100e per unit, Δ_t period length in years. Rows are written in LP units
+(model.Scale: `s.units` units or H100e, `s.mw` MW, `s.money` $ per LP unit); the installed
+E[o,t] moves to the right-hand side. Every family is registered in `families.FAMILIES` with
+its key kinds, price, relaxation and verify check.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 import pulp
 
 from ..data import DEAL_MEASURES
-from .model import MONEY, UNITS, Model, Terms
+from .model import Model, Terms
+
+MEASURE_KIND = {"compute": "units", "units": "units", "power": "mw", "spend": "money", "paid": "money"}
+"""The quantity kind (model.Scale) each per-offer measure is written in."""
 
 
 def capacity(model: Model) -> None:
@@ -19,20 +24,23 @@ def capacity(model: Model) -> None:
     running: dict[tuple[int, int], Terms] = {}
     for (o, w, t), var in model.family("y").items():
         running.setdefault((o, t), []).append((var, 1.0))
+    units = model.scale.units
     for (o, t), terms in running.items():
-        acquired = [(var, -1.0) for var, _ in model.active_terms(o, t)]
-        model.add_row("capacity", (o, t), terms + acquired, "<=", model.data.offers[o].existing[t] / UNITS, UNITS)
+        acquired = [(var, -share) for var, share in model.active_terms(o, t)]
+        model.add_row("capacity", (o, t), terms + acquired, "<=", model.data.offers[o].existing[t] / units, units)
 
 
 def demand(model: Model) -> None:
-    """demand[w,t]:  Σ_o θ[o,w] y[o,w,t] + u[w,t] >= D[w,t]."""
+    """demand[w,t]:  Σ_o θ[o,w] y[o,w,t] + u[w,t] = D[w,t]  (an equality: capacity beyond demand
+    is idle, never served, so no share or tranche can count it)."""
     data = model.data
     served: dict[tuple[str, int], Terms] = {}
     for (o, w, t), var in model.family("y").items():
         served.setdefault((w, t), []).append((var, data.offers[o].theta[w]))
+    units = model.scale.units
     for (w, t), u in model.family("u").items():
-        model.add_row("demand", (w, t), served.get((w, t), []) + [(u, 1.0)], ">=",
-                      data.workloads[w].demand[t] / UNITS, UNITS)
+        model.add_row("demand", (w, t), served.get((w, t), []) + [(u, 1.0)], "==",
+                      data.workloads[w].demand[t] / units, units)
 
 
 def supply(model: Model) -> None:
@@ -47,67 +55,79 @@ def resource(model: Model) -> None:
 
 
 def _acquisition_caps(model: Model, family: str, caps) -> None:
+    """family[cap,t]:  Σ_o coef_o x[o,t] <= cap[t] (caps in MW are in the MW scale, all others,
+    resources included, in the unit scale: they count acquisitions)."""
     x = model.family("x")
+    units = model.scale.units
     for cap in caps:
-        scale = UNITS if cap.unit == "units" else 1.0
+        scale = model.scale.mw if cap.unit == "MW" else units
         for t in model.data.T:
-            terms = [(x[(o, t)], coef * UNITS / scale) for o, coef in cap.coef.items() if (o, t) in x]
+            terms = [(x[(o, t)], coef * units / scale) for o, coef in cap.coef.items() if (o, t) in x]
             if terms and cap.cap[t] is not None:
                 model.add_row(family, (cap.name, t), terms, "<=", cap.cap[t] / scale, scale)
 
 
 def power(model: Model) -> None:
-    """power[site,t]:  Σ_{o at site} kW_o·PUE_site/1000 · A[o,t] <= P[site,t]  (MW)."""
+    """power[site,t]:  Σ_{o at site} kW_o·PUE_site/1000 · A[o,t] <= P[site,t]  (MW, the period's
+    average draw)."""
     _active_mw_caps(model, "power", model.data.power)
 
 
 def _active_mw_caps(model: Model, family: str, caps) -> None:
     """family[cap,t]:  Σ_o coef_o · A[o,t] <= cap[t]  (MW; installed units on the right-hand
     side; no row where cap[t] is None or none of the offers can be active)."""
-    data = model.data
+    data, scale = model.data, model.scale
     for cap in caps:
         for t in data.T:
             offers = [o for o in cap.coef if data.offers[o].can_be_active(t)]
             if offers and cap.cap[t] is not None:
-                terms = [(var, cap.coef[o] * UNITS) for o in offers for var, _ in model.active_terms(o, t)]
+                terms = [(var, cap.coef[o] * share * scale.units / scale.mw)
+                         for o in offers for var, share in model.active_terms(o, t)]
                 installed = sum(cap.coef[o] * data.offers[o].existing[t] for o in offers)
-                model.add_row(family, (cap.name, t), terms, "<=", cap.cap[t] - installed, 1.0)
+                model.add_row(family, (cap.name, t), terms, "<=", (cap.cap[t] - installed) / scale.mw, scale.mw)
 
 
 def budget(model: Model) -> None:
-    """budget[t]:  Σ_o (upfront_o x[o,t] + recurring_o Δ_t A^pay[o,t]) <= B_t·Δ_t  (cash, undiscounted)."""
-    data = model.data
+    """budget[t]:  Σ_o spend_o(t) <= B_t·Δ_t  (cash, undiscounted; spend as in measure_terms)."""
+    data, money = model.data, model.scale.money
     for t in data.T:
         if data.budget[t] is None:
             continue
         terms, committed = _sum_measure(model, range(len(data.offers)), [t], "spend")
-        model.add_row("budget", (t,), terms, "<=", data.budget[t] / MONEY - committed, MONEY)
+        model.add_row("budget", (t,), terms, "<=", data.budget[t] / money - committed, money)
 
 
 def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, float]:
-    """m_o(t) in LP units as (terms, constant):
+    """m_o(t) in LP units of its kind (MEASURE_KIND) as (terms, constant):
     compute Σ_w θ[o,w] y[o,w,t]; units A[o,t]; power kW·PUE/1000·A[o,t] (MW);
-    spend upfront_o x[o,t] + recurring_o Δ_t A^pay[o,t] ($M, installed units counted when they pay);
-    paid, the same at the vendor's list prices (without the site's facility capex and energy)."""
-    data = model.data
+    spend upfront_o x[o,t] + Δ_t (recurring_o − energy_o) A^pay[o,t] + Δ_t energy_o A[o,t] ($:
+    installed prepaid units pay their energy, not the vendor); paid, what the vendor is paid at
+    its list prices: list_upfront_o x[o,t] + Δ_t list_recurring_o A^pay[o,t]."""
+    data, scale = model.data, model.scale
     offer = data.offers[o]
     active = model.active_terms(o, t)
     if measure == "compute":
         y = model.family("y")
         return [(y[(o, w, t)], th) for w, th in offer.theta.items() if (o, w, t) in y], 0.0
     if measure == "units":
-        return list(active), offer.existing[t] / UNITS
+        return list(active), offer.existing[t] / scale.units
     if measure == "power":
         mw = offer.mw_per_unit
-        return [(v, mw * UNITS) for v, _ in active], mw * offer.existing[t]
-    vendor_only = measure == "paid"
-    upfront = offer.list_price["upfront"] if vendor_only else offer.upfront
-    recurring = (offer.list_price["recurring"] if vendor_only else offer.recurring) * data.periods[t].years
-    terms = [(v, recurring * UNITS / MONEY) for v, _ in active]
+        return [(v, mw * share * scale.units / scale.mw) for v, share in active], mw * offer.existing[t] / scale.mw
+    years = data.periods[t].years
+    if measure == "paid":
+        upfront, recurring = offer.list_price["upfront"], offer.list_price["recurring"] * years
+        committed = recurring * offer.existing_paying[t]
+    else:
+        upfront, recurring = offer.upfront, offer.recurring * years
+        committed = ((offer.recurring - offer.energy) * offer.existing_paying[t]
+                     + offer.energy * offer.existing[t]) * years
+    per_lp = scale.units / scale.money
+    terms = [(v, recurring * share * per_lp) for v, share in active]
     x = model.var("x", (o, t))
     if x is not None:
-        terms.append((x, upfront * UNITS / MONEY))
-    return terms, recurring * offer.existing_paying[t] / MONEY
+        terms.append((x, upfront * per_lp))
+    return terms, committed / scale.money
 
 
 def concentration(model: Model) -> None:
@@ -116,6 +136,7 @@ def concentration(model: Model) -> None:
     (homogeneous, so linear: Σ_o (1[o∈g] - s̄_g) m_o(t) <= 0)."""
     data = model.data
     for rule in data.shares:
+        scale = model.scale.of_kind(MEASURE_KIND[rule.measure])
         for t in rule.periods:
             parts = [(o, *measure_terms(model, o, t, rule.measure)) for o in range(len(data.offers))]
             for bound, sense, label in ((rule.high, "<=", "max"), (rule.low, ">=", "min")):
@@ -127,7 +148,7 @@ def concentration(model: Model) -> None:
                     terms += [(v, c * weight) for v, c in o_terms]
                     constant += o_constant * weight
                 model.add_row("share", (rule.group, rule.member, rule.measure, label, t), terms, sense,
-                              -constant, 1.0)
+                              -constant, scale)
 
 
 def resilience(model: Model) -> None:
@@ -137,6 +158,7 @@ def resilience(model: Model) -> None:
     recourse[f,g,t]:  Σ_w z[f,g,w,t] <= Σ_{o∈g} φ_{f,o} · A[o,t]   (φ_{f,o} = φ_f if o∈f else 1)
     cover[f,w,t]:     Σ_g θ[g,w] z[f,g,w,t] + s[f,w,t] >= ρ_w · D[w,t]   (hard mode: no s)."""
     data = model.data
+    units = model.scale.units
     groups = data.theta_groups
     running: dict[tuple, pulp.LpAffineExpression] = {}
     covered: dict[tuple, pulp.LpAffineExpression] = {}
@@ -152,12 +174,12 @@ def resilience(model: Model) -> None:
     for (f, g, t), terms in running.items():
         failure, installed = data.failures[f], 0.0
         for o in groups[g].offers:
-            share = failure.delivered if o in failure.offers else 1.0
-            if share:  # an offer that delivers nothing after f adds no term (no zeros in the matrix)
-                for var, _ in model.active_terms(o, t):
-                    terms[var] = -share
-            installed += share * data.offers[o].existing[t]
-        model.add_row("recourse", (f, g, t), terms, "<=", installed / UNITS, UNITS)
+            delivered = failure.delivered if o in failure.offers else 1.0
+            if delivered:  # an offer that delivers nothing after f adds no term (no zeros in the matrix)
+                for var, share in model.active_terms(o, t):
+                    terms[var] = -delivered * share
+            installed += delivered * data.offers[o].existing[t]
+        model.add_row("recourse", (f, g, t), terms, "<=", installed / units, units)
     s = model.family("s")
     for f in range(len(data.failures)):
         for w, workload in data.workloads.items():
@@ -167,7 +189,7 @@ def resilience(model: Model) -> None:
                     terms = covered.get((f, w, t)) or pulp.LpAffineExpression()
                     if (f, w, t) in s:
                         terms[s[(f, w, t)]] = 1.0
-                    model.add_row("cover", (f, w, t), terms, ">=", need / UNITS, UNITS)
+                    model.add_row("cover", (f, w, t), terms, ">=", need / units, units)
 
 
 def _sum_measure(model: Model, offers, periods, measure: str) -> tuple[Terms, float]:
@@ -183,20 +205,20 @@ def _sum_measure(model: Model, offers, periods, measure: str) -> tuple[Terms, fl
 
 def take_or_pay(model: Model) -> None:
     """take_or_pay[d]:  Σ_{t∈W_d} Σ_{o∈d} paid_o(t) + short[d] >= M_d   (undiscounted $ paid to the
-    vendor at list prices; short[d] is paid at δ of the window's last period)."""
-    short = model.family("short")
+    vendor at list prices; short[d] is paid at the end of the window's last period)."""
+    short, money = model.family("short"), model.scale.money
     for deal in model.data.deals:
         if deal.min_spend is not None:
             terms, constant = _sum_measure(model, sorted(deal.offers), deal.window, "paid")
             model.add_row("take_or_pay", (deal.name,), terms + [(short[(deal.name,)], 1.0)], ">=",
-                          deal.min_spend / MONEY - constant, MONEY)
+                          deal.min_spend / money - constant, money)
 
 
 def financing(model: Model) -> None:
     """financing[d,t]:  credit[d,t] <= rate_d · basis_d(t), basis = Σ_{o∈d} (kW·PUE/1000 · x[o,t]
     for per: mw; x[o,t] for per: unit; paid_o(t) for per: usd), t in the window;
     financing_cap[d]:  Σ_t credit[d,t] <= cap_d."""
-    data = model.data
+    data, scale = model.data, model.scale
     credit, x = model.family("credit"), model.family("x")
     for deal in data.deals:
         if deal.rate <= 0:
@@ -205,18 +227,18 @@ def financing(model: Model) -> None:
             if deal.per == "usd":
                 basis, constant = _sum_measure(model, sorted(deal.offers), [t], "paid")
             else:
-                basis = [(x[(o, t)], (data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * UNITS / MONEY)
+                basis = [(x[(o, t)], (data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * scale.units / scale.money)
                          for o in sorted(deal.offers) if (o, t) in x]
                 constant = 0.0
             terms = [(credit[(deal.name, t)], 1.0)] + [(v, -deal.rate * c) for v, c in basis]
-            model.add_row("financing", (deal.name, t), terms, "<=", deal.rate * constant, MONEY)
+            model.add_row("financing", (deal.name, t), terms, "<=", deal.rate * constant, scale.money)
         if deal.cap is not None:
             model.add_row("financing_cap", (deal.name,), [(credit[(deal.name, t)], 1.0) for t in deal.window],
-                          "<=", deal.cap / MONEY, MONEY)
+                          "<=", deal.cap / scale.money, scale.money)
 
 
-TRANCHE_SCALE = {"mw": 1.0, "units": UNITS, "share": UNITS, "spend_usd": MONEY}
-"""Real units of a tranche row's measure per LP unit."""
+TRANCHE_KIND = {"mw": "mw", "units": "units", "share": "units", "spend_usd": "money"}
+"""The quantity kind of a tranche row's measure (a share tranche counts served H100e)."""
 
 
 def tranches(model: Model) -> None:
@@ -226,14 +248,14 @@ def tranches(model: Model) -> None:
     data = model.data
     vest = model.family("vest")
     for deal in data.deals:
+        scale = model.scale.of_kind(TRANCHE_KIND[deal.measure])
         for k, tranche in enumerate(deal.tranches):
             terms, constant = _sum_measure(model, sorted(deal.offers), deal.tranche_periods(tranche),
                                            DEAL_MEASURES[deal.measure])
-            scale = TRANCHE_SCALE[deal.measure]
-            reach = tranche.reach / scale
+            reach = tranche.reach
             if deal.measure == "share":
-                reach = tranche.reach * sum(w.demand[tranche.by] for w in data.workloads.values()) / UNITS
-            model.add_row("tranche", (deal.name, k), [(vest[(deal.name, k)], reach)] + [(v, -c) for v, c in terms],
+                reach *= sum(w.demand[tranche.by] for w in data.workloads.values())
+            model.add_row("tranche", (deal.name, k), [(vest[(deal.name, k)], reach / scale)] + [(v, -c) for v, c in terms],
                           "<=", constant, scale)
 
 
@@ -244,21 +266,21 @@ def delivery(model: Model) -> None:
 
 
 def integer_lots(model: Model) -> None:
-    """lots[o,t]:  x[o,t] = lot_units · lots[o,t]  (integer lots; only under --integer)."""
-    lot = model.data.milp.lot_units
+    """lots[o,t]:  x[o,t] = L · lots[o,t]  (integer lots of L units; only under --integer)."""
+    lot, units = model.data.milp.lot_units, model.scale.units
     for key, lots in model.family("lots").items():
-        model.add_row("lots", key, [(model.family("x")[key], 1.0), (lots, -lot / UNITS)], "==", 0.0, UNITS)
+        model.add_row("lots", key, [(model.family("x")[key], 1.0), (lots, -lot / units)], "==", 0.0, units)
 
 
 def min_cluster(model: Model) -> None:
     """cluster_size[o,w,t]:  C_w · cluster[o,w,t] <= y[o,w,t];  cluster_pick[w,t]:  Σ_o cluster[o,w,t] >= 1
     (in every period with demand, one offer runs at least C_w units of w)."""
-    data = model.data
+    data, units = model.data, model.scale.units
     y = model.family("y")
     picks: dict[tuple[str, int], Terms] = {}
     for (o, w, t), chosen in model.family("cluster").items():
-        model.add_row("cluster_size", (o, w, t), [(chosen, data.milp.min_cluster[w] / UNITS), (y[(o, w, t)], -1.0)],
-                      "<=", 0.0, UNITS)
+        model.add_row("cluster_size", (o, w, t), [(chosen, data.milp.min_cluster[w] / units), (y[(o, w, t)], -1.0)],
+                      "<=", 0.0, units)
         picks.setdefault((w, t), []).append((chosen, 1.0))
     for w in data.milp.min_cluster:
         for t in data.T:
@@ -269,12 +291,12 @@ def min_cluster(model: Model) -> None:
 def porting(model: Model) -> None:
     """porting[v,w,t]:  Σ_{o∈v} θ[o,w] y[o,w,t] <= D[w,t] · ported[v,w]  (a vendor serves w only
     once its stack is ported; relaxed, the porting cost is paid pro rata of its largest share)."""
-    data = model.data
+    data, units = model.data, model.scale.units
     y = model.family("y")
     for (vendor, w), ported in model.family("ported").items():
         for t in data.T:
             served = [(y[(o, w, t)], offer.theta[w]) for o, offer in enumerate(data.offers)
                       if offer.vendor == vendor and (o, w, t) in y]
             if served:
-                model.add_row("porting", (vendor, w, t), served + [(ported, -data.workloads[w].demand[t] / UNITS)],
-                              "<=", 0.0, UNITS)
+                model.add_row("porting", (vendor, w, t), served + [(ported, -data.workloads[w].demand[t] / units)],
+                              "<=", 0.0, units)

@@ -1,42 +1,65 @@
-"""The built model: a PuLP problem plus the keys of every column and row.
+"""The built model: PuLP columns and rows, the keys of every column and row, and its scale.
 
-Inside the LP, compute and unit counts are in thousands (`UNITS`) and money in millions of
-dollars (`MONEY`), so coefficients stay between about 1e-3 and 1e4 and HiGHS sees a
-well-scaled matrix. Results are converted back to units, H100e and dollars in one place
-(`results.py`) using each row's `rhs_scale`. Results are read through the tuple keys kept
-here, never by parsing PuLP names (PuLP rewrites characters such as '-', '/', '[', ']').
+Inside the LP, amounts are in scenario-sized units (`Scale`): accelerator units and H100e in
+`scale.units`, MW in `scale.mw`, money in `scale.money`, each a power of ten chosen from the
+scenario's demand, so that right-hand sides and plans are O(1)-O(1e8) whatever the scenario's
+size and HiGHS's absolute tolerances (1e-7) stay far below every reported figure. Prices per
+unit (θ, $/unit, MW/unit) are not scaled, so the matrix is the same for a scenario and a copy
+of it scaled by any power of ten. Results are converted back in one place (`results.py`)
+using each row's `rhs_scale`. Results are read through the tuple keys kept here, never by
+parsing PuLP names (PuLP rewrites characters such as '-', '/', '[', ']').
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import pulp
 
 from ..data import ModelData, solver_name
-
-UNITS = 1e3
-"""Accelerator units and H100e per LP unit."""
-MONEY = 1e6
-"""Dollars per LP unit of money."""
+from ..families import FAMILIES
 
 SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
 
 Terms = list[tuple[pulp.LpVariable, float]]
 
-KEY_KINDS = {
-    # columns: o offer instance, w workload, t period, f failure, v vendor, g θ-group
-    "x": "ot", "y": "owt", "u": "wt", "z": "fgwt", "s": "fwt", "sigma": "vt", "q": "vt", "m": "t",
-    # rows (other parts are names already)
-    "capacity": "ot", "demand": "wt", "supply": "-t", "power": "-t", "resource": "-t",
-    "budget": "t", "share": "----t", "recourse": "fgt", "cover": "fwt", "vendor_share": "vt",
-    "hhi_cut": "vt-", "max_share": "vt", "unmet_guard": "wt",
-    # deals and MILP (d: deal name, k: tranche number, v: vendor)
-    "short": "-", "credit": "-t", "vest": "--", "lots": "ot", "cluster": "owt", "ported": "--",
-    "take_or_pay": "-", "financing": "-t", "financing_cap": "-", "tranche": "--", "delivery": "-t",
-    "cluster_size": "owt", "cluster_pick": "wt", "porting": "--t",
-}
+COLUMN_KEYS = {"x": "ot", "y": "owt", "u": "wt", "z": "fgwt", "s": "fwt", "sigma": "vt", "q": "vt", "m": "t",
+               "short": "-", "credit": "-t", "vest": "--", "lots": "ot", "cluster": "owt", "ported": "--"}
+"""Key kinds of each column family: o offer instance, w workload, t period, f failure, g θ-group,
+v vendor, - a name (rows: families.FAMILIES)."""
+
+LARGEST_LP_DEMAND = 1e8
+"""The largest demand, in LP units, a scenario's scale allows (see Scale.of)."""
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Real units per LP unit: `units` accelerators or H100e, `mw` MW, `money` $. The three move
+    together (mw = units / 1000, money = units x 1000: a typical unit costs ~$1000s and draws
+    ~1 kW), so only right-hand sides and solutions change with the scenario's size."""
+
+    units: float = 1e3
+    mw: float = 1.0
+    money: float = 1e6
+
+    @classmethod
+    def of(cls, data: ModelData) -> "Scale":
+        """The power of ten that puts the smallest positive demand of any workload and period
+        between 1 and 10 LP units (so a 0.0008 H100e tier is 8 LP units, never below HiGHS's
+        tolerance), raised only as far as keeps the largest at most LARGEST_LP_DEMAND."""
+        demands = [d for workload in data.workloads.values() for d in workload.demand if d > 0]
+        if not demands:
+            return cls()
+        exponent = max(math.floor(math.log10(min(demands))),
+                       math.ceil(math.log10(max(demands) / LARGEST_LP_DEMAND)))
+        units = 10.0 ** exponent
+        return cls(units, units / 1e3, units * 1e3)
+
+    def of_kind(self, kind: str) -> float:
+        """Real units per LP unit of a quantity kind: units, mw, money or one (shares)."""
+        return {"units": self.units, "mw": self.mw, "money": self.money, "one": 1.0}[kind]
 
 
 @dataclass(eq=False)
@@ -45,7 +68,8 @@ class Row:
     key: tuple
     constraint: pulp.LpConstraint
     rhs_scale: float
-    """Real units of the right-hand side per LP unit (H100e rows: UNITS; MW rows: 1; $ rows: MONEY)."""
+    """Real units of the right-hand side per LP unit (H100e and unit rows: scale.units; MW rows:
+    scale.mw; $ rows: scale.money; share rows: 1)."""
     position: int
     """Index in Model.rows, and HiGHS's row number."""
 
@@ -61,7 +85,8 @@ class Model:
     rows: list[Row] = field(default_factory=list)
     row_by_key: dict[tuple, Row] = field(default_factory=dict)
     objectives: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
-    """Named objective parts in LP units ($M): cost, resilience, hhi, mean_hhi, max_share."""
+    """Named objective parts in LP money: cost, resilience, hhi, mean_hhi, max_share."""
+    scale: Scale = field(default_factory=Scale)
     _labels: dict[tuple, tuple] = field(default_factory=dict, repr=False)
     _clean: dict = field(default_factory=dict, repr=False)
     _active: dict[tuple[int, int], Terms] = field(default_factory=dict, repr=False)
@@ -141,11 +166,12 @@ class Model:
             data = self.data
             names = {"o": [o.key for o in data.offers], "t": [p.name for p in data.periods],
                      "f": [f.name for f in data.failures], "g": [g.name for g in data.theta_groups]}
-            kinds = KEY_KINDS.get(family, "").ljust(8, "-")
+            kinds = (COLUMN_KEYS[family] if family in COLUMN_KEYS else FAMILIES[family].keys).ljust(8, "-")
             self._labels[cache_key] = tuple(
                 (names[k] if readable else [solver_name(n) for n in names[k]]) if k in names else None
                 for k in kinds)
         return self._labels[cache_key]
+
     def var(self, family: str, key: tuple) -> pulp.LpVariable | None:
         return self.vars.get(family, {}).get(key)
 
@@ -153,12 +179,13 @@ class Model:
         return self.vars.get(family, {})
 
     def active_terms(self, o: int, t: int) -> Terms:
-        """A[o,t] − E[o,t] as terms: Σ x[o,τ] over signings τ active at t (A stays an expression:
+        """A[o,t] − E[o,t] as terms: Σ a[o,τ,t] x[o,τ] over signings τ active for a share a of t
+        (data.OfferInstance.activity; A stays an expression:
         a column a[o,t] with a defining row halves the nonzeros but made HiGHS about 2x slower on
         the large benchmark, whose recourse rows would all go through it)."""
         if (o, t) not in self._active:
             x = self.family("x")
-            self._active[(o, t)] = [(x[(o, tau)], 1.0) for tau in self.data.offers[o].signings_active_at(t)]
+            self._active[(o, t)] = [(x[(o, tau)], share) for tau, share in self.data.offers[o].signings_active_at(t)]
         return self._active[(o, t)]
 
 

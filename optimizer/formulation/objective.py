@@ -1,6 +1,6 @@
-"""Objective parts (in $M, the LP's money unit) and the rows that define concentration measures.
+"""Objective parts (in the LP's money unit, model.Scale) and the rows that define concentration measures.
 
-cost        Σ_t δ_t [Σ_o (upfront_o x[o,t] + recurring_o Δ_t A^pay[o,t]) + Σ_w VOLL_w Δ_t u[w,t]]
+cost        Σ_t δ_t [Σ_o spend_o(t) + Σ_w VOLL_w Δ_t u[w,t]]
             − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]  + deals and porting (deal_terms)
 resilience  Σ_{f,w,t} p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]          (expected disruption cost)
 hhi         λ Σ_t δ_t Δ_t Σ_v q[v,t]                                   (q >= share², tangent cuts)
@@ -14,60 +14,64 @@ from __future__ import annotations
 
 import pulp
 
-from .model import MONEY, UNITS, Model, Terms
+from ..checks import TANGENT_POINTS
+from .model import Model, Terms
 
-TANGENT_POINTS = [k / 20 for k in range(21)]
-"""a_k for the HHI cuts q >= 2a·σ − a²: the approximation is below σ² by at most 0.025² = 0.000625."""
 
 
 def cost(model: Model) -> pulp.LpAffineExpression:
     """Discounted procurement cost: upfront and recurring spend, unmet demand at VOLL, minus salvage.
-    Recurring on signed units folds into x (over the periods they are active); on installed
-    paying units it is a constant."""
-    data = model.data
+    Recurring on signed units folds into x (over the share of each period they are active); on
+    installed units it is a constant (energy on all of them, the vendor's recurring on those
+    that pay it)."""
+    data, scale = model.data, model.scale
+    per_lp = scale.units / scale.money
+    end = data.end_discount
     terms: Terms = []
     for (o, tau), var in model.family("x").items():
         offer = data.offers[o]
-        coef = data.discount[tau] * offer.upfront - data.end_discount * offer.salvage(tau)
-        for t in range(tau + offer.lead, min(tau + offer.lead + offer.term, len(data.periods))):
-            coef += data.discount[t] * offer.recurring * data.periods[t].years
-        terms.append((var, coef * UNITS / MONEY))
+        coef = data.discount[tau] * offer.upfront - end * offer.salvage(tau)
+        for t, share in offer.activity[tau]:
+            coef += data.discount[t] * offer.recurring * data.periods[t].years * share
+        terms.append((var, coef * per_lp))
     for (w, t), var in model.family("u").items():
         coef = data.discount[t] * data.workloads[w].voll * data.periods[t].years
-        terms.append((var, coef * UNITS / MONEY))
-    committed = sum(data.discount[t] * offer.recurring * data.periods[t].years * offer.existing_paying[t]
+        terms.append((var, coef * per_lp))
+    committed = sum(data.discount[t] * data.periods[t].years
+                    * ((offer.recurring - offer.energy) * offer.existing_paying[t] + offer.energy * offer.existing[t])
                     for offer in data.offers for t in data.T)
-    return pulp.LpAffineExpression(terms + deal_terms(model), constant=committed / MONEY)
+    return pulp.LpAffineExpression(terms + deal_terms(model), constant=committed / scale.money)
 
 
 def deal_terms(model: Model) -> Terms:
-    """Deals and porting in the cost ($M): + δ_{end(W_d)} short[d] − Σ_t δ_t credit[d,t]
-    − Σ_k δ_{by_k} credit_k vest[d,k] + δ_0 P_{v,w} ported[v,w]."""
-    data = model.data
+    """Deals and porting in the cost (LP money): + δ_{end(W_d)} short[d] − Σ_t δ_t credit[d,t]
+    − Σ_k δ_{by_k} credit_k vest[d,k] + δ_0 P_{v,w} ported[v,w]; δ_{end(W_d)} is δ at the end of
+    the window's last period, when the shortfall is paid."""
+    data, money = model.data, model.scale.money
     terms: Terms = []
     for deal in data.deals:
         short = model.var("short", (deal.name,))
         if short is not None:
-            terms.append((short, data.discount[deal.window[-1]] if deal.window else 1.0))
+            terms.append((short, data.window_end_discount(deal.window)))
         for t in deal.window:
             credit = model.var("credit", (deal.name, t))
             if credit is not None:
                 terms.append((credit, -data.discount[t]))
         for k, tranche in enumerate(deal.tranches):
-            terms.append((model.var("vest", (deal.name, k)), -data.discount[tranche.by] * tranche.credit / MONEY))
+            terms.append((model.var("vest", (deal.name, k)), -data.discount[tranche.by] * tranche.credit / money))
     for vendor, w, amount in data.milp.porting:
-        terms.append((model.var("ported", (vendor, w)), data.discount[0] * amount / MONEY))
+        terms.append((model.var("ported", (vendor, w)), data.discount[0] * amount / money))
     return terms
 
 
 def resilience(model: Model) -> pulp.LpAffineExpression:
     """Expected disruption cost of the priced-mode shortfalls s."""
-    data = model.data
+    data, per_lp = model.data, model.scale.units / model.scale.money
     terms = []
     for (f, w, t), var in model.family("s").items():
         failure = data.failures[f]
         chance = failure.probability * data.periods[t].years * failure.duration_years
-        terms.append((var, chance * data.workloads[w].voll * data.discount[t] * UNITS / MONEY))
+        terms.append((var, chance * data.workloads[w].voll * data.discount[t] * per_lp))
     return pulp.LpAffineExpression(terms)
 
 
@@ -77,9 +81,10 @@ def vendor_shares(model: Model) -> None:
     served: dict[tuple[str, int], Terms] = {}
     for (o, w, t), var in model.family("y").items():
         served.setdefault((data.offers[o].vendor, t), []).append((var, data.offers[o].theta[w]))
+    units = model.scale.units
     for (v, t), sigma in model.family("sigma").items():
-        total = sum(w.demand[t] for w in data.workloads.values()) / UNITS
-        model.add_row("vendor_share", (v, t), served.get((v, t), []) + [(sigma, -total)], "==", 0.0, UNITS)
+        total = sum(w.demand[t] for w in data.workloads.values()) / units
+        model.add_row("vendor_share", (v, t), served.get((v, t), []) + [(sigma, -total)], "==", 0.0, units)
 
 
 def hhi_cuts(model: Model) -> None:
@@ -100,10 +105,10 @@ def max_share_rows(model: Model) -> None:
 
 
 def hhi(model: Model, weight_usd_per_year: float) -> pulp.LpAffineExpression:
-    """λ Σ_t δ_t Δ_t Σ_v q[v,t] in $M (λ in $ per year per unit of HHI)."""
+    """λ Σ_t δ_t Δ_t Σ_v q[v,t] in LP money (λ in $ per year per unit of HHI)."""
     data = model.data
     return pulp.LpAffineExpression(
-        [(q, weight_usd_per_year * data.discount[t] * data.periods[t].years / MONEY)
+        [(q, weight_usd_per_year * data.discount[t] * data.periods[t].years / model.scale.money)
          for (v, t), q in model.family("q").items()])
 
 

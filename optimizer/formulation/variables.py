@@ -1,4 +1,4 @@
-"""Columns of the model (all non-negative, in LP units; see model.py).
+"""Columns of the model (all non-negative, in LP units: model.Scale).
 
 Only columns that can be non-zero are created: an acquisition x[o,t] only where the offer can
 be signed and its units become active inside the horizon; an assignment y[o,w,t] only where
@@ -11,24 +11,24 @@ from .model import Model
 
 
 def acquisitions(model: Model) -> None:
-    """x[o,t] >= 0: thousand units of offer o signed in period t."""
+    """x[o,t] >= 0: LP units (scale.units) of offer o signed in period t."""
     model.add_vars("x", [(o, t) for o, offer in enumerate(model.data.offers) for t in offer.signable])
 
 
 def assignments(model: Model) -> None:
-    """y[o,w,t] >= 0: thousand active units of o running workload w in period t."""
+    """y[o,w,t] >= 0: LP units of active units of o running workload w in period t."""
     model.add_vars("y", [(o, w, t) for o, offer in enumerate(model.data.offers) for t in model.data.T
                          if offer.can_be_active(t) for w, theta in offer.theta.items() if theta > 0])
 
 
 def unmet(model: Model) -> None:
-    """u[w,t] >= 0: thousand H100e of workload w's demand left unserved in period t."""
+    """u[w,t] >= 0: LP units of H100e of workload w's demand left unserved in period t."""
     model.add_vars("u", [(w, t) for w in model.data.workloads for t in model.data.T])
 
 
 def recourse(model: Model) -> None:
-    """z[f,g,w,t] >= 0 (thousand units of θ-group g re-assigned to w after failure f) and, in
-    priced mode, s[f,w,t] >= 0 (thousand H100e of critical demand uncovered after f; hard mode
+    """z[f,g,w,t] >= 0 (LP units of θ-group g re-assigned to w after failure f) and, in
+    priced mode, s[f,w,t] >= 0 (LP units of H100e of critical demand uncovered after f; hard mode
     has no s, so the critical demand must be covered). Offers with the same θ are one group:
     their surviving units are interchangeable, so one column per group does what one per offer
     would (exactly), with fewer columns."""
@@ -65,8 +65,8 @@ def concentration(model: Model, hhi: bool, max_share: bool) -> None:
 
 
 def deals(model: Model) -> None:
-    """Per deal d: short[d] >= 0 ($M of take-or-pay shortfall, where a minimum exists);
-    credit[d,t] >= 0 ($M of financing earned in each window period, where a rate exists);
+    """Per deal d: short[d] >= 0 (LP money of take-or-pay shortfall, where a minimum exists);
+    credit[d,t] >= 0 (LP money of financing earned in each window period, where a rate exists);
     vest[d,k] in [0, 1]: how much of tranche k is earned (binary under --integer)."""
     integer = model.data.milp.integer
     for deal in model.data.deals:

@@ -1,0 +1,284 @@
+"""verify()'s second opinion on each row family: the family's rows recomputed from the plan and
+the scenario data alone (plan.py), never from the LP's rows.
+
+One function per family (families.FAMILIES names it); each yields `Check`s, a side of a row
+and its bound in real units. Where a row holds one of the solver's own columns (a deal's
+shortfall or credit, a tranche's vesting, a relaxed binary, a share variable), the column's
+value comes from `plan.decisions`, and everything else in the row is recomputed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from .data import DEAL_MEASURES
+from .plan import Plan
+
+TANGENT_POINTS = [k / 20 for k in range(21)]
+"""a_k of the HHI tangent cuts q >= 2a·σ − a² (formulation/objective.py builds them): the cuts
+are below σ² by at most 0.025² = 0.000625."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """`lhs sense rhs` for one row, in real units of `kind` (units, mw, money or one)."""
+
+    name: str
+    lhs: float
+    sense: str
+    rhs: float
+    kind: str
+
+
+def _period(plan: Plan, t: int) -> str:
+    return plan.data.periods[t].name
+
+
+def capacity(plan: Plan) -> Iterator[Check]:
+    """Σ_w y[o,w,t] <= A[o,t]."""
+    data = plan.data
+    running: dict[tuple[int, int], float] = {}
+    for (o, w, t), units in plan.assigned.items():
+        running[(o, t)] = running.get((o, t), 0.0) + units
+        if units > 0 and data.offers[o].theta.get(w, 0.0) <= 0:
+            yield Check(f"y[{data.offers[o].key},{w},{_period(plan, t)}] on an offer that cannot run {w}",
+                        units, "<=", 0.0, "units")
+    for (o, t), units in running.items():
+        yield Check(f"capacity[{data.offers[o].key},{_period(plan, t)}]", units, "<=", plan.active(o, t), "units")
+
+
+def demand(plan: Plan) -> Iterator[Check]:
+    """Σ_o θ y <= D (capacity beyond demand is never served) and Σ_o θ y + u = D (the solver's u)."""
+    data = plan.data
+    served: dict[tuple[str, int], float] = {}
+    for (o, w, t), units in plan.assigned.items():
+        served[(w, t)] = served.get((w, t), 0.0) + units * data.offers[o].theta.get(w, 0.0)
+    unmet = plan.decisions.get("u", {})
+    for w, workload in data.workloads.items():
+        for t, period in enumerate(data.periods):
+            name = f"demand[{w},{period.name}]"
+            served_wt = served.get((w, t), 0.0)
+            yield Check(name + " served", served_wt, "<=", workload.demand[t], "units")
+            if (w, t) in unmet:
+                yield Check(name, served_wt + unmet[(w, t)], "==", workload.demand[t], "units")
+
+
+def _acquisition_caps(plan: Plan, family: str, caps) -> Iterator[Check]:
+    for cap in caps:
+        for t, period in enumerate(plan.data.periods):
+            if cap.cap[t] is not None:
+                used = sum(c * plan.acquired.get((o, t), 0.0) for o, c in cap.coef.items())
+                yield Check(f"{family}[{cap.name},{period.name}]", used, "<=", cap.cap[t],
+                            "mw" if cap.unit == "MW" else "units")
+
+
+def supply(plan: Plan) -> Iterator[Check]:
+    """Σ_{o∈pool} c x[o,t] <= S·Δ_t."""
+    return _acquisition_caps(plan, "supply", plan.data.supply)
+
+
+def resource(plan: Plan) -> Iterator[Check]:
+    """Σ_o q[o,k] x[o,t] <= Q·Δ_t."""
+    return _acquisition_caps(plan, "resource", plan.data.resources)
+
+
+def _active_mw_caps(plan: Plan, family: str, caps) -> Iterator[Check]:
+    for cap in caps:
+        for t, period in enumerate(plan.data.periods):
+            if cap.cap[t] is not None:
+                used = sum(c * plan.active(o, t) for o, c in cap.coef.items())
+                yield Check(f"{family}[{cap.name},{period.name}]", used, "<=", cap.cap[t], "mw")
+
+
+def power(plan: Plan) -> Iterator[Check]:
+    """Σ_{o at site} kW·PUE/1000 · A[o,t] <= P[site,t]."""
+    return _active_mw_caps(plan, "power", plan.data.power)
+
+
+def delivery(plan: Plan) -> Iterator[Check]:
+    """Σ_{o∈d} kW·PUE/1000 · A[o,t] <= max_mw_d[t]."""
+    return _active_mw_caps(plan, "delivery", plan.data.delivery)
+
+
+def budget(plan: Plan) -> Iterator[Check]:
+    """Σ_o spend_o(t) <= B_t·Δ_t."""
+    data = plan.data
+    for t, period in enumerate(data.periods):
+        if data.budget[t] is not None:
+            spend = sum(plan.spend(o, t) for o in range(len(data.offers)))
+            yield Check(f"budget[{period.name}]", spend, "<=", data.budget[t], "money")
+
+
+SHARE_KIND = {"compute": "units", "units": "units", "power": "mw", "spend": "money"}
+
+
+def share(plan: Plan) -> Iterator[Check]:
+    """Σ_{o∈g} m_o(t) within [s_g, s̄_g] · Σ_o m_o(t)."""
+    data = plan.data
+    for rule in data.shares:
+        for t in rule.periods:
+            values = [plan.measure(o, t, rule.measure) for o in range(len(data.offers))]
+            total, part = sum(values), sum(values[o] for o in rule.members)
+            name = f"share[{rule.group},{rule.member},{rule.measure},{data.periods[t].name}]"
+            if rule.high is not None:
+                yield Check(name + " max", part, "<=", rule.high * total, SHARE_KIND[rule.measure])
+            if rule.low is not None:
+                yield Check(name + " min", part, ">=", rule.low * total, SHARE_KIND[rule.measure])
+
+
+def recourse(plan: Plan) -> Iterator[Check]:
+    """After failure f, the solver's re-assignment of θ-group g fits what survives:
+    Σ_w z[f,g,w,t] <= Σ_{o∈g} φ_{f,o} A[o,t], A from the plan."""
+    data, z = plan.data, plan.decisions.get("z")
+    if z is None:
+        return
+    running: dict[tuple[int, int, int], float] = {}
+    for (f, g, w, t), units in z.items():
+        running[(f, g, t)] = running.get((f, g, t), 0.0) + units
+    for (f, g, t), units in running.items():
+        failure = data.failures[f]
+        survives = sum((failure.delivered if o in failure.offers else 1.0) * plan.active(o, t)
+                       for o in data.theta_groups[g].offers)
+        yield Check(f"recourse[{failure.name},{data.theta_groups[g].name},{_period(plan, t)}]", units, "<=", survives,
+                    "units")
+
+
+def cover(plan: Plan) -> Iterator[Check]:
+    """After failure f, the re-assigned units serve the critical demand, or the rest is the
+    priced shortfall s: Σ_g θ[g,w] z[f,g,w,t] + s[f,w,t] >= ρ_w D[w,t] (hard mode: no s)."""
+    data, z = plan.data, plan.decisions.get("z")
+    if z is None:
+        return
+    short = plan.decisions.get("s", {})
+    covered: dict[tuple[int, str, int], float] = {}
+    for (f, g, w, t), units in z.items():
+        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + units * data.theta_groups[g].theta[w]
+    for f, failure in enumerate(data.failures):
+        for w, workload in data.workloads.items():
+            for t, period in enumerate(data.periods):
+                need = workload.critical * workload.demand[t]
+                if need > 0:
+                    yield Check(f"cover[{failure.name},{w},{period.name}]",
+                                covered.get((f, w, t), 0.0) + short.get((f, w, t), 0.0), ">=", need, "units")
+
+
+def take_or_pay(plan: Plan) -> Iterator[Check]:
+    """Σ_{t∈W} Σ_{o∈d} paid_o(t) + short[d] >= M_d."""
+    short = plan.decisions.get("short", {})
+    for deal in plan.data.deals:
+        if deal.min_spend is not None:
+            paid = plan.deal_measure(deal, deal.window, "paid")
+            yield Check(f"take_or_pay[{deal.name}]", paid + short.get((deal.name,), 0.0), ">=", deal.min_spend,
+                        "money")
+
+
+def financing(plan: Plan) -> Iterator[Check]:
+    """credit[d,t] <= rate_d · basis_d(t)."""
+    data, credit = plan.data, plan.decisions.get("credit", {})
+    for deal in data.deals:
+        if deal.rate <= 0:
+            continue
+        for t in deal.window:
+            if deal.per == "usd":
+                basis = plan.deal_measure(deal, [t], "paid")
+            else:
+                basis = sum((data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * plan.acquired.get((o, t), 0.0)
+                            for o in deal.offers)
+            yield Check(f"financing[{deal.name},{_period(plan, t)}]", credit.get((deal.name, t), 0.0), "<=",
+                        deal.rate * basis, "money")
+
+
+def financing_cap(plan: Plan) -> Iterator[Check]:
+    """Σ_t credit[d,t] <= cap_d."""
+    credit = plan.decisions.get("credit", {})
+    for deal in plan.data.deals:
+        if deal.rate > 0 and deal.cap is not None:
+            earned = sum(credit.get((deal.name, t), 0.0) for t in deal.window)
+            yield Check(f"financing_cap[{deal.name}]", earned, "<=", deal.cap, "money")
+
+
+TRANCHE_KIND = {"mw": "mw", "units": "units", "share": "units", "spend_usd": "money"}
+
+
+def tranche(plan: Plan) -> Iterator[Check]:
+    """reach_k · vest[d,k] <= measure_d(by_k) (a share tranche: reach · Σ_w D[w,by] · vest <= served)."""
+    data, vest = plan.data, plan.decisions.get("vest", {})
+    for deal in data.deals:
+        for k, item in enumerate(deal.tranches):
+            measure = plan.deal_measure(deal, deal.tranche_periods(item), DEAL_MEASURES[deal.measure])
+            reach = item.reach
+            if deal.measure == "share":
+                reach *= sum(w.demand[item.by] for w in data.workloads.values())
+            yield Check(f"tranche[{deal.name},{k + 1}]", reach * vest.get((deal.name, k), 0.0), "<=", measure,
+                        TRANCHE_KIND[deal.measure])
+
+
+def lots(plan: Plan) -> Iterator[Check]:
+    """x[o,t] = L · lots[o,t] with lots whole (under --integer; relaxed otherwise by design)."""
+    data = plan.data
+    if not data.milp.integer:
+        return
+    for (o, t), units in plan.acquired.items():
+        count = units / data.milp.lot_units
+        yield Check(f"lots[{data.offers[o].key},{_period(plan, t)}] whole", abs(count - round(count)) * data.milp.lot_units,
+                    "<=", 0.0, "units")
+
+
+def cluster_size(plan: Plan) -> Iterator[Check]:
+    """C_w · cluster[o,w,t] <= y[o,w,t]; under --integer, the largest run of w is at least C_w."""
+    data, chosen = plan.data, plan.decisions.get("cluster", {})
+    for (o, w, t), value in chosen.items():
+        yield Check(f"cluster_size[{data.offers[o].key},{w},{_period(plan, t)}]", data.milp.min_cluster[w] * value,
+                    "<=", plan.assigned.get((o, w, t), 0.0), "units")
+    if data.milp.integer:
+        for w, size in data.milp.min_cluster.items():
+            for t, period in enumerate(data.periods):
+                if data.workloads[w].demand[t] > 0:
+                    largest = max(plan.assigned.get((o, w, t), 0.0) for o in range(len(data.offers)))
+                    yield Check(f"cluster[{w},{period.name}] largest run", largest, ">=", size, "units")
+
+
+def cluster_pick(plan: Plan) -> Iterator[Check]:
+    """Σ_o cluster[o,w,t] >= 1 in every period with demand."""
+    data, chosen = plan.data, plan.decisions.get("cluster", {})
+    for w in data.milp.min_cluster:
+        for t, period in enumerate(data.periods):
+            if data.workloads[w].demand[t] > 0:
+                picked = sum(v for (o, cw, ct), v in chosen.items() if (cw, ct) == (w, t))
+                yield Check(f"cluster_pick[{w},{period.name}]", picked, ">=", 1.0, "one")
+
+
+def porting(plan: Plan) -> Iterator[Check]:
+    """Σ_{o∈v} θ y[o,w,t] <= D[w,t] · ported[v,w]."""
+    data, ported = plan.data, plan.decisions.get("ported", {})
+    for vendor, w, _ in data.milp.porting:
+        for t, period in enumerate(data.periods):
+            yield Check(f"porting[{vendor},{w},{period.name}]", plan.vendor_served(vendor, w, t), "<=",
+                        data.workloads[w].demand[t] * ported.get((vendor, w), 0.0), "units")
+
+
+def vendor_share(plan: Plan) -> Iterator[Check]:
+    """σ[v,t] · Σ_w D[w,t] = Σ_{o∈v} θ y (the share-of-demand columns of HHI and max-share)."""
+    data, sigma = plan.data, plan.decisions.get("sigma", {})
+    for (v, t), value in sigma.items():
+        demand = sum(w.demand[t] for w in data.workloads.values())
+        served = sum(plan.served(o, t) for o, offer in enumerate(data.offers) if offer.vendor == v)
+        yield Check(f"vendor_share[{v},{_period(plan, t)}]", value * demand, "==", served, "units")
+
+
+def hhi_cut(plan: Plan) -> Iterator[Check]:
+    """q[v,t] >= 2a·σ[v,t] − a² at every tangent point, σ recomputed from the plan."""
+    data, q = plan.data, plan.decisions.get("q", {})
+    for (v, t), value in q.items():
+        sigma = plan.vendor_share_of_demand(v, t)
+        for a in TANGENT_POINTS[1:]:
+            yield Check(f"hhi_cut[{v},{_period(plan, t)},{a:g}]", value, ">=", 2 * a * sigma - a * a, "one")
+
+
+def max_share(plan: Plan) -> Iterator[Check]:
+    """m[t] >= σ[v,t], σ recomputed from the plan."""
+    data, m = plan.data, plan.decisions.get("m", {})
+    for (t,), value in m.items():
+        for v in data.vendors:
+            yield Check(f"max_share[{v},{_period(plan, t)}]", value, ">=", plan.vendor_share_of_demand(v, t), "one")
