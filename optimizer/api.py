@@ -82,10 +82,14 @@ def _lookup(data: Any, path) -> Any:
 
 
 def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs",
-          time_limit: float | None = None, verify: bool = True):
+          time_limit: float | None = None, verify: bool = True, progress=None):
     """Solve the scenario; return a Result (see results.py).
 
     objective: multi-vendor (default from the scenario), cost, max-share or hhi.
+    progress: progress(stage, best_usd, bound_usd, seconds), called about once a second while
+    a MILP runs (solver.Progress).
+    A plan the solver found but did not prove optimal (a time or gap limit) comes back with
+    status `time_limit` and a `message`, verified like any other.
     Raises InfeasibleError (with a diagnosis), SolverError, or VerificationError.
     """
     from .formulation import OBJECTIVES, build, paused_gc
@@ -103,7 +107,7 @@ def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs
     with paused_gc():
         model = build(scenario.data, objective)
         built = time.perf_counter()
-        solution = solve_model(model, objective, solver, time_limit)
+        solution = solve_model(model, objective, solver, time_limit, progress)
         if solution.status == "infeasible":
             from .diagnose import diagnose
 

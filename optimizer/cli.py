@@ -2,7 +2,9 @@
 
 Exit codes: 0 solved; 1 bad input (every problem located as FILE:LINE: path: found X,
 expected Y); 2 command-line usage; 3 infeasible (with a diagnosis); 4 solver failed, hit its
-limit without a usable plan, or the plan failed verification.
+limit without a usable plan, or the plan failed verification; 5 a usable, verified plan the
+solver did not prove optimal (it stopped at --time-limit or above milp.mip_gap): printed with
+a warning.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -19,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_SOLVER, EXIT_UNPROVEN = 0, 1, 2, 3, 4, 5
 
 app = typer.Typer(
     name="cpo",
@@ -102,7 +105,9 @@ def solve(
         import optimizer
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=list(set_) + (["milp.integer=true"] if integer else []))
-        result = optimizer.solve(scenario, objective=objective, solver=solver, time_limit=time_limit)
+        with _milp_progress(scenario.data.milp.integer) as progress:
+            result = optimizer.solve(scenario, objective=objective, solver=solver, time_limit=time_limit,
+                                     progress=progress)
         if out is not None:
             from .report import manifest_for, write_outputs
 
@@ -111,12 +116,59 @@ def solve(
             write_outputs(result, out, manifest_for(scenario, result, options))
         if as_json:
             sys.stdout.write(result.to_json_text())
-            return
-        from .report import print_result
+        else:
+            from .report import print_result
 
-        print_result(result, out_console, show_prices=prices)
-        if out is not None:
-            out_console.print(f"Wrote {out}/ (CSV tables, result.json, manifest.json)", markup=False)
+            print_result(result, out_console, show_prices=prices)
+            if out is not None:
+                out_console.print(f"Wrote {out}/ (CSV tables, result.json, manifest.json)", markup=False)
+        if result.status != "optimal":
+            _warn_unproven(result)
+            raise typer.Exit(EXIT_UNPROVEN)
+
+
+PLAIN_PROGRESS_SECONDS = 10.0
+"""Seconds between progress lines when stderr is not a terminal (a log, a pipe)."""
+
+
+@contextlib.contextmanager
+def _milp_progress(integer: bool) -> Iterator:
+    """A progress callback for a MILP on stderr: a live status line at a terminal, a line every
+    PLAIN_PROGRESS_SECONDS otherwise; None for an LP (it takes seconds)."""
+    if not integer:
+        yield None
+        return
+    from .report import money
+
+    def text(stage: str, best: float, bound: float, seconds: float) -> str:
+        known = math.isfinite(best) and math.isfinite(bound) and best != 0
+        gap = f"{(best - bound) / abs(best):.2%}" if known else "unknown"
+        return (f"{stage}: best plan {money(best) if math.isfinite(best) else 'none yet'}, "
+                f"bound {money(bound) if math.isfinite(bound) else 'none yet'}, gap {gap}, {seconds:.0f} s")
+
+    if err_console.is_terminal:
+        with err_console.status("MILP starting", spinner="dots") as status:
+            yield lambda *state: status.update(text(*state))
+        return
+    last = [-PLAIN_PROGRESS_SECONDS]
+
+    def line(*state) -> None:
+        if state[-1] - last[0] >= PLAIN_PROGRESS_SECONDS:
+            last[0] = state[-1]
+            err_console.print(text(*state), highlight=False, markup=False, soft_wrap=True)
+
+    yield line
+
+
+def _warn_unproven(result) -> None:
+    """A usable plan not proven optimal: say so on stderr (exit 5)."""
+    from .report import gap_text
+
+    why = result.message or f"status {result.status}"
+    gap = f" (MIP gap {gap_text(result.mip_gap)})" if result.mip_gap is not None and "gap" not in why else ""
+    err_console.print(f"[yellow]warning:[/yellow] {escape(why)}{gap}: the plan above is feasible and verified, "
+                      "but not proven optimal; allow more --time-limit or a larger milp.mip_gap", highlight=False,
+                      soft_wrap=True)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -59,17 +60,19 @@ def add_row(table: Table, *values: Any, style: str = "") -> None:
 def print_result(result: Result, console: Console, show_prices: bool = False) -> None:
     data = result.data
     periods = [p.name for p in data.periods]
+    status = "green" if result.status == "optimal" else "yellow"
     console.print(f"[bold]{escape(data.name)}[/bold]  objective [cyan]{result.objective}[/cyan]  "
-                  f"status [green]{result.status}[/green]  solver {result.solver}"
-                  + (f"  MIP gap {result.mip_gap:.3%}" if result.mip_gap is not None else ""))
+                  f"status [{status}]{result.status}[/{status}]  solver {result.solver}"
+                  + (f"  MIP gap {gap_text(result.mip_gap)}" if result.mip_gap is not None else ""))
 
     costs = _table(console, "Cost (present value, discounted to the first period)", "component", "$")
     for name, value in result.cost_breakdown_usd.items():
-        if abs(value) > 0.5:
+        if name != "resilience" and abs(value) > 0.5:
             add_row(costs, name, money(value))
-    add_row(costs, "total", money(result.total_cost_usd), style="bold")
+    add_row(costs, "procurement cost", money(result.total_cost_usd), style="bold")
     if data.failures:
         add_row(costs, "expected disruption (N-1)", money(result.expected_disruption_usd))
+        add_row(costs, "risk-adjusted cost", money(result.risk_adjusted_cost_usd))
     if result.concentration_penalty_usd:
         add_row(costs, "HHI penalty (objective only)", money(result.concentration_penalty_usd))
     console.print(costs)
@@ -123,6 +126,11 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
             add_row(res, name, row["workload"], row["period"], f"{row['covered_fraction']:.0%}", money(cost))
         console.print(res)
     console.print("[dim]All tables: --out DIR (CSV + result.json) or --json.[/dim]")
+
+
+def gap_text(gap: float | None) -> str:
+    """A MIP gap as a percentage, or `unknown` where no bound was proven."""
+    return f"{gap:.3%}" if gap is not None and math.isfinite(gap) else "unknown"
 
 
 def _print_prices(result: Result, console: Console, periods: list[str], full: bool) -> None:

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
+from typing import Callable
 
 import numpy as np
 import pulp
@@ -141,15 +142,16 @@ class Solution:
 
 
 def solve_model(model: Model, objective: str, solver: str = "highs",
-                time_limit: float | None = None) -> Solution:
-    """Solve `model` for `objective` (see the module docstring for the stages)."""
+                time_limit: float | None = None, progress: "Progress | None" = None) -> Solution:
+    """Solve `model` for `objective` (see the module docstring for the stages); `progress` is
+    told how a MILP is going (HiGHS only)."""
     parts = model.objectives
     if objective in ("cost", "multi-vendor"):
         expression = parts["cost"] if objective == "cost" else multi_vendor_objective(model)
-        return open_session(model, expression, solver, time_limit).run()
+        return open_session(model, expression, solver, time_limit, progress).run()
 
     measure = parts["max_share" if objective == "max-share" else "mean_hhi"]
-    session = open_session(model, parts["cost"], solver, time_limit)
+    session = open_session(model, parts["cost"], solver, time_limit, progress)
     first = session.run(prices=False)
     if first.status != "optimal":
         return first
@@ -170,24 +172,34 @@ def solve_model(model: Model, objective: str, solver: str = "highs",
 
 
 def open_session(model: Model, objective: pulp.LpAffineExpression, solver: str = "highs",
-                 time_limit: float | None = None) -> "HighsSession | PulpSession":
+                 time_limit: float | None = None, progress: "Progress | None" = None) -> "HighsSession | PulpSession":
     """A model ready for repeated solves: `highs` loads it into HiGHS once (HighsSession);
     `cbc` and `highs-pulp` re-solve the PuLP problem each time (PulpSession)."""
     if solver not in SOLVERS:
         raise SolverError(f"unknown solver {solver!r}, expected one of {', '.join(SOLVERS)}")
     deadline = time.monotonic() + time_limit if time_limit is not None else None
     if solver == "highs":
-        return HighsSession(model, objective, deadline)
+        return HighsSession(model, objective, deadline, progress)
     return PulpSession(model, objective, solver, deadline)
+
+
+Progress = Callable[[str, float, float, float], None]
+"""progress(stage, best_usd, bound_usd, seconds): a MILP's best plan and proven bound so far
+($, inf until there is one), about once a second."""
+PROGRESS_SECONDS = 1.0
 
 
 class HighsSession:
     """The model loaded in HiGHS once. Re-solves change only what changed (objective, column
     bounds, row bounds, rows added to the model since) and start from the previous basis."""
 
-    def __init__(self, model: Model, objective: pulp.LpAffineExpression, deadline: float | None):
+    def __init__(self, model: Model, objective: pulp.LpAffineExpression, deadline: float | None,
+                 progress: Progress | None = None):
         self.model, self.deadline = model, deadline
         self.highs = quiet_highs()
+        self.stage = ["MILP"]
+        """The MILP stage running, for progress (a list the progress callback shares, so that
+        it holds no reference to the session)."""
         arrays = compile_arrays(model, objective)
         arrays.load_into(self.highs)
         self.rows_loaded = len(model.rows)
@@ -199,6 +211,20 @@ class HighsSession:
         self.binaries = np.array([c for c in self.integers.tolist() if c not in lots], dtype=np.int32)
         if self.integers.size:
             self.highs.setOptionValue("mip_rel_gap", model.data.milp.mip_gap / 2)
+            if progress is not None:
+                self._report_progress_to(progress)
+
+    def _report_progress_to(self, progress: Progress) -> None:
+        """Tell `progress` how the branch-and-bound goes, at most every PROGRESS_SECONDS."""
+        money, stage, last = self.model.scale.money, self.stage, [-PROGRESS_SECONDS]
+
+        def on_event(event) -> None:
+            out = event.data_out
+            if out.running_time - last[0] >= PROGRESS_SECONDS:
+                last[0] = out.running_time
+                progress(stage[0], out.mip_primal_bound * money, out.mip_dual_bound * money, out.running_time)
+
+        self.highs.cbMipInterrupt.subscribe(on_event)
 
     def set_objective(self, objective: pulp.LpAffineExpression) -> None:
         cost = np.zeros(len(self.model.columns))
@@ -251,13 +277,16 @@ class HighsSession:
         the bound (docs/model.md). If (2) fails or the gap is too wide (small models, large
         lots), the whole MILP is solved, started from the stages' plan where there is one."""
         highs, lots, binaries = self.highs, self.lots, self.binaries
+        self.stage[0] = "MILP stage 1 of 3 (lots relaxed)"
         first = self._run_with(lots, relax=True)
         bound = highs.getInfo().mip_dual_bound
         if not first.has_plan:
             return first
+        self.stage[0] = "MILP stage 2 of 3 (binaries fixed)"
         second = self._run_with(binaries, fix=first.values)
         spent = first.seconds + second.seconds
         if second.has_plan:
+            self.stage[0] = "MILP stage 3 of 3 (lots fixed)"
             third = self._run_with(lots, fix=second.values)
             spent += third.seconds
             best = third if third.has_plan and third.objective <= second.objective else second
@@ -268,6 +297,7 @@ class HighsSession:
                 return best
             highs.setSolution(len(best.values), np.arange(len(best.values), dtype=np.int32), best.values)
         self._set_time_limit()
+        self.stage[0] = "MILP (whole)"
         whole = run_highs(highs, self.model)
         spent += whole.seconds
         whole_bound = highs.getInfo().mip_dual_bound
@@ -282,8 +312,8 @@ class HighsSession:
         chosen.mip_gap = max(chosen.objective - bound, 0.0) / max(abs(chosen.objective), 1e-9)
         proven = chosen.mip_gap <= self.model.data.milp.mip_gap * (1 + 1e-9)
         chosen.status = "optimal" if proven else "time_limit"
-        chosen.message = "" if proven else (f"the best plan found is within {chosen.mip_gap:.3%} of optimal, above "
-                                            f"milp.mip_gap {self.model.data.milp.mip_gap:.3%}")
+        chosen.message = "" if proven else (f"the solver stopped with a {chosen.mip_gap:.3%} MIP gap (best plan against "
+                                            f"its proven bound), above milp.mip_gap {self.model.data.milp.mip_gap:.3%}")
         return chosen
 
     def _run_with(self, columns: np.ndarray, relax: bool = False, fix: np.ndarray | None = None) -> Solution:

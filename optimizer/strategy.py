@@ -83,8 +83,7 @@ def frontier_points(scenario, measure: str = "max-share", points: int = 10) -> d
     from .api import solve
 
     chosen = solve(scenario)
-    chosen_row = {"objective": chosen.objective, "total_cost_usd": chosen.total_cost_usd
-                  - chosen.cost_breakdown_usd.get("resilience", 0.0), **_measures(chosen)}
+    chosen_row = {"objective": chosen.objective, "total_cost_usd": chosen.total_cost_usd, **_measures(chosen)}
     return {"measure": key, "scenario": scenario.name, "points": rows, "chosen": chosen_row,
             "unit": "per point of share" if measure != "disruption" else "per $ of expected disruption"}
 
@@ -100,8 +99,15 @@ def _value(expression: pulp.LpAffineExpression, solution: Solution) -> float:
 
 
 def _point(model: Model, solution: Solution, measure: str, key: str) -> dict[str, Any]:
-    result = make_result(model, solution, "cost")
+    result = _verified(model, solution, "cost")
     return {"total_cost_usd": result.total_cost_usd, **_measures(result)}
+
+
+def _verified(model: Model, solution: Solution, objective: str):
+    """The Result of a re-solve, re-checked like every plan cpo reports (VerificationError)."""
+    result = make_result(model, solution, objective)
+    result.verify()
+    return result
 
 
 def _measures(result) -> dict[str, Any]:
@@ -148,7 +154,7 @@ def leverage_document(scenario, objective: str | None = None) -> dict[str, Any]:
     session = HighsSession(model, parts["cost"] + parts["resilience"] + parts["hhi"]
                            if objective == "multi-vendor" else parts["cost"], None)
     solution = _optimal(session.run(), scenario)
-    base = make_result(model, solution, objective)
+    base = _verified(model, solution, objective)
     data = scenario.data
     directions = _offer_directions(model)
     ranging = _Ranging(session.highs)
@@ -170,7 +176,7 @@ def leverage_document(scenario, objective: str | None = None) -> dict[str, Any]:
         session.set_upper_bounds(columns, [0.0] * len(columns))
         excluded = session.run()
         session.set_upper_bounds(columns, [None] * len(columns))
-        exclusion = (make_result(model, excluded, objective).total_cost_usd if excluded.status == "optimal" else None)
+        exclusion = _verified(model, excluded, objective).total_cost_usd if excluded.status == "optimal" else None
         offers = []
         for direction in (d for d in directions if d.offer.split("/")[0] == vendor):
             low, high = ranges[direction.offer]
