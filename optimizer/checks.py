@@ -66,20 +66,19 @@ def demand(plan: Plan) -> Iterator[Check]:
 
 def _acquisition_caps(plan: Plan, family: str, caps) -> Iterator[Check]:
     for cap in caps:
-        for t, period in enumerate(plan.data.periods):
-            if cap.cap[t] is not None:
-                used = sum(c * plan.acquired.get((o, t), 0.0) for o, c in cap.coef.items())
-                yield Check(f"{family}[{cap.name},{period.name}]", used, "<=", cap.cap[t],
-                            "mw" if cap.unit == "MW" else "units")
+        for year in plan.data.years:
+            used = sum(c * plan.acquired.get((o, t), 0.0) for t in year.periods for o, c in cap.coef.items())
+            yield Check(f"{family}[{cap.name},{year.name}]", used, "<=", sum(cap.cap[t] for t in year.periods),
+                        "mw" if cap.unit == "MW" else "units")
 
 
 def supply(plan: Plan) -> Iterator[Check]:
-    """Σ_{o∈pool} c x[o,t] <= S·Δ_t."""
+    """Σ_{t∈y} Σ_{o∈pool} c x[o,t] <= Σ_{t∈y} S·Δ_t per calendar year."""
     return _acquisition_caps(plan, "supply", plan.data.supply)
 
 
 def resource(plan: Plan) -> Iterator[Check]:
-    """Σ_o q[o,k] x[o,t] <= Q·Δ_t."""
+    """Σ_{t∈y} Σ_o q[o,k] c_o x[o,t] <= Σ_{t∈y} Q·Δ_t per calendar year."""
     return _acquisition_caps(plan, "resource", plan.data.resources)
 
 
@@ -102,12 +101,13 @@ def delivery(plan: Plan) -> Iterator[Check]:
 
 
 def budget(plan: Plan) -> Iterator[Check]:
-    """Σ_o spend_o(t) <= B_t·Δ_t."""
+    """Σ_{t∈y} Σ_o spend_o(t) <= Σ_{t∈y} B_t·Δ_t per calendar year."""
     data = plan.data
-    for t, period in enumerate(data.periods):
-        if data.budget[t] is not None:
-            spend = sum(plan.spend(o, t) for o in range(len(data.offers)))
-            yield Check(f"budget[{period.name}]", spend, "<=", data.budget[t], "money")
+    if data.budget[0] is None:
+        return
+    for year in data.years:
+        spend = sum(plan.spend(o, t) for t in year.periods for o in range(len(data.offers)))
+        yield Check(f"budget[{year.name}]", spend, "<=", sum(data.budget[t] for t in year.periods), "money")
 
 
 SHARE_KIND = {"compute": "units", "units": "units", "power": "mw", "spend": "money"}
@@ -180,13 +180,8 @@ def financing(plan: Plan) -> Iterator[Check]:
         if deal.rate <= 0:
             continue
         for t in deal.window:
-            if deal.per == "usd":
-                basis = plan.deal_measure(deal, [t], "paid")
-            else:
-                basis = sum((data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * plan.acquired.get((o, t), 0.0)
-                            for o in deal.offers)
             yield Check(f"financing[{deal.name},{_period(plan, t)}]", credit.get((deal.name, t), 0.0), "<=",
-                        deal.rate * basis, "money")
+                        deal.rate * plan.financing_basis(deal, t), "money")
 
 
 def financing_cap(plan: Plan) -> Iterator[Check]:
@@ -210,7 +205,7 @@ def tranche(plan: Plan) -> Iterator[Check]:
             reach = item.reach
             if deal.measure == "share":
                 reach *= sum(w.demand[item.by] for w in data.workloads.values())
-            yield Check(f"tranche[{deal.name},{k + 1}]", reach * vest.get((deal.name, k), 0.0), "<=", measure,
+            yield Check(f"tranche[{deal.name},{k}]", reach * vest.get((deal.name, k), 0.0), "<=", measure,
                         TRANCHE_KIND[deal.measure])
 
 

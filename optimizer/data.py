@@ -56,6 +56,15 @@ class Period:
         return self.start + self.years
 
 
+@dataclass(frozen=True)
+class Year:
+    """A calendar year of the horizon and its periods (one, or four quarters): caps and budgets
+    given per year hold over the year's periods together."""
+
+    name: str
+    periods: tuple[int, ...]
+
+
 Activity = tuple[tuple[int, float], ...]
 """((period, fraction of the period active), ...)."""
 
@@ -81,6 +90,10 @@ class OfferInstance:
     """Years from signing (at the start of a period) to active."""
     term_years: float
     """Years active per acquisition (on demand: the period signed in)."""
+    commitment: float
+    """How much of a year one signing commits, min(1, term_years): what it counts against
+    per-year supply and resource caps and per-unit financing, so that renting a unit on demand
+    for each quarter of a year counts once, as renting it for the year does."""
     signable: tuple[int, ...]
     """Periods in which units can be signed (and become active inside the horizon)."""
     activity: FrozenDict
@@ -114,6 +127,11 @@ class OfferInstance:
     def mw_per_unit(self) -> float:
         """Facility MW per unit: kW x PUE / 1000."""
         return self.kw * self.pue / 1000.0
+
+    def financed_per_unit(self, per: str) -> float:
+        """What one unit signed counts toward financing paid per MW (facility MW) or per unit
+        (1), times its commitment."""
+        return (self.mw_per_unit if per == "mw" else 1.0) * self.commitment
 
     @cached_property
     def _signings_by_period(self) -> tuple[Activity, ...]:
@@ -155,7 +173,9 @@ class CapRow:
     path: tuple = ()
     """The config field the cap comes from (for diagnoses)."""
     per_year: bool = True
-    """The config gives the cap per year (so cap[t] = value x Δ_t)."""
+    """The config gives the cap per year, so it holds over each calendar year's periods together
+    (Σ_{t∈year} use ≤ Σ_{t∈year} value_t x Δ_t, cap[t] = value_t x Δ_t); otherwise it is a level
+    every period (MW of power or delivery)."""
 
 
 @dataclass(frozen=True)
@@ -272,6 +292,14 @@ class ModelData:
     @property
     def T(self) -> range:
         return range(len(self.periods))
+
+    @cached_property
+    def years(self) -> tuple[Year, ...]:
+        """The calendar years of the horizon, in order."""
+        by_year: dict[str, list[int]] = {}
+        for t, period in enumerate(self.periods):
+            by_year.setdefault(period.name[:4], []).append(t)
+        return tuple(Year(name, tuple(periods)) for name, periods in by_year.items())
 
     def discount_at(self, time: float) -> float:
         """δ at a time in years: (1 + r)^-(time − start_0)."""
@@ -563,6 +591,7 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                     upfront=offer.upfront.value + facility, recurring=offer.recurring.value + energy, energy=energy,
                     kw=product.kw_per_unit.value, pue=pue, lead_years=lead,
                     term_years=offer.term_years.value if offer.term_years else periods[0].years,
+                    commitment=min(1.0, offer.term_years.value if offer.term_years else periods[0].years),
                     signable=signable, activity=FrozenDict({tau: active[tau] for tau in signable}),
                     theta=FrozenDict(theta), existing=(0.0,) * T, existing_paying=(0.0,) * T,
                     list_price=FrozenDict(upfront=offer.upfront.value, recurring=offer.recurring.value),
@@ -689,19 +718,20 @@ def _supply_rows(config, vendors, offers, periods, select) -> tuple[CapRow, ...]
         vendor = config.catalog[vendor_id]
         if vendor.supply_cap is not None:
             rows.append(CapRow(f"vendor.{vendor_id}",
-                               FrozenDict({o: 1.0 for o, off in enumerate(offers) if off.vendor == vendor_id}),
+                               FrozenDict({o: off.commitment for o, off in enumerate(offers) if off.vendor == vendor_id}),
                                per_period(vendor.supply_cap.value, periods), "units", vendor.supply_cap.source,
                                ("catalog", vendor_id, "supply_cap", "value")))
         for offer_id, offer in vendor.offers.items():
             if offer.supply_cap is not None:
                 key = f"{vendor_id}/{offer_id}"
                 rows.append(CapRow(f"offer.{key}",
-                                   FrozenDict({o: 1.0 for o, off in enumerate(offers) if off.catalog_key == key}),
+                                   FrozenDict({o: off.commitment for o, off in enumerate(offers) if off.catalog_key == key}),
                                    per_period(offer.supply_cap.value, periods), "units", offer.supply_cap.source,
                                    ("catalog", vendor_id, "offers", offer_id, "supply_cap", "value")))
     for i, pool in enumerate(config.supply):
         chosen = select(pool.match, ("supply", i, "match"))
-        coef = {o: (1.0 if pool.measure == "units" else offers[o].mw_per_unit) for o in sorted(chosen)}
+        coef = {o: (1.0 if pool.measure == "units" else offers[o].mw_per_unit) * offers[o].commitment
+                for o in sorted(chosen)}
         rows.append(CapRow(pool.name, FrozenDict(coef), per_period(pool.cap, periods),
                            "units" if pool.measure == "units" else "MW", pool.source, ("supply", i, "cap")))
     return tuple(r for r in rows if r.coef)
@@ -714,7 +744,7 @@ def _resource_rows(config, offers, periods, select) -> tuple[CapRow, ...]:
         coef: dict[int, float] = {}
         for k, use in enumerate(resource.usage):
             for o in select(use.match, ("resources", i, "usage", k, "match")):
-                coef[o] = coef.get(o, 0.0) + use.per_unit
+                coef[o] = coef.get(o, 0.0) + use.per_unit * offers[o].commitment
         rows.append(CapRow(resource.name, FrozenDict({o: c for o, c in sorted(coef.items()) if c > 0}),
                            per_period(resource.cap, periods), resource.unit, resource.source, ("resources", i, "cap")))
     return tuple(rows)

@@ -20,8 +20,8 @@ from . import checks, interpret
 class Family:
     name: str
     keys: str
-    """Kind of each key part: o offer instance, w workload, t period, f failure, g θ-group,
-    v vendor, - a name or number."""
+    """Kind of each key part: o offer instance, w workload, t period, y calendar year, f failure,
+    g θ-group, v vendor, - a name or number."""
     check: Callable | None
     """verify()'s re-check of the family's rows from the plan and the data (checks.py); None only
     for rows internal to a solve (lexicographic and frontier guards), which are not the scenario's."""
@@ -45,13 +45,13 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            field="none: installed capacity is data (existing)"),
     Family("demand", "wt", checks.demand, "$/H100e-year", interpret.demand_price,
            field="none: unmet demand is priced at VOLL, so demand never makes a scenario infeasible"),
-    Family("supply", "-t", checks.supply, "$ per unit/yr (or MW/yr)", interpret.supply_price,
+    Family("supply", "-y", checks.supply, "$ per unit/yr (or MW/yr)", interpret.supply_price,
            interpret.cap_relaxation, "supply[i].cap, catalog.<vendor>.supply_cap, catalog.<vendor>.offers.<offer>.supply_cap"),
-    Family("resource", "-t", checks.resource, "$ per <resource unit>/yr", interpret.resource_price,
+    Family("resource", "-y", checks.resource, "$ per <resource unit>/yr", interpret.resource_price,
            interpret.cap_relaxation, "resources[i].cap"),
     Family("power", "-t", checks.power, "$/MW-year", interpret.power_price, interpret.cap_relaxation,
            "sites.<site>.power_mw"),
-    Family("budget", "t", checks.budget, "$ per $/yr", interpret.budget_price, interpret.budget_relaxation,
+    Family("budget", "y", checks.budget, "$ per $/yr", interpret.budget_price, interpret.budget_relaxation,
            "policy.budget_usd_per_year"),
     Family("share", "----t", checks.share, "$/share-point", interpret.share_price, interpret.share_relaxation,
            "policy.shares[i].max, policy.shares[i].min"),

@@ -7,9 +7,9 @@ dollars of the row's period (÷ δ_t) per unit of the config figure it comes fro
 
 - figures that are levels held through a period (demand and coverage in H100e, power and
   delivery in MW) are priced per year held: ÷ Δ_t ($/H100e-year, $/MW-year);
-- figures given per year (supply, resource and budget caps) are priced per unit of that
-  per-year figure in the period (× Δ_t: raising a quarter's cap of 100 units/yr by 1 unit/yr
-  adds 0.25 units), in "$ per unit/yr";
+- figures given per year (supply, resource and budget caps) hold over each calendar year
+  (one row per year, whatever the period length) and are priced per unit of that per-year
+  figure, in "$ per unit/yr", in dollars of the year's start;
 - shares per point, deals (which span periods) in present value.
 
 Every price is the change a finite-difference re-solve gives when the figure moves by one of
@@ -44,6 +44,10 @@ class Reading:
     def in_period_dollars(self, t: int) -> float:
         """$ of period t per LP money unit of present value."""
         return self.model.scale.money / self.model.data.discount[t]
+
+    def in_year_dollars(self, y: int) -> float:
+        """$ of calendar year y's start per LP money unit of present value."""
+        return self.in_period_dollars(self.model.data.years[y].periods[0])
 
 
 # ---------------------------------------------------------------- prices
@@ -94,12 +98,10 @@ def power_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
 
 
 def _rate_cap_price(reading: Reading, row, dual: float, unit: str, what: str) -> tuple[float, str, str]:
-    """A cap given per year: the saving from raising the period's figure by 1 per year."""
-    t = row.key[-1]
-    years = reading.model.data.periods[t].years
-    value = -dual * years / row.rhs_scale * reading.in_period_dollars(t)
-    period = reading.model.data.periods[t].name
-    return value, f"$ per {unit}/yr", f"saving from raising {what} by 1 {unit}/yr in {period}"
+    """A cap given per year (a row per calendar year): the saving from raising it by 1 per year."""
+    y = row.key[-1]
+    value = -dual / row.rhs_scale * reading.in_year_dollars(y)
+    return value, f"$ per {unit}/yr", f"saving from raising {what} by 1 {unit}/yr in {reading.model.data.years[y].name}"
 
 
 def supply_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
@@ -154,7 +156,8 @@ def tranche_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
         per = sum(w.demand[deal.tranches[k].by] for w in data.workloads.values()) * 0.01
     value = -dual * vest * per / reading.model.scale.of_kind(TRANCHE_KIND[deal.measure]) * reading.model.scale.money
     unit = TRANCHE_UNITS[deal.measure]
-    return value, f"$/{unit}", f"value of {name}'s tranche {k + 1} needing 1 {unit} less (present value)"
+    return value, f"$/{unit}", (f"saving from {name}'s financing.tranches[{k}] needing 1 {unit} less "
+                                "(present value)")
 
 
 # ---------------------------------------------------------------- relaxations
@@ -190,26 +193,28 @@ def _number(value: float) -> str:
 
 
 def cap_relaxation(model, row, slack: float, plan) -> Relaxation:
-    """A cap row (power, delivery, supply, resource): the config figure raised by the slack."""
+    """A cap row: the config figure raised by the slack, per calendar year for caps given per
+    year (supply, resource), per period for levels (power, delivery MW)."""
     data = model.data
-    t = row.key[-1]
-    period = data.periods[t]
     caps = {"power": data.power, "delivery": data.delivery, "supply": data.supply, "resource": data.resources}
     cap = next(c for c in caps[row.family] if c.name == row.key[0])
-    per = period.years if cap.per_year else 1.0
-    current = cap.cap[t] / per
-    unit = cap.unit + ("/year" if cap.per_year else "")
-    return Relaxation(model.row_name(row), row.family, format_path(cap.path), period.name, current,
-                      current + slack * row.rhs_scale / per, unit)
+    if cap.per_year:
+        year = data.years[row.key[-1]]
+        current = sum(cap.cap[t] for t in year.periods)
+        return Relaxation(model.row_name(row), row.family, format_path(cap.path), year.name, current,
+                          current + slack * row.rhs_scale, cap.unit + "/year")
+    t = row.key[-1]
+    current = cap.cap[t]
+    return Relaxation(model.row_name(row), row.family, format_path(cap.path), data.periods[t].name, current,
+                      current + slack * row.rhs_scale, cap.unit)
 
 
 def budget_relaxation(model, row, slack: float, plan) -> Relaxation:
     data = model.data
-    t = row.key[-1]
-    period = data.periods[t]
-    current = data.budget[t] / period.years
-    return Relaxation(model.row_name(row), "budget", "policy.budget_usd_per_year", period.name, current,
-                      current + slack * row.rhs_scale / period.years, "$/year")
+    year = data.years[row.key[-1]]
+    current = sum(data.budget[t] for t in year.periods)
+    return Relaxation(model.row_name(row), "budget", "policy.budget_usd_per_year", year.name, current,
+                      current + slack * row.rhs_scale, "$/year")
 
 
 def share_relaxation(model, row, slack: float, plan) -> Relaxation:

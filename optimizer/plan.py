@@ -141,12 +141,7 @@ class Plan:
             credit = credit_pv = 0.0
             room = deal.cap if deal.cap is not None else float("inf")
             for t in deal.window if deal.rate > 0 else []:
-                if deal.per == "usd":
-                    basis = self.deal_measure(deal, [t], "paid")
-                else:
-                    basis = sum((data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * self.acquired.get((o, t), 0.0)
-                                for o in deal.offers)
-                earned = min(deal.rate * basis, room)
+                earned = min(deal.rate * self.financing_basis(deal, t), room)
                 room -= earned
                 credit += earned
                 credit_pv += data.discount[t] * earned
@@ -162,6 +157,14 @@ class Plan:
                 credit_pv += share * tranche.credit * data.discount[tranche.by]
             out.append(DealOutcome(deal, spend, shortfall, shortfall * end, credit, credit_pv, vested))
         return out
+
+    def financing_basis(self, deal: DealData, t: int) -> float:
+        """What a deal's financing rate is paid on in t: $ paid to its offers (per: usd), or
+        their units or facility MW signed, times commitment (per: unit, mw)."""
+        if deal.per == "usd":
+            return self.deal_measure(deal, [t], "paid")
+        return sum(self.data.offers[o].financed_per_unit(deal.per) * self.acquired.get((o, t), 0.0)
+                   for o in deal.offers)
 
     def ported(self, vendor: str, workload: str) -> float:
         """Whether vendor's stack is up for workload: the largest share of w's demand the vendor

@@ -337,14 +337,21 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
         if family.price is None or (row.family != "demand" and abs(dual) < DUAL_TOLERANCE):
             continue
         value, unit, meaning = family.price(reading, row, float(dual))
-        t = row.key[-1] if FAMILIES[row.family].keys.endswith("t") else None
         entry = {"constraint": model.row_name(row), "family": row.family,
-                 "period": model.data.periods[t].name if t is not None else None, "value": value, "unit": unit,
+                 "period": _period_of(model, row), "value": value, "unit": unit,
                  "meaning": meaning, "market_rent": None, "market_offer": None}
         if row.family == "demand":
-            entry["market_rent"], entry["market_offer"] = market_rent(model.data, row.key[0], t)
+            entry["market_rent"], entry["market_offer"] = market_rent(model.data, row.key[0], row.key[1])
         rows.append(entry)
     return rows
+
+
+def _period_of(model: Model, row) -> str | None:
+    """The period (or calendar year) a row is in, by its last key part, or None (deals)."""
+    kind = FAMILIES[row.family].keys[-1:]
+    if kind == "t":
+        return model.data.periods[row.key[-1]].name
+    return model.data.years[row.key[-1]].name if kind == "y" else None
 
 
 def market_rent(data: ModelData, workload: str, t: int) -> tuple[float | None, str | None]:

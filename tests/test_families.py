@@ -199,13 +199,22 @@ def test_throughput_from_spec_ratio(solve):
 
 
 def test_quarterly_periods(solve):
-    """Quarters of 0.25 years: $4/unit-year x 100 units x 4 quarters x 0.25 = $400. A 200/year
-    cap becomes 50 per quarter, so 50 units at $4 and 50 at $8: 4 x 0.25 x (50x4 + 50x8) = $600."""
+    """Quarters of 0.25 years: $4/unit-year x 100 units x 4 quarters x 0.25 = $400. The cap of
+    200 units a year on the $4 offer holds over the calendar year, and a unit rented on demand
+    for a quarter counts a quarter of a unit against it: 100 units every quarter count 100, so
+    nothing is bought at $8, and a unit of cap is worth nothing. With a cap of 60 a year: 60
+    units rented all year at $4 and 40 at $8: $240 + $320 = $560; one more unit/yr of cap lets
+    one unit move from $8 to $4 for the year: $4 per unit/yr."""
     catalog = {"v": vendor({"p": product(reference=True)},
                            {"a": offer("p", 4.0, cap=200), "b": offer("p", 8.0, provider="other")})}
     doc = scenario_doc(catalog)
     doc["periods"]["step"] = "quarter"
     result = solve(doc)
-    assert result.total_cost_usd == pytest.approx(600.0)
+    assert result.total_cost_usd == pytest.approx(400.0)
     assert [p.name for p in result.data.periods] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    assert price(result, "demand[training,2026Q3]") == pytest.approx(4.0)
+    catalog["v"]["offers"]["a"]["supply_cap"]["value"] = 60
+    result = solve(doc)
+    assert result.total_cost_usd == pytest.approx(560.0)
+    assert price(result, "supply[offer.v/a,2026]") == pytest.approx(4.0)
     assert price(result, "demand[training,2026Q3]") == pytest.approx(8.0)

@@ -44,27 +44,32 @@ def demand(model: Model) -> None:
 
 
 def supply(model: Model) -> None:
-    """supply[pool,t]:  Σ_{o∈pool} c[pool,o] x[o,t] <= S[pool,t]·Δ_t, where c = 1 for pools in
-    units and c = kW_o·PUE_o/1000 for pools in MW (S is per year)."""
+    """supply[pool,y]:  Σ_{t∈y} Σ_{o∈pool} c[pool,o] x[o,t] <= Σ_{t∈y} S[pool,t]·Δ_t for each
+    calendar year y, where c = c_o for pools in units and c = kW_o·PUE_o/1000 · c_o for pools
+    in MW, c_o = min(1, term_o) the offer's commitment (S is per year: a year's allocation may
+    be signed in any of its quarters, and a unit rented on demand every quarter counts once)."""
     _acquisition_caps(model, "supply", model.data.supply)
 
 
 def resource(model: Model) -> None:
-    """resource[k,t]:  Σ_o q[o,k] x[o,t] <= Q[k,t]·Δ_t  (common-mode inputs such as CoWoS wafers)."""
+    """resource[k,y]:  Σ_{t∈y} Σ_o q[o,k] c_o x[o,t] <= Σ_{t∈y} Q[k,t]·Δ_t  (common-mode inputs
+    such as CoWoS wafers, per calendar year)."""
     _acquisition_caps(model, "resource", model.data.resources)
 
 
 def _acquisition_caps(model: Model, family: str, caps) -> None:
-    """family[cap,t]:  Σ_o coef_o x[o,t] <= cap[t] (caps in MW are in the MW scale, all others,
-    resources included, in the unit scale: they count acquisitions)."""
+    """family[cap,y]:  Σ_{t∈y} Σ_o coef_o x[o,t] <= Σ_{t∈y} cap[t] per calendar year (caps in
+    MW are in the MW scale, all others, resources included, in the unit scale: they count
+    acquisitions)."""
     x = model.family("x")
     units = model.scale.units
     for cap in caps:
         scale = model.scale.mw if cap.unit == "MW" else units
-        for t in model.data.T:
-            terms = [(x[(o, t)], coef * units / scale) for o, coef in cap.coef.items() if (o, t) in x]
-            if terms and cap.cap[t] is not None:
-                model.add_row(family, (cap.name, t), terms, "<=", cap.cap[t] / scale, scale)
+        for y, year in enumerate(model.data.years):
+            terms = [(x[(o, t)], coef * units / scale) for t in year.periods for o, coef in cap.coef.items()
+                     if (o, t) in x]
+            if terms:
+                model.add_row(family, (cap.name, y), terms, "<=", sum(cap.cap[t] for t in year.periods) / scale, scale)
 
 
 def power(model: Model) -> None:
@@ -88,13 +93,14 @@ def _active_mw_caps(model: Model, family: str, caps) -> None:
 
 
 def budget(model: Model) -> None:
-    """budget[t]:  Σ_o spend_o(t) <= B_t·Δ_t  (cash, undiscounted; spend as in measure_terms)."""
+    """budget[y]:  Σ_{t∈y} Σ_o spend_o(t) <= Σ_{t∈y} B_t·Δ_t  (cash per calendar year,
+    undiscounted; spend as in measure_terms)."""
     data, money = model.data, model.scale.money
-    for t in data.T:
-        if data.budget[t] is None:
-            continue
-        terms, committed = _sum_measure(model, range(len(data.offers)), [t], "spend")
-        model.add_row("budget", (t,), terms, "<=", data.budget[t] / money - committed, money)
+    if data.budget[0] is None:
+        return
+    for y, year in enumerate(data.years):
+        terms, committed = _sum_measure(model, range(len(data.offers)), year.periods, "spend")
+        model.add_row("budget", (y,), terms, "<=", sum(data.budget[t] for t in year.periods) / money - committed, money)
 
 
 def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, float]:
@@ -215,8 +221,9 @@ def take_or_pay(model: Model) -> None:
 
 
 def financing(model: Model) -> None:
-    """financing[d,t]:  credit[d,t] <= rate_d · basis_d(t), basis = Σ_{o∈d} (kW·PUE/1000 · x[o,t]
-    for per: mw; x[o,t] for per: unit; paid_o(t) for per: usd), t in the window;
+    """financing[d,t]:  credit[d,t] <= rate_d · basis_d(t), basis = Σ_{o∈d} (kW·PUE/1000 · c_o x[o,t]
+    for per: mw; c_o x[o,t] for per: unit; paid_o(t) for per: usd), t in the window, where
+    c_o = min(1, term_o) is the offer's commitment (data.OfferInstance.commitment);
     financing_cap[d]:  Σ_t credit[d,t] <= cap_d."""
     data, scale = model.data, model.scale
     credit, x = model.family("credit"), model.family("x")
@@ -227,7 +234,7 @@ def financing(model: Model) -> None:
             if deal.per == "usd":
                 basis, constant = _sum_measure(model, sorted(deal.offers), [t], "paid")
             else:
-                basis = [(x[(o, t)], (data.offers[o].mw_per_unit if deal.per == "mw" else 1.0) * scale.units / scale.money)
+                basis = [(x[(o, t)], data.offers[o].financed_per_unit(deal.per) * scale.units / scale.money)
                          for o in sorted(deal.offers) if (o, t) in x]
                 constant = 0.0
             terms = [(credit[(deal.name, t)], 1.0)] + [(v, -deal.rate * c) for v, c in basis]

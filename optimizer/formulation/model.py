@@ -32,6 +32,9 @@ v vendor, - a name (rows: families.FAMILIES)."""
 
 LARGEST_LP_DEMAND = 1e8
 """The largest demand, in LP units, a scenario's scale allows (see Scale.of)."""
+SMALLEST_EXPONENT, LARGEST_EXPONENT = -12, 15
+"""Bounds on the scale's power of ten (1e-12 to 1e15 units per LP unit): a demand far below
+1e-12 H100e is zero to any solver, and is reported unmet (plan.unmet) if nothing serves it."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class Scale:
         if not demands:
             return cls()
         exponent = max(math.floor(math.log10(min(demands))),
-                       math.ceil(math.log10(max(demands) / LARGEST_LP_DEMAND)))
+                       math.ceil(math.log10(max(demands)) - math.log10(LARGEST_LP_DEMAND)))
+        exponent = min(max(exponent, SMALLEST_EXPONENT), LARGEST_EXPONENT)
         units = 10.0 ** exponent
         return cls(units, units / 1e3, units * 1e3)
 
@@ -159,12 +163,13 @@ class Model:
         return f"{family}({','.join(parts)})"
 
     def _namers(self, family: str, readable: bool) -> tuple:
-        """Per key position: the list of names for offer (o), period (t), failure (f) or θ-group
-        (g) indices, or None where the key part is a name already."""
+        """Per key position: the list of names for offer (o), period (t), calendar year (y), failure
+        (f) or θ-group (g) indices, or None where the key part is a name already."""
         cache_key = (family, readable)
         if cache_key not in self._labels:
             data = self.data
             names = {"o": [o.key for o in data.offers], "t": [p.name for p in data.periods],
+                     "y": [y.name for y in data.years],
                      "f": [f.name for f in data.failures], "g": [g.name for g in data.theta_groups]}
             kinds = (COLUMN_KEYS[family] if family in COLUMN_KEYS else FAMILIES[family].keys).ljust(8, "-")
             self._labels[cache_key] = tuple(
