@@ -99,7 +99,7 @@ def evaluate(plan: Plan) -> list[Coverage]:
     if not slack_cols:
         return []
     shortfall = _solve(cost, row_lower, row_upper, entries)
-    return [_coverage(data, f, t, w, data.workloads[w].critical * data.workloads[w].demand[t] - shortfall[col])
+    return [_coverage(data, f, t, w, data.workloads[w].critical * data.workloads[w].demand[t] - float(shortfall[col]))
             for col, f, t, w in slack_cols]
 
 

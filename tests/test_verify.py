@@ -180,3 +180,21 @@ def test_every_family_the_model_builds_is_mutated_above():
                "porting", "vendor_share", "hhi_cut", "max_share"}
     covered_elsewhere = {"cluster_pick"}  # checked with cluster_size: the same cluster columns
     assert set(FAMILIES) - {n for n, f in FAMILIES.items() if f.internal} == mutated | covered_elsewhere
+
+
+def test_leverage_and_frontier_refuse_plans_verify_refuses(make_scenario, monkeypatch):
+    """`cpo leverage` once printed figures from a plan that verify() refuses: every plan the
+    strategy commands report is verified (exit 4 from the CLI)."""
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+    from optimizer.strategy import frontier_points, leverage_document
+
+    scenario = make_scenario(scenario_doc(two_vendors()))
+    drop("supply")(monkeypatch)
+    with pytest.raises(cpo.VerificationError):
+        leverage_document(scenario)
+    with pytest.raises(cpo.VerificationError):
+        frontier_points(scenario, points=2)
+    result = CliRunner().invoke(app, ["leverage", str(scenario.path)])
+    assert result.exit_code == 4 and "fails an independent check" in result.stderr
