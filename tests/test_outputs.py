@@ -16,12 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+import highspy
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 import optimizer as cpo
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, scenario_doc, two_vendors
 from optimizer import outputs
 from optimizer.cli import app
 
@@ -399,3 +400,58 @@ def test_plot_refuses_a_png_cpo_did_not_write_and_replaces_its_own(tmp_path):
         assert image.info["Software"] == f"cpo {cpo.__version__}"
         assert json.loads(image.info["cpo-manifest"])["options"]["command"] == "frontier"
     assert staging_left(tmp_path) == []
+
+
+def test_export_refuses_a_model_file_cpo_did_not_write_and_replaces_its_own(tmp_path):
+    theirs = tmp_path / "theirs.lp"
+    theirs.write_text("\\ a model I wrote by hand\nminimize\n obj: x\nend\n")
+    result = run("export", TINY, theirs)
+    assert result.exit_code == 1 and "found a file cpo did not write" in result.output
+    assert theirs.read_text().startswith("\\ a model I wrote by hand")
+    for suffix in ("lp", "mps"):
+        ours = tmp_path / f"model.{suffix}"
+        for _ in range(2):
+            assert run("export", TINY, ours).exit_code == 0
+        first, second = ours.read_text().splitlines()[:2]
+        assert first.startswith(("\\ Written by cpo", "* Written by cpo"))
+        assert json.loads(second.split("manifest: ", 1)[1])["options"]["command"] == "export"
+
+
+# ---------------------------------------------------------------- defect 4: cpo export
+
+
+def _lp_optimum(scenario, objective: str) -> tuple[float, float]:
+    """cpo's own LP optimum ($M, the objective's constant included), and that constant."""
+    from optimizer.formulation import build
+    from optimizer.solver import multi_vendor_objective, solve_model
+
+    model = build(scenario.data, objective)
+    expression = multi_vendor_objective(model) if objective == "multi-vendor" else model.objectives["cost"]
+    return solve_model(model, objective).objective, float(expression.constant)
+
+
+def _highs_optimum(path: Path) -> float:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    assert highs.readModel(str(path)) == highspy.HighsStatus.kOk
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return highs.getObjectiveValue()
+
+
+@pytest.mark.parametrize("example", ["installed paying units", "openai.yaml"])
+def test_an_exported_model_solves_to_cpo_s_optimum_constant_included(tmp_path, example, make_scenario):
+    from optimizer.export import export_model
+
+    if example == "openai.yaml":
+        scenario, objective = cpo.load(EXAMPLES / "openai.yaml"), "multi-vendor"
+    else:
+        doc = scenario_doc(two_vendors(cheap_cap=60_000), demand=100_000.0,
+                           existing=[{"offer": "cheap/rent", "units": 10_000}])
+        scenario, objective = make_scenario(doc), "cost"
+    optimum, constant = _lp_optimum(scenario, objective)
+    assert constant > 0.01 * abs(optimum)
+    for suffix in ("lp", "mps"):
+        target = tmp_path / f"model.{suffix}"
+        export_model(scenario, target, objective)
+        assert _highs_optimum(target) == pytest.approx(optimum, rel=1e-7)
