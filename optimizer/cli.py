@@ -208,7 +208,7 @@ def sweep(
                    TextColumn("eta"), TimeRemainingColumn())
         with Progress(*columns, console=err_console, disable=as_json) as progress:
             task = progress.add_task(f"sweep {parsed.description}", total=len(parsed.points))
-            done_before = len(list((out / "points").glob("*.json"))) if resume and out and (out / "points").exists() else 0
+            done_before = len(list((out / "points").glob("[0-9]*.json"))) if resume and out else 0
             progress.advance(task, done_before)
             rows = run_sweep(config, parsed, out, workers, scheduler, resume, solver,
                              on_result=lambda row: progress.advance(task), fmt=fmt)

@@ -25,6 +25,8 @@ import optimizer as cpo
 from conftest import EXAMPLES, ROOT, scenario_doc, two_vendors
 from optimizer import outputs
 from optimizer.cli import app
+from optimizer.sweep import read_grid, run_sweep
+from test_sweep import PRICE_GRID, base, grid_file  # noqa: F401 (base is a fixture)
 
 TINY = str(ROOT / "tests" / "data" / "tiny.yaml")
 runner = CliRunner()
@@ -335,6 +337,23 @@ def test_sigterm_exits_143_after_removing_the_staging(tmp_path):
 # ---------------------------------------------------------------- modes
 
 
+def test_every_output_gets_the_users_umask(tmp_path):
+    whatif = tmp_path / "half.yaml"
+    whatif.write_text(yaml.safe_dump({"description": "dear at half price",
+                                      "changes": [{"scale": "catalog.dear.offers.rent.recurring", "by": 0.5}]}))
+    cpo_ = f"{sys.executable} -m optimizer"
+    script = (f"umask 027 && {cpo_} solve {TINY} --out solved && {cpo_} export {TINY} model.mps && "
+              f"{cpo_} compare {TINY} {whatif} --out compared --plot mix.png && "
+              f"{cpo_} sweep {TINY} --grid {grid_file(tmp_path, PRICE_GRID)} --workers 0 --out swept")
+    completed = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert completed.returncode == 0, completed.stderr
+    modes = {p.relative_to(tmp_path).as_posix(): p.stat().st_mode & 0o777 for p in tmp_path.rglob("*")
+             if p.name not in ("half.yaml", "grid.yaml")}
+    assert {"solved", "compared", "swept", "swept/points"} <= set(modes)
+    assert all(mode == (0o750 if (tmp_path / name).is_dir() else 0o640) for name, mode in modes.items()), modes
+
+
 def test_every_file_and_folder_is_fsynced(tmp_path, monkeypatch):
     synced = []
     fsync = os.fsync
@@ -415,6 +434,105 @@ def test_export_refuses_a_model_file_cpo_did_not_write_and_replaces_its_own(tmp_
         first, second = ours.read_text().splitlines()[:2]
         assert first.startswith(("\\ Written by cpo", "* Written by cpo"))
         assert json.loads(second.split("manifest: ", 1)[1])["options"]["command"] == "export"
+
+
+def test_sweep_out_refuses_a_folder_that_holds_no_sweep(tmp_path, user_dir):
+    before = snapshot(user_dir)
+    result = run("sweep", TINY, "--grid", grid_file(tmp_path, PRICE_GRID), "--workers", "0", "--out", user_dir)
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert "found 3 entries (drafts/, notes.txt, tiny.yaml) and no sweep.json of cpo's" in message
+    assert snapshot(user_dir) == before
+
+
+def test_a_failed_results_write_leaves_no_staging(tmp_path, monkeypatch):
+    import pandas as pd
+
+    def broken(self, path, **options):
+        Path(path).write_text("half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full"):
+        run_sweep(TINY, read_grid(grid_file(tmp_path, PRICE_GRID)), out=out, workers=0)
+    assert not (out / "results.csv").exists() and staging_left(out) == []
+    assert len(list((out / "points").glob("*.json"))) == 6
+
+
+# ---------------------------------------------------------------- defect 3: sweep --resume
+
+
+def _interrupted(tmp_path: Path, base: Path, after: int = 2) -> Path:
+    """A sweep of PRICE_GRID on `base`, stopped (KeyboardInterrupt) after `after` points."""
+    out = tmp_path / "out"
+    seen = []
+
+    def stop(row):
+        seen.append(row)
+        if len(seen) == after:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(base, read_grid(grid_file(tmp_path, PRICE_GRID)), out=out, workers=0, on_result=stop)
+    return out
+
+
+def test_resume_refuses_a_scenario_changed_at_the_same_path(tmp_path, base):
+    out = _interrupted(tmp_path, base)
+    before = snapshot(out)
+    base.write_text(yaml.safe_dump(scenario_doc(two_vendors(cheap_price=2.5), end=2027,
+                                                demand={2026: 100, 2027: 120}), sort_keys=False))
+    result = run("sweep", base, "--grid", tmp_path / "grid.yaml", "--workers", "0", "--out", out, "--resume")
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert f"--resume: {out}: the scenario (its effective config after the grid's what-ifs, catalog included): " \
+           "found sha256" in message and "expected the same to resume" in message
+    assert "the grid file" not in message and "Traceback" not in result.output
+    assert snapshot(out) == before
+
+
+def test_resume_refuses_a_changed_whatif_and_another_solver(tmp_path, base):
+    whatif = tmp_path / "dear.yaml"
+    whatif.write_text(yaml.safe_dump({"description": "dear -10%",
+                                      "changes": [{"scale": "catalog.dear.offers.rent.recurring", "by": 0.9}]}))
+    grid = grid_file(tmp_path, {**PRICE_GRID, "whatifs": ["dear.yaml"]})
+    out = tmp_path / "out"
+    run_sweep(base, read_grid(grid), out=out, workers=0)
+    whatif.write_text(yaml.safe_dump({"description": "dear -10%",
+                                      "changes": [{"scale": "catalog.dear.offers.rent.recurring", "by": 0.8}]}))
+    with pytest.raises(cpo.ConfigError) as caught:
+        run_sweep(base, read_grid(grid), out=out, workers=0, resume=True, solver="highs-pulp")
+    found = [p.message.split(":")[0] for p in caught.value.problems]
+    assert found == ["the scenario (its effective config after the grid's what-ifs, catalog included)",
+                     "the grid's what-if files", "the solver"]
+
+
+def test_resume_keeps_going_when_only_a_comment_or_the_path_changed(tmp_path, base):
+    out = _interrupted(tmp_path, base)
+    moved = tmp_path / "moved.yaml"
+    moved.write_text("# the same scenario, moved\n" + base.read_text())
+    rows = run_sweep(moved, read_grid(tmp_path / "grid.yaml"), out=out, workers=0, resume=True)
+    assert [r["point"] for r in rows] == list(range(6))
+
+
+COLUMNS = ["point", "name", "cheap", "dear", "status", "reason", "total_cost_usd", "expected_disruption_usd",
+           "unmet_pct", "share_cheap", "share_dear", "seconds"]
+
+
+def test_results_columns_are_the_same_whether_points_were_resumed_or_not(tmp_path, base):
+    out = _interrupted(tmp_path, base)
+    resumed = run_sweep(base, read_grid(tmp_path / "grid.yaml"), out=out, workers=0, resume=True)
+    header = (out / "results.csv").read_text().splitlines()[0]
+    assert header == ",".join(COLUMNS)
+    assert all(list(row) == COLUMNS for row in resumed)
+    fresh_out = tmp_path / "fresh"
+    run_sweep(base, read_grid(tmp_path / "grid.yaml"), out=fresh_out, workers=0)
+    assert (fresh_out / "results.csv").read_text().splitlines()[0] == header
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert set(manifest["files"]) == {"results.csv", *(f"points/{i:05d}.json" for i in range(6))}
+    assert manifest["files"]["results.csv"] == hashlib.sha256((out / "results.csv").read_bytes()).hexdigest()
+    assert {Path(i["file"]).name for i in manifest["inputs"]} == {"base.yaml", "grid.yaml"}
 
 
 # ---------------------------------------------------------------- defect 4: cpo export
