@@ -161,11 +161,14 @@ def check_directory(target: str | Path) -> bool:
     if directory_entries(target, expected) is None:
         return False
     foreign = foreign_entries(target)
-    if foreign:
-        unlisted = "and no manifest.json of cpo's" if listed_files(target) is None else \
-            "that its manifest.json does not list"
-        raise refusal(target, f"{listing(foreign)} {unlisted}", expected)
-    return True
+    if not foreign:
+        return True
+    if listed_files(target) is not None:
+        raise refusal(target, f"{listing(foreign)} that its manifest.json does not list", expected)
+    if os.path.lexists(target / MANIFEST):
+        raise refusal(target, f"{listing(foreign)} and a manifest.json that lists no files (not cpo's, or "
+                      "written by an earlier cpo, whose manifests did not)", expected)
+    raise refusal(target, f"{listing(foreign)} and no manifest.json of cpo's", expected)
 
 
 def _fill(staging: Path, files: dict[str, bytes], manifest: dict[str, Any]) -> None:

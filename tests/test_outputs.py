@@ -124,6 +124,18 @@ def test_a_listed_name_the_user_replaced_with_a_folder_is_refused(tmp_path):
     assert (out / "plan.csv" / "mine.txt").read_text() == "mine\n"
 
 
+def test_an_output_of_an_earlier_cpo_whose_manifest_lists_no_files_is_refused(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "plan.csv").write_text("offer,vendor\n")
+    (out / "manifest.json").write_text(json.dumps({"cpo_version": "0.1.0", "inputs": []}))
+    result = run("solve", TINY, "--out", out)
+    assert result.exit_code == 1
+    assert "found 2 entries (manifest.json, plan.csv) and a manifest.json that lists no files" in \
+        " ".join(result.output.split())
+    assert (out / "plan.csv").read_text() == "offer,vendor\n"
+
+
 def test_out_refuses_a_file_at_the_path(tmp_path):
     target = tmp_path / "result"
     target.write_text("a user's file\n")
