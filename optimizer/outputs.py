@@ -249,6 +249,7 @@ def foreign_entries(directory: Path) -> list[str]:
 
 
 def _entries(directory: Path) -> list[os.DirEntry]:
+    """The entries of `directory`, sorted by name (the scan closed)."""
     with os.scandir(directory) as entries:
         return sorted(entries, key=lambda entry: entry.name)
 
@@ -341,6 +342,7 @@ def _create(path: Path, data: bytes) -> None:
 
 
 def _fsync_file(path: Path) -> None:
+    """Make the content of the file at `path` durable."""
     descriptor = os.open(path, os.O_RDWR)
     try:
         os.fsync(descriptor)
@@ -403,10 +405,12 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def sha256(data: bytes) -> str:
+    """The SHA-256 of `data`, in hex."""
     return hashlib.sha256(data).hexdigest()
 
 
 def file_hash(path: str | Path) -> str:
+    """The SHA-256 of the file at `path`, in hex."""
     return sha256(Path(path).read_bytes())
 
 
@@ -449,6 +453,7 @@ def manifest(scenario, options: dict[str, Any], inputs: Iterable[str | Path] = (
 
 
 def cpo_version() -> str:
+    """This cpo's version (optimizer.__version__)."""
     from . import __version__
 
     return __version__
@@ -466,6 +471,7 @@ def solver_versions() -> dict[str, str]:
 
 
 def _package_version(package: str) -> str:
+    """An installed distribution's version, or "unknown"."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -188,6 +188,7 @@ def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: 
     todo = [p for p in grid.points if p.index not in done]
 
     def finished(row: dict) -> None:
+        """Keep a finished point's row: on disk at once (a kill loses nothing), then in memory."""
         if out is not None:
             _write_json(out / "points" / f"{row['point']:05d}.json", row)
         done[row["point"]] = row
@@ -209,6 +210,8 @@ def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: 
 
 
 def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished) -> None:
+    """Run the points `todo` on Dask (a local cluster of `workers`, or `scheduler`), calling
+    `finished(row)` in this process as each completes; the client and cluster always close."""
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None

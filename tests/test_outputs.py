@@ -98,9 +98,9 @@ def test_the_refusal_comes_before_any_solve(user_dir):
 
 def test_solve_out_twice_replaces_its_own_output_but_never_a_file_added_since(tmp_path):
     out = tmp_path / "runs" / "base"
-    assert run("solve", TINY, "--out", out).exit_code == 0
+    assert run("solve", EXAMPLES / "openai.yaml", "--out", out).exit_code == 0
     first = complete(out)
-    assert run("solve", TINY, "--out", out, "--objective", "cost").exit_code == 0
+    assert run("solve", EXAMPLES / "openai.yaml", "--out", out, "--objective", "cost").exit_code == 0
     second = complete(out)
     assert json.loads(second["manifest.json"])["options"]["objective"] == "cost"
     assert first["manifest.json"] != second["manifest.json"]
