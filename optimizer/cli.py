@@ -14,6 +14,7 @@ import gc
 import json
 import math
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Iterator, Optional
@@ -102,6 +103,7 @@ def solve(
     _check_choice("--objective", objective, OBJECTIVES)
     _check_choice("--solver", solver, SOLVERS)
     with handle_errors(as_json):
+        _check_outputs(out)
         import optimizer
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=list(set_) + (["milp.integer=true"] if integer else []))
@@ -109,11 +111,12 @@ def solve(
             result = optimizer.solve(scenario, objective=objective, solver=solver, time_limit=time_limit,
                                      progress=progress)
         if out is not None:
-            from .report import manifest_for, write_outputs
+            from .outputs import manifest
+            from .report import write_outputs
 
-            options = {"objective": result.objective, "solver": solver, "time_limit": time_limit,
-                       "integer": scenario.data.milp.integer}
-            write_outputs(result, out, manifest_for(scenario, result, options))
+            options = {"command": "solve", "objective": result.objective, "solver": solver,
+                       "time_limit": time_limit, "integer": scenario.data.milp.integer}
+            write_outputs(result, out, manifest(scenario, options, seconds=result.seconds))
         if as_json:
             sys.stdout.write(result.to_json_text())
         else:
@@ -197,20 +200,22 @@ def compare(
         err_console.print("error: give at least one what-if file, e.g. examples/whatif/*.yaml", highlight=False)
         raise typer.Exit(EXIT_USAGE)
     with handle_errors():
+        _check_outputs(out, plot)
         import optimizer
 
         from .compare import comparison_rows, run_outcomes
-        from .report import plot_vendor_mix, print_comparison, write_table
+        from .outputs import manifest
+        from .report import plot_vendor_mix, print_comparison, write_tables
 
         scenario = optimizer.load(config, overrides=set_)
         outcomes = run_outcomes(scenario, [str(p) for p in layers], objective, solver, jobs)
         rows = comparison_rows(outcomes)
         mix = [{"scenario": o.name, **m} for o in outcomes for m in o.mix]
+        made = manifest(scenario, {"command": "compare", "objective": objective, "solver": solver}, inputs=layers)
         if out is not None:
-            write_table(rows, out, "compare.csv")
-            write_table(mix, out, "mix.csv")
+            write_tables({"compare.csv": rows, "mix.csv": mix}, out, made)
         if plot is not None:
-            plot_vendor_mix(rows, plot, f"{scenario.name}: vendor mix under each what-if")
+            plot_vendor_mix(rows, plot, f"{scenario.name}: vendor mix under each what-if", made)
         _emit({"scenario": scenario.name, "rows": rows, "mix": mix}, as_json,
               lambda: print_comparison(rows, out_console), (out, plot))
 
@@ -255,7 +260,7 @@ def sweep(
                    TextColumn("eta"), TimeRemainingColumn())
         with Progress(*columns, console=err_console, disable=as_json) as progress:
             task = progress.add_task(f"sweep {parsed.description}", total=len(parsed.points))
-            done_before = len(list((out / "points").glob("*.json"))) if resume and out and (out / "points").exists() else 0
+            done_before = len(list((out / "points").glob("[0-9]*.json"))) if resume and out else 0
             progress.advance(task, done_before)
             rows = run_sweep(config, parsed, out, workers, scheduler, resume, solver,
                              on_result=lambda row: progress.advance(task), fmt=fmt)
@@ -294,17 +299,20 @@ def frontier(
 
     _check_choice("--measure", measure, MEASURES)
     with handle_errors(as_json):
+        _check_outputs(out, plot)
         import optimizer
 
-        from .report import plot_frontier, print_frontier, write_table
+        from .outputs import manifest
+        from .report import plot_frontier, print_frontier, write_tables
         from .strategy import frontier_points, frontier_rows
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
         document = frontier_points(scenario, measure, points)
+        made = manifest(scenario, {"command": "frontier", "measure": measure, "points": points})
         if plot is not None:
-            plot_frontier(document, plot)
+            plot_frontier(document, plot, made)
         if out is not None:
-            write_table(frontier_rows(document), out, "frontier.csv")
+            write_tables({"frontier.csv": frontier_rows(document)}, out, made)
         _emit(document, as_json, lambda: print_frontier(document, out_console), (plot, out))
 
 
@@ -322,15 +330,18 @@ def leverage(
     prices can move before the plan changes."""
     _check_choice("--objective", objective, ("cost", "multi-vendor"))
     with handle_errors(as_json):
+        _check_outputs(out)
         import optimizer
 
-        from .report import print_leverage, write_table
+        from .outputs import manifest
+        from .report import print_leverage, write_tables
         from .strategy import leverage_document, leverage_rows
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
         document = leverage_document(scenario, objective)
         if out is not None:
-            write_table(leverage_rows(document), out, "leverage.csv")
+            write_tables({"leverage.csv": leverage_rows(document)}, out,
+                         manifest(scenario, {"command": "leverage", "objective": objective}))
         _emit(document, as_json, lambda: print_leverage(document, out_console), (out,))
 
 
@@ -443,6 +454,24 @@ def export(
                           markup=False)
 
 
+def _check_outputs(out: Optional[Path], plot: Optional[Path] = None) -> None:
+    """Refuse, before any work, an --out directory or --plot file cpo may not replace (exit 1
+    through handle_errors; the writers check again); a --plot inside --out is a usage error
+    (a file the directory's manifest would not list, so the next run would refuse it)."""
+    if plot is not None and out is not None and Path(os.path.realpath(plot)).is_relative_to(os.path.realpath(out)):
+        err_console.print(f"error: --plot {plot}: found a path inside --out {out}, which cpo writes as a whole; "
+                          "expected a path outside it (e.g. beside it)", highlight=False, markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    if out is not None:
+        from .outputs import check_directory
+
+        check_directory(out)
+    if plot is not None:
+        from .report import check_figure
+
+        check_figure(plot)
+
+
 def _check_choice(option: str, value: Optional[str], choices) -> None:
     if value is not None and value not in choices:
         err_console.print(f"error: {option}: found {value!r}, expected one of {', '.join(choices)}", highlight=False,
@@ -458,8 +487,19 @@ whole heap once, 65 ms of a 0.9 s `cpo solve examples/openai.yaml`; at 100,000, 
 (docs/performance.md). At most this many unreachable objects wait for a collection (a few MB)."""
 
 
+class Terminated(SystemExit):
+    """SIGTERM, raised in the main thread so that `finally` blocks run (staged outputs are
+    removed); exit 143, as a process killed by SIGTERM reports."""
+
+
+def _terminate(signum: int, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Terminated(128 + signum)
+
+
 def main() -> None:
     gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+    signal.signal(signal.SIGTERM, _terminate)
     # cpo uses NumPy for arrays, never for linear algebra: without this, OpenBLAS starts a
     # thread pool when NumPy is imported that kept a second core busy for ~0.1 s of every run
     # (and of every sweep worker). A value the user set is kept.
@@ -469,3 +509,6 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
+    except Terminated as exc:
+        err_console.print("terminated")
+        sys.exit(exc.code)

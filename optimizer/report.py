@@ -1,19 +1,15 @@
-"""Terminal tables (rich) and files (CSV, JSON, manifest) for a Result.
+"""Terminal tables (rich) and files (CSV, JSON, manifest, PNG) for a Result.
 
-Files are written atomically: into a temporary directory beside the target, then renamed
-into place, so an interrupted run never leaves a half-written output directory.
+Files are written through `outputs.py`: atomically, only over what cpo wrote, with the
+user's umask, each recording how it was made.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
+import io
 import json
 import math
-import os
-import shutil
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -176,78 +172,23 @@ def price_text(value: float, unit: str) -> str:
 
 
 def write_outputs(result: Result, out: Path, manifest: dict[str, Any]) -> None:
-    """CSV per table + result.json + manifest.json into `out`, atomically."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for table in TABLES:
-            with open(staging / f"{table}.csv", "w", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=_COLUMNS[table])
-                writer.writeheader()
-                writer.writerows(result.to_json()[table])
-        (staging / "result.json").write_text(result.to_json_text())
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-        _replace_dir(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    """CSV per table + result.json + manifest.json as the directory `out`, replaced atomically
+    and only if cpo wrote it (outputs.write_directory)."""
+    from .outputs import write_directory
+
+    document = result.to_json()
+    files = {f"{table}.csv": csv_bytes(document[table], _COLUMNS[table]) for table in TABLES}
+    files["result.json"] = result.to_json_text().encode()
+    write_directory(out, files, manifest)
 
 
-def _replace_dir(staging: Path, out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} exists and is not a directory")
-    if out.exists():
-        backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-        backup.rmdir()
-        os.replace(out, backup)
-        os.replace(staging, out)
-        shutil.rmtree(backup, ignore_errors=True)
-    else:
-        os.replace(staging, out)
-
-
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def manifest_for(scenario, result: Result, options: dict[str, Any]) -> dict[str, Any]:
-    """Inputs (with hashes), effective config hash, versions, options and timings."""
-    import pulp
-
-    from . import __version__
-
-    inputs = [scenario.path] + [Path(w) for w in scenario.whatifs]
-    locations = {loc.file for loc in scenario.tree.locations.values() if loc.file != "--set"}
-    inputs += sorted(Path(f) for f in locations if Path(f) not in inputs)
-    config = json.dumps(scenario.config.model_dump(mode="json", by_alias=True), sort_keys=True)
-    return {
-        "cpo_version": __version__,
-        "solver": {"name": result.solver, "highspy": _version("highspy"), "pulp": pulp.__version__,
-                   "highs": _highs_version()},
-        "inputs": [{"file": str(p), "sha256": file_hash(p)} for p in inputs if p.exists()],
-        "overrides": list(scenario.overrides),
-        "effective_config_sha256": hashlib.sha256(config.encode()).hexdigest(),
-        "options": options,
-        "seconds": {k: round(v, 4) for k, v in result.seconds.items()},
-        "created_unix": int(time.time()),
-    }
-
-
-def _highs_version() -> str:
-    from .solver import quiet_highs
-
-    highs = quiet_highs()
-    return f"{highs.versionMajor()}.{highs.versionMinor()}.{highs.versionPatch()}"
-
-
-def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "unknown"
+def csv_bytes(rows: list[dict], columns: list[str]) -> bytes:
+    """`rows` as CSV (a header of `columns`, then one line per row), UTF-8."""
+    stream = io.StringIO()
+    writer = csv.DictWriter(stream, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return stream.getvalue().encode()
 
 
 # ---------------------------------------------------------------- comparisons
@@ -271,24 +212,18 @@ def print_comparison(rows: list[dict], console: Console) -> None:
     console.print("[dim]Descriptions and the three largest price moves: --json or --out DIR (compare.csv).[/dim]")
 
 
-def write_table(rows: list[dict], out: Path, name: str) -> None:
-    """One CSV into `out`, atomically (staged beside it, then renamed into place)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{name}.", dir=out)
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            writer = csv.DictWriter(stream, fieldnames=list(rows[0]) if rows else [])
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(staging, out / name)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+def write_tables(tables: dict[str, list[dict]], out: Path, manifest: dict[str, Any]) -> None:
+    """Each table (file name -> rows; columns from its first row) and manifest.json as the
+    directory `out`, replaced atomically and only if cpo wrote it (outputs.write_directory)."""
+    from .outputs import write_directory
+
+    write_directory(out, {name: csv_bytes(rows, list(rows[0]) if rows else []) for name, rows in tables.items()},
+                    manifest)
 
 
-def plot_vendor_mix(rows: list[dict], target: Path, title: str) -> None:
-    """Stacked bars: each scenario's vendor shares of served compute over the horizon."""
+def plot_vendor_mix(rows: list[dict], target: Path, title: str, manifest: dict[str, Any]) -> None:
+    """Stacked bars: each scenario's vendor shares of served compute over the horizon (a PNG
+    recording `manifest`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -309,22 +244,43 @@ def plot_vendor_mix(rows: list[dict], target: Path, title: str) -> None:
     axis.set_title(title, fontsize=10)
     axis.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     figure.tight_layout()
-    _save_figure(figure, Path(target))
+    _save_figure(figure, Path(target), manifest)
 
 
-def _save_figure(figure, target: Path) -> None:
-    """Write a PNG atomically."""
+def _save_figure(figure, target: Path, manifest: dict[str, Any]) -> None:
+    """Write a PNG atomically, marked as cpo's (text chunk `Software: cpo <version>`, and the
+    manifest as JSON in `cpo-manifest`); refuse to replace a file cpo did not write."""
     import matplotlib.pyplot as plt
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
-    os.close(handle)
+    from .outputs import cpo_version, staged_file
+
+    metadata = {"Software": f"cpo {cpo_version()}", "cpo-manifest": json.dumps(manifest, sort_keys=True)}
     try:
-        figure.savefig(staging, dpi=120)
-        os.replace(staging, target)
+        with staged_file(target, _is_cpo_png, PNG_EXPECTED) as staging:
+            figure.savefig(staging, format="png", dpi=120, metadata=metadata)
     finally:
         plt.close(figure)
-        Path(staging).unlink(missing_ok=True)
+
+
+PNG_EXPECTED = "a new path or a PNG cpo wrote (text chunk Software: cpo)"
+
+
+def check_figure(target: Path) -> None:
+    """Raise OutputError if `target` holds something _save_figure would refuse to replace."""
+    from .outputs import check_file
+
+    check_file(target, _is_cpo_png, PNG_EXPECTED)
+
+
+def _is_cpo_png(path: Path) -> bool:
+    """Whether `path` is a PNG whose Software text chunk says cpo wrote it."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return image.format == "PNG" and str(image.info.get("Software", "")).startswith("cpo ")
+    except Exception:  # whatever cannot be read as a PNG is not recognisably cpo's: refuse it
+        return False
 
 
 def print_changes(changes, console: Console) -> None:
@@ -400,8 +356,9 @@ def print_frontier(document: dict, console: Console) -> None:
                   + (" ($ per $ of expected disruption avoided)." if not share else "."), highlight=False)
 
 
-def plot_frontier(document: dict, target: Path) -> None:
-    """Cost against the concentration measure, the scenario's own plan marked."""
+def plot_frontier(document: dict, target: Path, manifest: dict[str, Any]) -> None:
+    """Cost against the concentration measure, the scenario's own plan marked (a PNG recording
+    `manifest`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -432,7 +389,7 @@ def plot_frontier(document: dict, target: Path) -> None:
     axis.legend(fontsize=8)
     axis.grid(alpha=0.3)
     figure.tight_layout()
-    _save_figure(figure, Path(target))
+    _save_figure(figure, Path(target), manifest)
 
 
 def print_leverage(document: dict, console: Console) -> None:

@@ -19,22 +19,21 @@ A grid file (YAML) names the variations:
 Each point becomes one task: load the scenario, apply the grid's what-ifs and the point's
 changes, solve, reduce to one row. Tasks run on Dask distributed: a local cluster of
 `workers` processes, or an existing cluster at `scheduler`. Each finished point is written
-at once to `OUT/points/NNNN.json` (atomically), so a killed sweep loses nothing and `resume`
-skips what is done; at the end the rows are gathered into `OUT/results.csv` (or .parquet).
+at once to `OUT/points/NNNNN.json` (atomically), so a killed sweep loses nothing and `resume`
+skips what is done, provided the inputs' content is unchanged (`OUT/sweep.json` keeps their
+hashes); at the end the rows are gathered into `OUT/results.csv` (or .parquet).
 A point that fails (a bad change, an infeasible scenario) is a row with its status and reason.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from .errors import ConfigError, Location, Problem
 from .loading import format_path, read_yaml
@@ -57,13 +56,6 @@ class Grid:
     whatifs: tuple[str, ...]
     objective: str | None
     points: tuple[Point, ...]
-
-    def fingerprint(self) -> str:
-        """What a resumed sweep must share with the interrupted one."""
-        text = json.dumps([self.description, self.whatifs, self.objective,
-                           [(p.name, p.parameters, [c for c, _ in p.changes]) for p in self.points]],
-                          sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def read_grid(path: str | Path) -> Grid:
@@ -180,19 +172,25 @@ def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objectiv
 def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, solver: str = "highs",
               on_result: Callable[[dict], None] | None = None, fmt: str = "csv") -> list[dict[str, Any]]:
-    """Run every point not already done in `out`; return all rows, in point order.
+    """Run every point not already done in `out`; return all rows, in point order, their keys in
+    the order of results.csv's columns (_columns).
 
     workers: processes of a local Dask cluster (default: the cores); 0 runs in this process.
-    scheduler: address of an existing Dask scheduler (tcp://HOST:PORT) instead of a local cluster."""
+    scheduler: address of an existing Dask scheduler (tcp://HOST:PORT) instead of a local cluster.
+    out: the sweep's directory (see _prepare_out); its sweep.json records how it was made and,
+    at the end, the SHA-256 of every file written."""
     config = str(Path(config).resolve())
     done: dict[int, dict] = {}
     if out is not None:
-        done = _prepare_out(Path(out), grid, config, resume)
+        out = Path(out)
+        made = _sweep_manifest(config, grid, solver)
+        done = _prepare_out(out, made, resume)
     todo = [p for p in grid.points if p.index not in done]
 
     def finished(row: dict) -> None:
+        """Keep a finished point's row: on disk at once (a kill loses nothing), then in memory."""
         if out is not None:
-            _write_json(Path(out) / "points" / f"{row['point']:05d}.json", row)
+            _write_json(out / "points" / f"{row['point']:05d}.json", row)
         done[row["point"]] = row
         if on_result is not None:
             on_result(row)
@@ -203,13 +201,17 @@ def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: 
                 finished(run_point(config, grid.whatifs, point, grid.objective, solver))
         else:
             _run_on_dask(config, grid, todo, workers, scheduler, solver, finished)
-    rows = [done[i] for i in sorted(done)]
+    columns = _columns(done.values(), grid)
+    rows = [{key: done[i][key] for key in columns if key in done[i]} for i in sorted(done)]
     if out is not None:
-        write_rows(rows, Path(out), fmt)
+        write_rows(rows, columns, out, fmt)
+        _write_json(out / SWEEP_MANIFEST, {**made, "files": _file_hashes(out)})
     return rows
 
 
 def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished) -> None:
+    """Run the points `todo` on Dask (a local cluster of `workers`, or `scheduler`), calling
+    `finished(row)` in this process as each completes; the client and cluster always close."""
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -230,50 +232,134 @@ def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished) -> No
             cluster.close()
 
 
-def _prepare_out(out: Path, grid: Grid, config: str, resume: bool) -> dict[int, dict]:
-    """Check (or create) the output directory; the rows already done, when resuming."""
-    manifest = {"config": config, "grid": str(grid.path), "fingerprint": grid.fingerprint(),
-                "points": len(grid.points)}
-    manifest_file = out / "sweep.json"
-    if out.exists() and any(out.iterdir()):
+SWEEP_MANIFEST = "sweep.json"
+RESUME_KEY = {
+    "effective_config_sha256": "the scenario (its effective config after the grid's what-ifs, catalog included)",
+    "whatifs_sha256": "the grid's what-if files",
+    "grid_sha256": "the grid file",
+    "solver": "the solver",
+    "objective": "the objective",
+    "cpo_version": "the cpo version",
+}
+"""What a resumed sweep must share with the interrupted one, by content (not by path), and
+what each is called when it differs."""
+
+
+def _sweep_manifest(config: str, grid: Grid, solver: str) -> dict[str, Any]:
+    """sweep.json: how the sweep is made (outputs.manifest of the base scenario, the grid an
+    input), the number of points, and `resume_key` (RESUME_KEY's fields)."""
+    from .api import load
+    from .outputs import cpo_version, effective_config_sha256, file_hash, manifest
+
+    base = load(config, whatifs=grid.whatifs)
+    objective = grid.objective or base.config.objective
+    key = {"effective_config_sha256": effective_config_sha256(base),
+           "whatifs_sha256": [file_hash(w) for w in grid.whatifs], "grid_sha256": file_hash(grid.path),
+           "solver": solver, "objective": objective, "cpo_version": cpo_version()}
+    return {**manifest(base, {"command": "sweep", "solver": solver, "objective": objective}, inputs=[grid.path]),
+            "points": len(grid.points), "resume_key": key}
+
+
+def _prepare_out(out: Path, made: dict[str, Any], resume: bool) -> dict[int, dict]:
+    """Check (or create) the sweep directory `out` and write its sweep.json (`made`); the rows
+    already done, when resuming. Refuses, changing nothing: a non-empty directory without a
+    sweep.json (OutputError); a sweep, without `resume` (ConfigError at --out); with `resume`, a
+    sweep made from other inputs (ConfigError at --resume, one problem per RESUME_KEY field
+    that differs). cpo never deletes anything in a sweep directory."""
+    from .outputs import directory_entries, listing, refusal, remove_stale_staging
+
+    entries = directory_entries(out, "a new or empty directory, or a cpo sweep to --resume") or []
+    if entries:
+        before = _read_sweep_manifest(out)
+        if before is None:
+            raise refusal(out, f"{listing(entries)} and no {SWEEP_MANIFEST} of cpo's",
+                          "a new or empty directory, or a cpo sweep to --resume")
         if not resume:
             raise ConfigError([Problem(Location("--out"), str(out), "already holds a sweep, expected an empty "
                                        "or new directory (or --resume to finish that sweep)")])
-        if not manifest_file.exists() or json.loads(manifest_file.read_text()) != manifest:
-            raise ConfigError([Problem(Location("--resume"), str(out), "holds a sweep of another scenario or grid, "
-                                       "expected the same scenario and grid to resume")])
+        differences = _differences(before.get("resume_key"), made["resume_key"])
+        if differences:
+            raise ConfigError([Problem(Location("--resume"), str(out), line) for line in differences])
     (out / "points").mkdir(parents=True, exist_ok=True)
-    _write_json(manifest_file, manifest)
-    done = {}
-    for file in sorted((out / "points").glob("*.json")):
-        row = json.loads(file.read_text())
-        done[row["point"]] = row
-    return done
+    for directory in (out, out / "points"):
+        remove_stale_staging(directory)
+    _write_json(out / SWEEP_MANIFEST, made)
+    rows = (json.loads(file.read_text()) for file in sorted((out / "points").glob("[0-9]*.json")))
+    return {row["point"]: row for row in rows}
+
+
+def _read_sweep_manifest(out: Path) -> dict | None:
+    """`out`'s sweep.json, or None if there is none or it is not one cpo wrote."""
+    try:
+        document = json.loads((out / SWEEP_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) and "points" in document else None
+
+
+def _differences(before: Any, now: dict[str, Any]) -> list[str]:
+    """One sentence per RESUME_KEY field in which the interrupted sweep (`before`) and this one differ."""
+    if not isinstance(before, dict):
+        return ["holds a sweep made by an earlier cpo, whose sweep.json records no content hashes; expected a "
+                "sweep this cpo can check (start it again in a new --out)"]
+    return [f"{meaning}: found {_shown(before.get(field))} in the interrupted sweep, {_shown(now[field])} now; "
+            "expected the same to resume (or start a new --out)"
+            for field, meaning in RESUME_KEY.items() if before.get(field) != now[field]]
+
+
+def _shown(value: Any) -> str:
+    """A key's value as the message shows it: hashes shortened to 12 digits."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if isinstance(value, str) and len(value) == 64:
+        return f"sha256 {value[:12]}"
+    return repr(value)
 
 
 def _write_json(target: Path, document: Any) -> None:
-    handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(handle, "w") as stream:
-        json.dump(document, stream, indent=1, sort_keys=True, default=str)
-    os.replace(staging, target)
+    """`document` as indented JSON with sorted keys, written atomically (outputs.write_file;
+    _prepare_out removed stale staging from the sweep's folders once)."""
+    from .outputs import write_file
+
+    write_file(target, (json.dumps(document, indent=1, sort_keys=True, default=str) + "\n").encode(), tidy=False)
 
 
-def write_rows(rows: list[dict], out: Path, fmt: str = "csv") -> Path:
-    """The tidy table of all rows, CSV or Parquet, atomically."""
+def _file_hashes(out: Path) -> dict[str, str]:
+    """SHA-256 of results.* and of each point file, by path relative to `out`."""
+    from .outputs import file_hash
+
+    files = sorted([*out.glob("results.*"), *(out / "points").glob("[0-9]*.json")])
+    return {file.relative_to(out).as_posix(): file_hash(file) for file in files}
+
+
+FIGURES = ("total_cost_usd", "expected_disruption_usd", "unmet_pct")
+
+
+def _columns(rows: Iterable[dict], grid: Grid) -> list[str]:
+    """results.csv's columns, the same whether points were resumed or not: point, name, the
+    grid's parameters in grid order, status, reason, FIGURES, share_<vendor> sorted, seconds;
+    then any other key, sorted. Only keys some row has."""
+    keys = set().union(*rows)
+    parameters = dict.fromkeys(name for point in grid.points for name in point.parameters)
+    shares = sorted(key for key in keys if key.startswith("share_"))
+    known = list(dict.fromkeys(key for key in ("point", "name", *parameters, "status", "reason", *FIGURES, *shares,
+                                               "seconds") if key in keys))
+    return known + sorted(keys - set(known))
+
+
+def write_rows(rows: list[dict], columns: list[str], out: Path, fmt: str = "csv") -> Path:
+    """The tidy table of all rows, `columns` in that order, CSV or Parquet, atomically."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows)
+    from .outputs import staged_file
+
+    frame = pd.DataFrame(rows, columns=columns)
     target = out / f"results.{fmt}"
-    handle, staging = tempfile.mkstemp(prefix=".results.", dir=out)
-    os.close(handle)
-    try:
+    with staged_file(target) as staging:
         if fmt == "parquet":
             frame.to_parquet(staging, index=False)
         else:
             frame.to_csv(staging, index=False)
-        os.replace(staging, target)
-    finally:
-        Path(staging).unlink(missing_ok=True)
     return target
 
 

@@ -104,7 +104,7 @@ def test_resume_refuses_another_grid(tmp_path, base):
     out = tmp_path / "out"
     run_sweep(base, read_grid(grid_file(tmp_path, PRICE_GRID)), out=out, workers=0)
     other = dict(PRICE_GRID, description="another")
-    with pytest.raises(cpo.ConfigError, match="another scenario or grid"):
+    with pytest.raises(cpo.ConfigError, match="the grid file: found sha256"):
         run_sweep(base, read_grid(grid_file(tmp_path, other)), out=out, workers=0, resume=True)
 
 
