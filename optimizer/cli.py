@@ -449,9 +449,8 @@ def export(
         from .export import export_model
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
-        rows, columns = export_model(scenario, file, objective)
-        out_console.print(f"Wrote {file} ({rows} rows, {columns} columns; money in $M, units and H100e in thousands)",
-                          markup=False)
+        rows, columns, scale = export_model(scenario, file, objective)
+        out_console.print(f"Wrote {file} ({rows} rows, {columns} columns; {scale.describe()})", markup=False)
 
 
 def _check_outputs(out: Optional[Path], plot: Optional[Path] = None) -> None:

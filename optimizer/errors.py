@@ -56,6 +56,11 @@ class SolverError(CpoError):
     """The solver failed, or stopped without a usable plan."""
 
 
+class OutputError(CpoError, OSError):
+    """cpo refused to write an output path: it holds something cpo did not write. Nothing was
+    changed. Also an OSError, so callers that handle file errors handle it (the CLI: exit 1)."""
+
+
 class VerificationError(CpoError):
     """A returned plan breaks a constraint when re-checked from the scenario data."""
 

@@ -15,8 +15,8 @@ COMMENT = {".lp": "\\ ", ".mps": "* "}
 MARK = "Written by cpo "
 
 
-def export_model(scenario, file: Path, objective: str | None = None) -> tuple[int, int]:
-    """Write the model (LP units: $M, thousands of units and H100e) and return (rows, columns).
+def export_model(scenario, file: Path, objective: str | None = None):
+    """Write the model (in LP units, model.Scale) and return (rows, columns, scale).
 
     `cost` and `multi-vendor` export their objective; `max-share` and `hhi` export their first
     (cost) stage, since the later stages depend on its solution. The file replaces `file`
@@ -31,13 +31,13 @@ def export_model(scenario, file: Path, objective: str | None = None) -> tuple[in
     model = build(scenario.data, objective)
     highs = _named_highs(model, multi_vendor_objective(model) if objective == "multi-vendor" else
                          model.objectives["cost"])
-    header = _header(scenario, objective, COMMENT[Path(file).suffix.lower()])
+    header = _header(scenario, objective, COMMENT[Path(file).suffix.lower()], model.scale)
     expected = "a new path or a model file cpo wrote (first line: Written by cpo)"
     with staged_file(file, _is_cpo_model, expected) as staging:
         if highs.writeModel(str(staging)) == highspy.HighsStatus.kError:
             raise OutputError(f"{file}: HiGHS could not write the model")
         staging.write_bytes(header + staging.read_bytes())
-    return len(model.rows), len(model.columns)
+    return len(model.rows), len(model.columns), model.scale
 
 
 def _named_highs(model, objective):
@@ -55,13 +55,13 @@ def _named_highs(model, objective):
     return highs
 
 
-def _header(scenario, objective: str, comment: str) -> bytes:
+def _header(scenario, objective: str, comment: str, scale) -> bytes:
     """cpo's mark, then the manifest (compact JSON, ASCII), as two comment lines."""
     from .outputs import cpo_version, manifest
 
     made = manifest(scenario, {"command": "export", "objective": objective})
-    return (f"{comment}{MARK}{cpo_version()}: {json.dumps(scenario.name)}, objective {objective}; money in $M, "
-            f"units and H100e in thousands\n{comment}manifest: {json.dumps(made, sort_keys=True)}\n").encode()
+    return (f"{comment}{MARK}{cpo_version()}: {json.dumps(scenario.name)}, objective {objective}; "
+            f"{scale.describe()}\n{comment}manifest: {json.dumps(made, sort_keys=True)}\n").encode()
 
 
 def _is_cpo_model(path: Path) -> bool:

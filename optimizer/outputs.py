@@ -41,16 +41,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .errors import CpoError
+from .errors import OutputError
 
 MANIFEST = "manifest.json"
 SHOWN_NAMES = 10
 """Entries named in a refusal before `and N more`."""
-
-
-class OutputError(CpoError, OSError):
-    """cpo refused to write an output path: it holds something cpo did not write. Nothing was
-    changed. Also an OSError, so callers that handle file errors handle it (the CLI: exit 1)."""
 
 
 def refusal(path: Path, found: str, expected: str) -> OutputError:

@@ -61,6 +61,13 @@ class Scale:
         units = 10.0 ** exponent
         return cls(units, units / 1e3, units * 1e3)
 
+    def describe(self) -> str:
+        """What one LP unit is, for model files and messages."""
+        def amount(value: float) -> str:
+            return f"{value:,.0f}" if value >= 1 and value.is_integer() else f"{value:g}"
+
+        return f"1 LP unit = {amount(self.units)} units or H100e, {amount(self.mw)} MW, ${amount(self.money)}"
+
     def of_kind(self, kind: str) -> float:
         """Real units per LP unit of a quantity kind: units, mw, money or one (shares)."""
         return {"units": self.units, "mw": self.mw, "money": self.money, "one": 1.0}[kind]
