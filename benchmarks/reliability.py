@@ -1,13 +1,17 @@
-"""The reliability table of docs/reliability.md: fuzzed bad inputs, random scenarios,
-determinism and exit codes, measured on this checkout.
+"""The reliability table of docs/reliability.md: fuzzed bad inputs, hostile files, random
+scenarios, formulation mutants, kills, determinism and exit codes, measured on this checkout.
 
     python3 benchmarks/reliability.py                 # the default counts (a few minutes)
-    python3 benchmarks/reliability.py --scenarios 100 --mutations 10 --markdown
+    python3 benchmarks/reliability.py --scenarios 100 --mutations 10 --kills 10
 
 Bad inputs: every mutation kind of tests/fuzz.py applied to the examples and vendor files,
 checked with `cpo validate`: never a traceback; bad input exits 1 with every problem located.
 Random scenarios: tests/fuzz.py's generator, solved with the multi-vendor objective: optimal
 and verified, or infeasible with a diagnosis. Seeds are 0..N-1, so runs are repeatable.
+Mutants: tests/test_verify.py's formulations with a family dropped or a term changed, each
+solved on a scenario where it matters; verify() must refuse every one.
+Kills: `cpo solve --out DIR` killed (SIGKILL) at random moments while it writes DIR, which
+holds an earlier output: DIR must be the old or the new complete output every time.
 """
 
 from __future__ import annotations
@@ -54,6 +58,66 @@ def random_scenarios(count: int) -> tuple[collections.Counter, list[str]]:
     return counts, failures
 
 
+def formulation_mutants() -> list[tuple[str, bool, str]]:
+    """(mutant, caught, detail) for each of tests/test_verify.py's mutants."""
+    import pytest
+    import yaml
+
+    import optimizer as cpo
+    from test_verify import MUTANTS
+
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for name, (build_doc, objective, mutate_formulation) in MUTANTS.items():
+            path = Path(work) / "mutant.yaml"
+            path.write_text(yaml.safe_dump(build_doc(), sort_keys=False))
+            scenario = cpo.load(path)
+            with pytest.MonkeyPatch.context() as monkeypatch:
+                mutate_formulation(monkeypatch)
+                mutant = cpo.solve(scenario, objective=objective, verify=False)
+                try:
+                    mutant.verify()
+                    rows.append((name, False, "verify() accepted it"))
+                except cpo.VerificationError as exc:
+                    rows.append((name, True, exc.breaches[0]))
+    return rows
+
+
+def kills(count: int) -> tuple[int, list[str]]:
+    """Kill a slowed `cpo solve --out` `count` times at random moments while it writes over an
+    earlier output; (survived, failures)."""
+    import random
+    import signal
+
+    from test_outputs import TINY, _start_slow_solve, complete, run, staging_left
+
+    rng, survived, failures = random.Random(0), 0, []
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work) / "run"
+        outputs = set()
+        for objective in ("cost", "multi-vendor"):
+            run("solve", TINY, "--out", out, "--objective", objective)
+            outputs.add((out / "result.json").read_bytes())
+        for k in range(count):
+            process = _start_slow_solve(out, ("cost", "multi-vendor")[k % 2])
+            time.sleep(rng.uniform(0, 0.4))
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            try:
+                ok = complete(out)["result.json"] in outputs
+            except (AssertionError, OSError, KeyError) as exc:
+                ok, why = False, f"{type(exc).__name__}: {exc}"
+            else:
+                why = "result.json from neither run"
+            survived += ok
+            if not ok:
+                failures.append(f"kill {k}: {why}")
+        run("solve", TINY, "--out", out)
+        if staging_left(Path(work)):
+            failures.append(f"staging left after the next run: {staging_left(Path(work))}")
+    return survived, failures
+
+
 def determinism() -> list[tuple[str, bool]]:
     rows = []
     for example in sorted((ROOT / "examples").glob("*.yaml")):
@@ -73,6 +137,7 @@ EXIT_CASES = [
     (2, "command-line usage", ["solve", "examples/small-lab.yaml", "--objective", "fastest"]),
     (3, "infeasible, diagnosed", ["solve", "tests/data/infeasible-power.yaml"]),
     (4, "solver stopped without a plan", ["solve", "examples/openai.yaml", "--time-limit", "0"]),
+    (1, "output folder holds the user's files", ["solve", "examples/small-lab.yaml", "--out", "examples"]),
 ]
 
 
@@ -88,6 +153,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mutations", type=int, default=20, help="mutants per kind (default 20)")
     parser.add_argument("--scenarios", type=int, default=300, help="random scenarios (default 300)")
+    parser.add_argument("--kills", type=int, default=20, help="kills of cpo solve --out while it writes (default 20)")
     args = parser.parse_args()
     started = time.time()
     problems = []
@@ -112,6 +178,25 @@ def main() -> int:
         print(f"| {label} | {counts[status]} |")
     others = sum(v for k, v in counts.items() if k not in ("optimal", "infeasible"))
     print(f"| failed (error, unverified plan, or no diagnosis) | {others} |\n")
+
+    mutants = formulation_mutants()
+    print(f"## Formulation mutants ({len(mutants)}, tests/test_verify.py: a family dropped or a term changed)\n")
+    print("| mutant | caught by verify() | first breach |")
+    print("|---|---|---|")
+    for name, caught, detail in mutants:
+        print(f"| {name} | {'yes' if caught else 'NO'} | {detail[:90]} |")
+        if not caught:
+            problems.append(f"mutant {name}: {detail}")
+    print(f"| **all** | **{sum(c for _, c, _ in mutants)}/{len(mutants)}** | |\n")
+
+    survived, failures = kills(args.kills)
+    problems += failures
+    print(f"## Kills ({args.kills} SIGKILLs of `cpo solve --out DIR` at random moments while it writes over an "
+          "earlier output)\n")
+    print("| outcome | count |")
+    print("|---|---:|")
+    print(f"| DIR held the old or the new complete output | {survived} |")
+    print(f"| anything else (absent, mixed, half-written) | {args.kills - survived} |\n")
 
     print("## Determinism (`cpo solve EXAMPLE --out DIR` twice, result.json compared byte for byte)\n")
     print("| example | identical |")

@@ -38,7 +38,7 @@ def verify_plan(plan, result=None, tolerance: float = 1e-6) -> None:
         slack = ABSOLUTE_LP * scale.of_kind(kind) + tolerance * max(abs(lhs), abs(rhs), magnitude)
         broken = {"<=": lhs > rhs + slack, ">=": lhs < rhs - slack, "==": abs(lhs - rhs) > slack}[sense]
         if broken:
-            breaches.append(f"{name}: {lhs:.9g} {sense} {rhs:.9g} does not hold")
+            breaches.append(f"{name}: {lhs + 0.0:.9g} {sense} {rhs + 0.0:.9g} does not hold")
 
     for (o, t), units in plan.acquired.items():
         if t not in plan.data.offers[o].signable and units > 0:
