@@ -57,10 +57,16 @@ def from_model(model, values) -> list[Coverage]:
 
 
 def evaluate(plan: Plan) -> list[Coverage]:
-    """Coverage of every (failure, period, critical workload) for the plan."""
+    """Coverage of every (failure, period, critical workload) for the plan. The LP is written
+    in the scenario's unit scale (model.Scale), as the model is, so a tiny demand is not lost
+    inside HiGHS's tolerance; VOLL weights are divided by the largest so they stay O(1)."""
     import highspy
 
+    from .formulation.model import Scale
+
     data = plan.data
+    units = Scale.of(data).units
+    weight = max((w.voll for w in data.workloads.values()), default=1.0)
     cost, row_lower, row_upper = [], [], []
     entries: list[tuple[int, int, float]] = []  # (row, col, value)
     slack_cols: list[tuple[int, int, str, float]] = []  # (col, f, t, w) of s
@@ -80,8 +86,8 @@ def evaluate(plan: Plan) -> list[Coverage]:
             for w, workload in data.workloads.items():
                 need = workload.critical * workload.demand[t]
                 if need > 0:
-                    cover_rows[w] = new_row(need, highspy.kHighsInf)
-                    col = new_col(workload.voll)
+                    cover_rows[w] = new_row(need / units, highspy.kHighsInf)
+                    col = new_col(workload.voll / weight)
                     entries.append((cover_rows[w], col, 1.0))
                     slack_cols.append((col, f, t, w))
             if not cover_rows:
@@ -91,7 +97,7 @@ def evaluate(plan: Plan) -> list[Coverage]:
                 runnable = [w for w in cover_rows if offer.theta.get(w, 0) > 0]
                 if survives <= 0 or not runnable:
                     continue
-                capacity_row = new_row(-highspy.kHighsInf, survives)
+                capacity_row = new_row(-highspy.kHighsInf, survives / units)
                 for w in runnable:
                     col = new_col(0.0)
                     entries.append((capacity_row, col, 1.0))
@@ -99,8 +105,8 @@ def evaluate(plan: Plan) -> list[Coverage]:
     if not slack_cols:
         return []
     shortfall = _solve(cost, row_lower, row_upper, entries)
-    return [_coverage(data, f, t, w, data.workloads[w].critical * data.workloads[w].demand[t] - float(shortfall[col]))
-            for col, f, t, w in slack_cols]
+    return [_coverage(data, f, t, w, data.workloads[w].critical * data.workloads[w].demand[t]
+                      - float(shortfall[col]) * units) for col, f, t, w in slack_cols]
 
 
 def _solve(cost, row_lower, row_upper, entries) -> np.ndarray:

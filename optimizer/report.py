@@ -22,18 +22,24 @@ from .results import TABLES, Result, _COLUMNS
 
 
 def money(value: float) -> str:
-    """$1.23B / $45.6M / $789k / $12."""
-    sign, value = ("-" if value < 0 else ""), abs(value)
+    """$1.23T / $1.23B / $45.60M / $789.00k / $12 / $0.0016: the unit picked after rounding
+    ($999,999.99 is $1.00M, not $1,000.00k), never -$0."""
+    if not math.isfinite(value):
+        return "n/a"
+    magnitude = abs(value)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= scale:
-            return f"{sign}${value / scale:,.2f}{suffix}"
-    return f"{sign}${value:,.0f}"
+        if round(magnitude / scale, 2) >= 1:
+            return f"{'-' if value < 0 else ''}${magnitude / scale:,.2f}{suffix}"
+    text = f"{magnitude:,.0f}" if round(magnitude) >= 1 else f"{magnitude:.3g}"
+    return ("-" if value < 0 and float(text.replace(",", "")) else "") + "$" + text
 
 
 def count(value: float) -> str:
-    """1.23M / 45.6k / 789."""
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
+    """1.23M / 45.6k / 789 / 0.0008: three significant digits, the unit picked after rounding
+    (999,999 is 1M, not 1e+03k)."""
+    value += 0.0  # no -0
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(float(f"{value / scale:.3g}")) >= 1:
             return f"{value / scale:,.3g}{suffix}"
     return f"{value:,.3g}" if value % 1 else f"{value:,.0f}"
 
@@ -62,8 +68,9 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
                   + (f"  MIP gap {gap_text(result.mip_gap)}" if result.mip_gap is not None else ""))
 
     costs = _table(console, "Cost (present value, discounted to the first period)", "component", "$")
+    gross = sum(abs(v) for v in result.cost_breakdown_usd.values())
     for name, value in result.cost_breakdown_usd.items():
-        if name != "resilience" and abs(value) > 0.5:
+        if name != "resilience" and abs(value) > 1e-9 * gross:
             add_row(costs, name, money(value))
     add_row(costs, "procurement cost", money(result.total_cost_usd), style="bold")
     if data.failures:
@@ -90,7 +97,7 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
     buys = _table(console, "Units signed, by offer and period", "offer", *periods)
     signed: dict[str, dict[str, float]] = {}
     for row in result.tables["plan"]:
-        if row["acquired_units"] > 0.5:
+        if row["acquired_units"] > 0:
             signed.setdefault(row["offer"], {})[row["period"]] = row["acquired_units"]
     for offer, by_period in sorted(signed.items()):
         add_row(buys, offer, *[count(by_period[p]) if p in by_period else "" for p in periods])

@@ -35,6 +35,9 @@ TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deal
           "power", "concentration")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
+NOISE_LP = 1e-9
+"""Units signed, active or assigned below this many LP units (model.Scale) are solver noise:
+no plan row is written for them."""
 
 DECISIONS = {"u": "units", "z": "units", "s": "units", "short": "money", "credit": "money", "vest": "one",
              "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one"}
@@ -200,8 +203,8 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
                       for t, row in enumerate(concentration))
     priced = objective == "multi-vendor" and data.resilience_mode == "priced"
     tables = {
-        "plan": _plan_rows(plan),
-        "assignment": _assignment_rows(plan),
+        "plan": _plan_rows(plan, NOISE_LP * model.scale.units),
+        "assignment": _assignment_rows(plan, NOISE_LP * model.scale.units),
         "unmet": _unmet_rows(plan),
         "shares": _share_rows(plan),
         "prices": price_rows(model, solution, plan),
@@ -225,12 +228,12 @@ def _value(expression, solution: Solution) -> float:
     return float(expression.constant) + sum(coef * float(values[var.column]) for var, coef in expression.items())
 
 
-def _plan_rows(plan: Plan) -> list[dict]:
+def _plan_rows(plan: Plan, noise: float) -> list[dict]:
     data, rows = plan.data, []
     for o, offer in enumerate(data.offers):
         for t, period in enumerate(data.periods):
             acquired, active = plan.acquired.get((o, t), 0.0), plan.active(o, t)
-            if acquired > 1e-9 or active > 1e-9:
+            if acquired > noise or active > noise:
                 rows.append({"offer": offer.key, "vendor": offer.vendor, "product": offer.attrs["product"],
                              "channel": offer.attrs["channel"], "provider": offer.attrs["provider"],
                              "site": offer.attrs["site"], "period": period.name,
@@ -239,11 +242,11 @@ def _plan_rows(plan: Plan) -> list[dict]:
     return rows
 
 
-def _assignment_rows(plan: Plan) -> list[dict]:
+def _assignment_rows(plan: Plan, noise: float) -> list[dict]:
     data = plan.data
     return [{"offer": data.offers[o].key, "vendor": data.offers[o].vendor, "workload": w,
              "period": data.periods[t].name, "units": units, "h100e": units * data.offers[o].theta[w]}
-            for (o, w, t), units in sorted(plan.assigned.items()) if units > 1e-9]
+            for (o, w, t), units in sorted(plan.assigned.items()) if units > noise]
 
 
 def _unmet_rows(plan: Plan) -> list[dict]:

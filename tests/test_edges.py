@@ -236,3 +236,34 @@ def test_share_rules_that_only_an_empty_plan_meets_are_located_errors(make_scena
     with pytest.raises(cpo.ConfigError) as caught:
         make_scenario(scenario_doc(two_vendors(), policy={"shares": [rule]}))
     assert any(p.path == "policy.shares[0]" and message in p.message for p in caught.value.problems)
+
+
+def test_a_tiny_scenario_prints_its_plan_and_costs(make_scenario):
+    """At 1e-6 of the hand example, the terminal still shows what was signed and what it costs
+    (its display thresholds were once absolute: half a unit, half a dollar)."""
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    path = make_scenario(scenario_doc(two_vendors(cheap_cap=6e-5, dear_cap=1e-4), demand=1e-4)).path
+    output = CliRunner().invoke(app, ["solve", str(path), "--objective", "cost"]).stdout
+    signed = output.split("Units signed")[1]
+    assert "cheap/rent" in signed and "6e-05" in signed and "dear/rent" in signed
+    assert "$0.00024" in output
+
+
+@pytest.mark.parametrize("value, text", [(0.0, "$0"), (-0.0, "$0"), (-0.2, "-$0.2"), (0.0016, "$0.0016"),
+                                         (999.6, "$1.00k"), (999_999.99, "$1.00M"), (1.08e12, "$1.08T"),
+                                         (-175.7e9, "-$175.70B"), (float("inf"), "n/a")])
+def test_money_is_never_folded_into_the_wrong_unit(value, text):
+    from optimizer.report import money
+
+    assert money(value) == text
+
+
+@pytest.mark.parametrize("value, text", [(-0.0, "0"), (0.0008, "0.0008"), (999.9, "1k"), (999_999, "1M"),
+                                         (1500, "1.5k"), (4.6e7, "46M")])
+def test_counts_pick_their_unit_after_rounding(value, text):
+    from optimizer.report import count
+
+    assert count(value) == text
