@@ -46,20 +46,25 @@ class Tree:
 
 
 def format_path(path: PathKey) -> str:
-    """('policy', 'shares', 0, 'max') -> 'policy.shares[0].max'."""
+    """('policy', 'shares', 0, 'max') -> 'policy.shares[0].max', on one line: a key with a
+    newline or another unprintable character is shown as its repr in brackets, [{key!r}]."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not str(part).isprintable():
+            out += f"[{str(part)!r}]"
         else:
             out += ("." if out else "") + str(part)
     return out
 
 
 def parse_path(text: str) -> PathKey:
-    """'policy.shares[0].max' -> ('policy', 'shares', 0, 'max'). Keys may contain '-'."""
+    """'policy.shares[0].max' -> ('policy', 'shares', 0, 'max'). Keys may contain '-'; no '*'."""
     if not text or text.startswith(".") or text.endswith(".") or ".." in text:
         raise ValueError(f"found {text!r}, expected a dotted path like policy.shares[0].max")
+    if "*" in text:
+        raise ValueError(f"found {text!r}, expected a path without '*' (a what-if's set takes wildcards)")
     parts: list[Any] = []
     for token in text.split("."):
         match = re.fullmatch(r"([^\[\]]+)((?:\[\d+\])*)", token)
@@ -370,11 +375,15 @@ def parse_override(text: str) -> tuple[PathKey, Any]:
 
 
 def set_path(tree: Tree, path: PathKey, value: Any, location: Location) -> None:
-    """Set `path` in the tree to `value` (creating missing mappings) and record `location`."""
+    """Set `path` in the tree to `value` (creating missing mappings) and record `location`
+    for it, everything in it and every mapping it created."""
     node: Any = tree.data
     for depth, part in enumerate(path[:-1]):
         if isinstance(node, dict):
-            node = node.setdefault(part, {} if not isinstance(path[depth + 1], int) else [])
+            if part not in node:
+                node[part] = {} if not isinstance(path[depth + 1], int) else []
+                tree.locations[path[: depth + 1]] = location
+            node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
         else:
@@ -499,7 +508,14 @@ def _problem_from_error(error: dict, tree: Tree) -> Problem:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     found = _describe(error.get("input"))
-    if kind == "value_error":
+    about_key = loc[-1:] == ("[key]",) or kind == "invalid_key"  # a mapping key is wrong, not its value
+    if loc[-1:] == ("[key]",):
+        loc = loc[:-1]
+    where = tree.locate(loc)
+    shown = format_path(loc[:-1] + (str(loc[-1]),)) if about_key else format_path(loc)
+    if about_key and kind in ("string_type", "invalid_key"):
+        message = f"found the key {loc[-1]!r}, expected a name: quote it ('{loc[-1]}')"
+    elif kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
     elif kind == "missing":
         message = "missing, expected a value for this required field"
@@ -530,7 +546,7 @@ def _problem_from_error(error: dict, tree: Tree) -> Problem:
         message = f"found {found}, expected {_EXPECTED[kind]}"
     else:
         message = f"found {found}, expected {error['msg'][0].lower()}{error['msg'][1:]}"
-    return Problem(tree.locate(loc), format_path(loc), message)
+    return Problem(where, shown, message)
 
 
 def allowed_fields(model: Any, loc: PathKey) -> list[str]:
