@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Location, Problem
-from .loading import PathKey, Tree, format_path, read_yaml, set_path
+from .loading import PathKey, Tree, format_path, paths_in, read_yaml, set_path
 
 OPERATIONS = ("set", "scale", "delay", "remove", "add", "append")
 WHATIF_FIELDS = {"set": ("to",), "scale": ("by", "from", "until"), "delay": ("by",), "remove": (),
@@ -246,21 +246,20 @@ def _get(data: Any, path: PathKey) -> Any:
 
 
 def _remove(tree: Tree, path: PathKey) -> None:
+    """Remove `path` and its locations; later items of a list move up, their locations too.
+    The time it takes is the size of what is removed or moved, never the whole tree."""
     parent = _get(tree.data, path[:-1])
+    removed = parent[path[-1]]
     del parent[path[-1]]
-    if isinstance(parent, list):  # later items moved up: their locations move with them
+    for old in paths_in(path, removed):
+        tree.locations.pop(old, None)
+    if isinstance(parent, list):
         moved = {}
-        for key, loc in list(tree.locations.items()):
-            if key[: len(path) - 1] == path[:-1] and len(key) >= len(path) and isinstance(key[len(path) - 1], int):
-                index = key[len(path) - 1]
-                if index >= path[-1]:
-                    del tree.locations[key]
-                    if index > path[-1]:
-                        moved[key[: len(path) - 1] + (index - 1,) + key[len(path):]] = loc
+        for index in range(path[-1], len(parent)):
+            for old in paths_in(path[:-1] + (index + 1,), parent[index]):
+                if old in tree.locations:
+                    moved[path[:-1] + (index,) + old[len(path):]] = tree.locations.pop(old)
         tree.locations.update(moved)
-    else:
-        for key in [k for k in tree.locations if k[: len(path)] == path]:
-            del tree.locations[key]
 
 
 # ---------------------------------------------------------------- values

@@ -16,7 +16,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -391,31 +391,29 @@ def set_path(tree: Tree, path: PathKey, value: Any, location: Location) -> None:
                                        "does not exist in the config, expected an existing path")])
     last = path[-1]
     if isinstance(node, dict) and not isinstance(last, int):
-        node[last] = copy.deepcopy(value)
+        before = node.get(last)
     elif isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
-        node[last] = copy.deepcopy(value)
+        before = node[last]
     else:
         raise ConfigError([Problem(location, format_path(path),
                                    "does not exist in the config, expected an existing path")])
-    _relocate(tree, path, value, location)
+    node[last] = copy.deepcopy(value)
+    for old in paths_in(path, before):
+        tree.locations.pop(old, None)
+    for new in paths_in(path, value):
+        tree.locations[new] = location
 
 
-def _relocate(tree: Tree, path: PathKey, value: Any, location: Location) -> None:
-    """Every location under `path` now comes from `location` (one scan to drop the old ones)."""
-    depth = len(path)
-    for key in [k for k in tree.locations if len(k) >= depth and k[:depth] == path]:
-        del tree.locations[key]
-    _locate_all(tree.locations, path, value, location)
-
-
-def _locate_all(locations: dict, path: PathKey, value: Any, location: Location) -> None:
-    locations[path] = location
+def paths_in(path: PathKey, value: Any) -> Iterator[PathKey]:
+    """`path`, then the path of everything inside `value` (a value found at `path`); the time
+    it takes is the size of `value`, never the size of the whole tree."""
+    yield path
     if isinstance(value, dict):
         for key, item in value.items():
-            _locate_all(locations, path + (key,), item, location)
+            yield from paths_in(path + (key,), item)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _locate_all(locations, path + (i,), item, location)
+            yield from paths_in(path + (i,), item)
 
 
 def load_tree(config: str | Path) -> Tree:
@@ -475,6 +473,7 @@ def read_catalog_dir(directory: Path, origin: Location | None = None) -> dict[st
                                     f"vendor id {vendor_id!r} is used by two files, expected it once"))
             continue
         vendor_tree.data.pop("vendor")
+        vendor_tree.locations.pop(("vendor",))
         trees[vendor_id] = vendor_tree
     if problems:
         raise ConfigError(problems)
