@@ -31,6 +31,7 @@ from typing import Any
 
 from .errors import ConfigError, Location, Problem
 from .loading import PathKey, Tree, format_path, paths_in, read_yaml, set_path
+from .schema import period_items
 
 OPERATIONS = ("set", "scale", "delay", "remove", "add", "append")
 WHATIF_FIELDS = {"set": ("to",), "scale": ("by", "from", "until"), "delay": ("by",), "remove": (),
@@ -190,7 +191,8 @@ def _tokens(pattern: str) -> list:
             raise ValueError(f"found {pattern!r}, expected a dotted path like supply[nvidia-direct].cap")
         tokens.append(match.group(1))
         for selector in re.findall(r"\[([^\[\]]+)\]", match.group(2)):
-            tokens.append(int(selector) if selector.isdigit() else "*" if selector == "*" else ("name", selector))
+            index = re.fullmatch(r"[0-9]+", selector)
+            tokens.append(int(selector) if index else "*" if selector == "*" else ("name", selector))
     return tokens
 
 
@@ -287,17 +289,24 @@ def _scaled(value: Any, factor: float, start: Any, until: Any, horizon_start: An
         if isinstance(value, dict) and value and all(_is_number(v) for v in value.values()):
             return {k: v * factor for k, v in value.items()}
         raise fail(f"found {_kind(value)}, expected a number, a {{period: number}} series or a sourced figure")
-    try:
-        lo = _period_time(start) if start is not None else float("-inf")
-        hi = _period_time(until) + (0.25 if "Q" in str(until) else 1.0) if until is not None else float("inf")
-    except ValueError as exc:
-        raise fail(str(exc), "from") from None
+
+    def time_of(key: Any, field: str) -> float:
+        try:
+            return _period_time(key)
+        except ValueError as exc:
+            raise fail(str(exc), field) from None
+
+    lo = time_of(start, "from") if start is not None else float("-inf")
+    hi = time_of(until, "until") + (0.25 if "Q" in str(until) else 1.0) if until is not None else float("inf")
     if _is_number(value):
         value = {str(horizon_start): value}
     if not (isinstance(value, dict) and value and all(_is_number(v) for v in value.values())):
         raise fail(f"found {_kind(value)}, expected a number or a {{period: number}} series to scale over periods")
-    series = {str(k): v for k, v in value.items()}
-    breakpoints = ([str(start)] if start is not None else []) + ([_next_key(until)] if until is not None else [])
+    try:
+        series = period_items(value)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    breakpoints = ([str(start)] if start is not None else []) + ([str(_next_key(until))] if until is not None else [])
     for key in breakpoints:
         if key not in series:
             series[key] = _value_at(series, _period_time(key))
