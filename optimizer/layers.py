@@ -19,6 +19,9 @@ Paths are dotted (`policy.shares[0].max`); `[name]` picks the list item whose `n
 `offer`) is that name, and `*` matches every key or item, so `catalog.nvidia.offers.*.upfront`
 scales every Nvidia upfront price; set, scale, delay and remove also take a list of paths. Layers apply in order, then `--set` overrides; every change
 records where it came from, so validation errors point at the what-if file and line.
+
+A what-if cannot change `catalog_dir` (the catalog it edits is read before any layer applies):
+that is refused at the change's line; `--set catalog_dir=DIR` picks another catalog.
 """
 
 from __future__ import annotations
@@ -143,10 +146,12 @@ def apply_change(tree: Tree, change: dict, location: Location, source: Tree | No
                     raise fail(f"{format_path(parent)} is not a list, expected one to append to")
                 target = parent + (len(node),)
                 node.append(None)
+            _refuse_catalog_dir([target], fail)
             set_path(tree, target, change["value"], location)
             out.append(Change(format_path(target), None, change["value"], location))
         return out
     paths = _resolve(tree.data, tokens, pattern, fail)
+    _refuse_catalog_dir(paths, fail)
     out = []
     for path in paths:
         before = copy.deepcopy(_get(tree.data, path))
@@ -175,6 +180,13 @@ def apply_change(tree: Tree, change: dict, location: Location, source: Tree | No
         after = _get(tree.data, path) if operation != "remove" else None
         out.append(Change(format_path(path), before, after, location))
     return out
+
+
+def _refuse_catalog_dir(paths: list[PathKey], fail) -> None:
+    """A what-if may not change catalog_dir: the catalog was read (from it) before any layer applied."""
+    if any(path[:1] == ("catalog_dir",) for path in paths):
+        raise fail("catalog_dir cannot change in a what-if (the catalog is read before what-ifs apply), "
+                   "expected it in the scenario, or on the command line: --set catalog_dir=DIR")
 
 
 # ---------------------------------------------------------------- paths

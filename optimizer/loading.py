@@ -416,25 +416,29 @@ def paths_in(path: PathKey, value: Any) -> Iterator[PathKey]:
             yield from paths_in(path + (i,), item)
 
 
-def load_tree(config: str | Path) -> Tree:
-    """The scenario file plus its vendor catalog, as one located tree (not yet validated)."""
+_FROM_SCENARIO = object()
+"""load_tree's default catalog_dir: the one the scenario names."""
+
+
+def load_tree(config: str | Path, catalog_dir: Any = _FROM_SCENARIO) -> Tree:
+    """The scenario file plus its vendor catalog, as one located tree (not yet validated).
+
+    The catalog is read from the scenario's `catalog_dir` (relative to the scenario's folder),
+    or from `catalog_dir` when given (a --set override: relative to the current directory)."""
     config = Path(config)
     tree = read_yaml(config)
     data = tree.data
     inline = data.get("catalog") if isinstance(data.get("catalog"), dict) else {}
-    catalog_dir_value = data.get("catalog_dir")
-    if catalog_dir_value is None and inline:
-        catalog_dir = None  # a scenario that brings its own catalog reads no files
-    elif catalog_dir_value is None:
-        catalog_dir = DEFAULT_CATALOG_DIR
-    elif isinstance(catalog_dir_value, str):
-        catalog_dir = (config.parent / catalog_dir_value).resolve()
-    else:
-        raise ConfigError([Problem(tree.locate(("catalog_dir",)), "catalog_dir",
-                                   f"found {catalog_dir_value!r}, expected a directory path")])
+    if catalog_dir is not _FROM_SCENARIO:
+        directory, origin = _directory(catalog_dir, Path.cwd(), Location("--set")), Location("--set")
+    elif data.get("catalog_dir") is not None:
+        origin = tree.locate(("catalog_dir",))
+        directory = _directory(data["catalog_dir"], config.parent, origin)
+    else:  # a scenario that brings its own catalog reads no files
+        directory, origin = (None if inline else DEFAULT_CATALOG_DIR), None
     catalog: dict[str, Any] = {}
-    if catalog_dir is not None:
-        for vendor_id, vendor_tree in read_catalog_dir(catalog_dir, tree.locate(("catalog_dir",))).items():
+    if directory is not None:
+        for vendor_id, vendor_tree in read_catalog_dir(directory, origin).items():
             catalog[vendor_id] = vendor_tree.data
             for key, loc in vendor_tree.locations.items():
                 tree.locations[("catalog", vendor_id) + key] = loc
@@ -442,12 +446,19 @@ def load_tree(config: str | Path) -> Tree:
     for vendor_id, doc in inline.items():
         if vendor_id in catalog:
             problems.append(Problem(tree.locate(("catalog", vendor_id)), f"catalog.{vendor_id}",
-                                    f"vendor {vendor_id!r} is also in {catalog_dir}, expected it once"))
+                                    f"vendor {vendor_id!r} is also in {directory}, expected it once"))
         catalog[vendor_id] = doc
     if problems:
         raise ConfigError(problems)
     data["catalog"] = catalog
     return tree
+
+
+def _directory(value: Any, base: Path, origin: Location | None) -> Path:
+    """`value` (a catalog_dir) as an absolute directory path, relative paths from `base`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError([Problem(origin, "catalog_dir", f"found {_describe(value)}, expected a directory path")])
+    return (base / value).resolve()
 
 
 def read_catalog_dir(directory: Path, origin: Location | None = None) -> dict[str, Tree]:

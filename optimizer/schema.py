@@ -468,7 +468,9 @@ class Config(Strict):
     name: str
     description: str | None = None
     catalog_dir: str | None = None
-    """Directory of vendor YAML files, relative to the scenario (default: the repo's vendors/)."""
+    """Directory of vendor YAML files, relative to the scenario (default: the repo's vendors/).
+    `--set catalog_dir=DIR` (or overrides={"catalog_dir": DIR}) reads the catalog from DIR
+    instead, relative to the current directory; a what-if cannot change it."""
     vendors: list[Id] | None = None
     """Catalog vendors in play (default: all)."""
     exclude: list[Selector] = []
