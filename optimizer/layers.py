@@ -303,6 +303,7 @@ def _scaled(value: Any, factor: float, start: Any, until: Any, horizon_start: An
         raise fail(f"found {_kind(value)}, expected a number, a {{period: number}} series or a sourced figure")
 
     def time_of(key: Any, field: str) -> float:
+        """The key's time, or the what-if's error at `field` (from or until)."""
         try:
             return _period_time(key)
         except ValueError as exc:

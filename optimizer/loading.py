@@ -128,6 +128,7 @@ def _read_text(path: Path, shown: str) -> str:
     and the read), and at most MAX_FILE_BYTES + 1 bytes are ever read."""
 
     def refuse(message: str, line: int | None = None) -> ConfigError:
+        """The error for this file (at `line` if given)."""
         return ConfigError([Problem(Location(shown, line), "", message)])
 
     too_large = f"is larger than {MAX_FILE_BYTES >> 20} MiB, expected a smaller YAML file"
@@ -219,6 +220,7 @@ class _Reader:
     that are not text or a whole number, and nesting deeper than MAX_DEPTH."""
 
     def __init__(self, shown: str, lines: bool = True):
+        """A reader for text from `shown` (a file name, or --set: `lines` False, no line numbers)."""
         self.shown = shown
         self.lines = lines
         self.locations: dict[PathKey, Location] = {}
