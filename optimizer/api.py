@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from .data import ModelData, build_data
 from .errors import InfeasibleError, SolverError
-from .loading import Location, Tree, load_tree, parse_override, parse_path, set_path, validate_tree
+from .loading import Location, Tree, load_tree, override_path, parse_override, set_path, validate_tree
 from .schema import Config
 
 
@@ -40,13 +40,19 @@ def load(config: str | Path, whatifs: Iterable[str | Path] = (),
     changes given directly, e.g. a sweep point's, each with its location), then overrides;
     validate.
 
-    `overrides` is {"policy.resilience.critical_fraction": 0.8} or ["PATH=VALUE", ...].
+    `overrides` is {"policy.resilience.critical_fraction": 0.8} or ["PATH=VALUE", ...]. An
+    override of `catalog_dir` picks the catalog read (relative to the current directory).
     Raises ConfigError listing every located problem.
     """
     from .layers import Change, apply_change, apply_whatif
 
     started = time.perf_counter()
-    tree = load_tree(config)
+    if isinstance(overrides, Mapping):
+        items = [(override_path(path), value, f"{path}={value}") for path, value in overrides.items()]
+    else:
+        items = [(*parse_override(text), text) for text in (overrides or [])]
+    catalog_dirs = [value for path, value, _ in items if path == ("catalog_dir",)]
+    tree = load_tree(config, catalog_dirs[-1]) if catalog_dirs else load_tree(config)
     whatifs = tuple(str(w) for w in whatifs)
     extra_changes = list(changes)
     changes: list = []
@@ -55,10 +61,6 @@ def load(config: str | Path, whatifs: Iterable[str | Path] = (),
     for change, location in extra_changes:
         changes += apply_change(tree, change, location)
     applied = []
-    if isinstance(overrides, Mapping):
-        items = [(parse_path(path), value, f"{path}={value}") for path, value in overrides.items()]
-    else:
-        items = [(*parse_override(text), text) for text in (overrides or [])]
     for path, value, text in items:
         before = _lookup(tree.data, path)
         set_path(tree, path, value, Location("--set"))

@@ -19,6 +19,9 @@ Paths are dotted (`policy.shares[0].max`); `[name]` picks the list item whose `n
 `offer`) is that name, and `*` matches every key or item, so `catalog.nvidia.offers.*.upfront`
 scales every Nvidia upfront price; set, scale, delay and remove also take a list of paths. Layers apply in order, then `--set` overrides; every change
 records where it came from, so validation errors point at the what-if file and line.
+
+A what-if cannot change `catalog_dir` (the catalog it edits is read before any layer applies):
+that is refused at the change's line; `--set catalog_dir=DIR` picks another catalog.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Location, Problem
-from .loading import PathKey, Tree, format_path, read_yaml, set_path
+from .loading import PathKey, Tree, format_path, paths_in, read_yaml, set_path
+from .schema import period_items
 
 OPERATIONS = ("set", "scale", "delay", "remove", "add", "append")
 WHATIF_FIELDS = {"set": ("to",), "scale": ("by", "from", "until"), "delay": ("by",), "remove": (),
@@ -142,10 +146,12 @@ def apply_change(tree: Tree, change: dict, location: Location, source: Tree | No
                     raise fail(f"{format_path(parent)} is not a list, expected one to append to")
                 target = parent + (len(node),)
                 node.append(None)
+            _refuse_catalog_dir([target], fail)
             set_path(tree, target, change["value"], location)
             out.append(Change(format_path(target), None, change["value"], location))
         return out
     paths = _resolve(tree.data, tokens, pattern, fail)
+    _refuse_catalog_dir(paths, fail)
     out = []
     for path in paths:
         before = copy.deepcopy(_get(tree.data, path))
@@ -176,6 +182,13 @@ def apply_change(tree: Tree, change: dict, location: Location, source: Tree | No
     return out
 
 
+def _refuse_catalog_dir(paths: list[PathKey], fail) -> None:
+    """A what-if may not change catalog_dir: the catalog was read (from it) before any layer applied."""
+    if any(path[:1] == ("catalog_dir",) for path in paths):
+        raise fail("catalog_dir cannot change in a what-if (the catalog is read before what-ifs apply), "
+                   "expected it in the scenario, or on the command line: --set catalog_dir=DIR")
+
+
 # ---------------------------------------------------------------- paths
 
 
@@ -190,7 +203,8 @@ def _tokens(pattern: str) -> list:
             raise ValueError(f"found {pattern!r}, expected a dotted path like supply[nvidia-direct].cap")
         tokens.append(match.group(1))
         for selector in re.findall(r"\[([^\[\]]+)\]", match.group(2)):
-            tokens.append(int(selector) if selector.isdigit() else "*" if selector == "*" else ("name", selector))
+            index = re.fullmatch(r"[0-9]+", selector)
+            tokens.append(int(selector) if index else "*" if selector == "*" else ("name", selector))
     return tokens
 
 
@@ -246,21 +260,20 @@ def _get(data: Any, path: PathKey) -> Any:
 
 
 def _remove(tree: Tree, path: PathKey) -> None:
+    """Remove `path` and its locations; later items of a list move up, their locations too.
+    The time it takes is the size of what is removed or moved, never the whole tree."""
     parent = _get(tree.data, path[:-1])
+    removed = parent[path[-1]]
     del parent[path[-1]]
-    if isinstance(parent, list):  # later items moved up: their locations move with them
+    for old in paths_in(path, removed):
+        tree.locations.pop(old, None)
+    if isinstance(parent, list):
         moved = {}
-        for key, loc in list(tree.locations.items()):
-            if key[: len(path) - 1] == path[:-1] and len(key) >= len(path) and isinstance(key[len(path) - 1], int):
-                index = key[len(path) - 1]
-                if index >= path[-1]:
-                    del tree.locations[key]
-                    if index > path[-1]:
-                        moved[key[: len(path) - 1] + (index - 1,) + key[len(path):]] = loc
+        for index in range(path[-1], len(parent)):
+            for old in paths_in(path[:-1] + (index + 1,), parent[index]):
+                if old in tree.locations:
+                    moved[path[:-1] + (index,) + old[len(path):]] = tree.locations.pop(old)
         tree.locations.update(moved)
-    else:
-        for key in [k for k in tree.locations if k[: len(path)] == path]:
-            del tree.locations[key]
 
 
 # ---------------------------------------------------------------- values
@@ -288,17 +301,25 @@ def _scaled(value: Any, factor: float, start: Any, until: Any, horizon_start: An
         if isinstance(value, dict) and value and all(_is_number(v) for v in value.values()):
             return {k: v * factor for k, v in value.items()}
         raise fail(f"found {_kind(value)}, expected a number, a {{period: number}} series or a sourced figure")
-    try:
-        lo = _period_time(start) if start is not None else float("-inf")
-        hi = _period_time(until) + (0.25 if "Q" in str(until) else 1.0) if until is not None else float("inf")
-    except ValueError as exc:
-        raise fail(str(exc), "from") from None
+
+    def time_of(key: Any, field: str) -> float:
+        """The key's time, or the what-if's error at `field` (from or until)."""
+        try:
+            return _period_time(key)
+        except ValueError as exc:
+            raise fail(str(exc), field) from None
+
+    lo = time_of(start, "from") if start is not None else float("-inf")
+    hi = time_of(until, "until") + (0.25 if "Q" in str(until) else 1.0) if until is not None else float("inf")
     if _is_number(value):
         value = {str(horizon_start): value}
     if not (isinstance(value, dict) and value and all(_is_number(v) for v in value.values())):
         raise fail(f"found {_kind(value)}, expected a number or a {{period: number}} series to scale over periods")
-    series = {str(k): v for k, v in value.items()}
-    breakpoints = ([str(start)] if start is not None else []) + ([_next_key(until)] if until is not None else [])
+    try:
+        series = period_items(value)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    breakpoints = ([str(start)] if start is not None else []) + ([str(_next_key(until))] if until is not None else [])
     for key in breakpoints:
         if key not in series:
             series[key] = _value_at(series, _period_time(key))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
                       model_validator)
 
-PERIOD_KEY = re.compile(r"^\d{4}(Q[1-4])?$")
+PERIOD_KEY = re.compile(r"[0-9]{4}(Q[1-4])?")
+"""A year (2027) or a quarter (2027Q3), in ASCII digits; match the whole text (fullmatch)."""
 PROFILES_HINT = "pretraining, post_training, inference"
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
@@ -29,6 +31,8 @@ Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
 def _number(value: Any, where: str) -> float:
+    """`value` (a number, or text that reads as one) as a finite float; otherwise a ValueError
+    saying what was found `where` (e.g. ' at 2027') and that a finite number was expected."""
     if isinstance(value, bool) or value is None:
         raise ValueError(f"found {value!r}{where}, expected a number")
     if isinstance(value, str):
@@ -38,12 +42,24 @@ def _number(value: Any, where: str) -> float:
             raise ValueError(f"found {value!r}{where}, expected a number") from None
     if not isinstance(value, (int, float)):
         raise ValueError(f"found a {type(value).__name__}{where}, expected a number")
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        raise ValueError(f"found a {_digit_count(value)}-digit number{where}, expected a finite number")
     if not math.isfinite(value):
         raise ValueError(f"found {value}{where}, expected a finite number")
     return float(value)
 
 
+def _digit_count(number: int) -> int:
+    """Decimal digits of |number|, without str() (Python refuses to print over 4300 digits)."""
+    number = max(abs(number), 1)
+    estimate = int(number.bit_length() * math.log10(2))  # the count is this or one more
+    return estimate + (number >= 10**estimate)
+
+
 def _series(minimum: float | None):
+    """A validator: a number, or a {period: number} mapping with each period once, every
+    number finite and (if `minimum` is given) at least `minimum`."""
+
     def parse(value: Any) -> float | dict[str, float]:
         def checked(number: float, where: str) -> float:
             if minimum is not None and number < minimum:
@@ -54,22 +70,40 @@ def _series(minimum: float | None):
             return checked(_number(value, ""), "")
         if not value:
             raise ValueError("found an empty mapping, expected a number or {year: number}")
-        out: dict[str, float] = {}
-        for key, item in value.items():
-            text = str(key)
-            if not PERIOD_KEY.match(text):
-                raise ValueError(f"found key {key!r}, expected a year like 2027 or a quarter like 2027Q3")
-            out[text] = checked(_number(item, f" at {text}"), f" at {text}")
-        return out
+        return {text: checked(_number(item, f" at {text}"), f" at {text}") for text, item in period_items(value).items()}
 
     return parse
 
 
+def _period_text(value: Any) -> str | None:
+    """The period a year (2027 or '2027') or a quarter ('2027Q3') names, as text; else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    text = str(value)
+    return text if PERIOD_KEY.fullmatch(text) else None
+
+
 def _period_key(value: Any) -> str:
-    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
-    if text is None or not PERIOD_KEY.match(text):
+    """A validator: a period key as text ('2027', '2027Q3'), or a ValueError saying what was found."""
+    text = _period_text(value)
+    if text is None:
         raise ValueError(f"found {value!r}, expected a year like 2027 or a quarter like 2027Q3")
     return text
+
+
+def period_items(mapping: dict) -> dict[str, Any]:
+    """{2027: a, '2028Q1': b} -> {'2027': a, '2028Q1': b}, in order. A ValueError for a key that
+    is no period, or for a period written twice (2027 and '2027'), never a silent overwrite."""
+    out: dict[str, Any] = {}
+    spelled: dict[str, Any] = {}
+    for key, item in mapping.items():
+        text = _period_text(key)
+        if text is None:
+            raise ValueError(f"found key {key!r}, expected a year like 2027 or a quarter like 2027Q3")
+        if text in out:
+            raise ValueError(f"found period {text} twice ({spelled[text]!r} and {key!r}), expected each period once")
+        out[text], spelled[text] = item, key
+    return out
 
 
 PeriodKey = Annotated[Any, BeforeValidator(_period_key)]
@@ -434,7 +468,9 @@ class Config(Strict):
     name: str
     description: str | None = None
     catalog_dir: str | None = None
-    """Directory of vendor YAML files, relative to the scenario (default: the repo's vendors/)."""
+    """Directory of vendor YAML files, relative to the scenario (default: the repo's vendors/).
+    `--set catalog_dir=DIR` (or overrides={"catalog_dir": DIR}) reads the catalog from DIR
+    instead, relative to the current directory; a what-if cannot change it."""
     vendors: list[Id] | None = None
     """Catalog vendors in play (default: all)."""
     exclude: list[Selector] = []

@@ -58,8 +58,13 @@ class Grid:
     points: tuple[Point, ...]
 
 
+MAX_POINTS = 100_000
+"""The most points one grid may make (each point is a solve)."""
+
+
 def read_grid(path: str | Path) -> Grid:
-    """Parse and check a grid file (structure only: a point's changes are checked when it runs)."""
+    """Parse and check a grid file (structure only: a point's changes are checked when it runs).
+    A grid of more than MAX_POINTS points is refused before any point is built."""
     path = Path(path)
     tree = read_yaml(path)
     data = tree.data
@@ -90,6 +95,7 @@ def read_grid(path: str | Path) -> Grid:
 
 
 def _product(parameters: Any, tree, problem) -> list[Point]:
+    """The cartesian product of the parameters' values, counted before it is built."""
     if not isinstance(parameters, dict) or not parameters:
         problem(("parameters",), "expected a mapping of parameter name -> {<operation>: PATH, values: [...]}")
         return []
@@ -109,6 +115,14 @@ def _product(parameters: Any, tree, problem) -> list[Point]:
         template = {k: v for k, v in spec.items() if k != "values"}
         axes.append([(name, value, ({**template, PARAMETER_VALUE_FIELD[operation]: value}, location))
                      for value in spec["values"]])
+    count = 1
+    for axis in axes:
+        count *= len(axis)
+    if count > MAX_POINTS:
+        sizes = " x ".join(str(len(axis)) for axis in axes)
+        problem(("parameters",), f"found {sizes} = {count:,} points, expected at most {MAX_POINTS:,}: "
+                                 "use fewer values, or list the points wanted under points:")
+        return []
     points = []
     for index, combination in enumerate(itertools.product(*axes)):
         values = {name: value for name, value, _ in combination}
@@ -118,8 +132,12 @@ def _product(parameters: Any, tree, problem) -> list[Point]:
 
 
 def _listed(items: Any, tree, problem) -> list[Point]:
+    """The points listed, each with its changes located."""
     if not isinstance(items, list) or not items:
         problem(("points",), "expected a non-empty list of {name, changes}")
+        return []
+    if len(items) > MAX_POINTS:
+        problem(("points",), f"found {len(items):,} points, expected at most {MAX_POINTS:,}")
         return []
     points = []
     for index, item in enumerate(items):
