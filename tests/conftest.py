@@ -59,6 +59,13 @@ def scenario_doc(catalog: dict, demand=100.0, voll: float = 1000.0, start: int =
     return doc
 
 
+class NoAliasDumper(yaml.SafeDumper):
+    """Writes a value used twice in full: cpo refuses YAML anchors and aliases."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 @pytest.fixture
 def make_scenario(tmp_path):
     """Write a scenario document to a YAML file and load it: make_scenario(doc, overrides=...)."""
@@ -66,7 +73,7 @@ def make_scenario(tmp_path):
 
     def make(doc: dict, **load_options) -> cpo.Scenario:
         path = tmp_path / f"scenario{next(counter)}.yaml"
-        path.write_text(yaml.safe_dump(copy.deepcopy(doc), sort_keys=False))
+        path.write_text(yaml.dump(copy.deepcopy(doc), Dumper=NoAliasDumper, sort_keys=False))
         return cpo.load(path, **load_options)
 
     return make
