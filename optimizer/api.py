@@ -24,6 +24,10 @@ class Scenario:
     path: Path
     whatifs: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
+    """The overrides as `PATH=VALUE` text (for manifests and messages)."""
+    override_items: tuple[tuple[str, Any], ...] = ()
+    """The same overrides as (PATH, value) pairs, in order: what re-loading the scenario takes
+    (compare), since text would re-read a value ('yes' as true)."""
     changes: tuple = ()
     """Every value the what-ifs and overrides changed (layers.Change), in order."""
     load_seconds: float = 0.0
@@ -34,23 +38,23 @@ class Scenario:
 
 
 def load(config: str | Path, whatifs: Iterable[str | Path] = (),
-         overrides: Mapping[str, Any] | Iterable[str] | None = None,
+         overrides: Mapping[str, Any] | Iterable[str | tuple[str, Any]] | None = None,
          changes: Iterable[tuple[dict, Location]] = ()) -> Scenario:
     """Read a scenario and its vendor catalog, apply what-if layers, then `changes` (what-if
     changes given directly, e.g. a sweep point's, each with its location), then overrides;
     validate.
 
-    `overrides` is {"policy.resilience.critical_fraction": 0.8} or ["PATH=VALUE", ...]. An
-    override of `catalog_dir` picks the catalog read (relative to the current directory).
+    `overrides` is {"policy.resilience.critical_fraction": 0.8}, ["PATH=VALUE", ...] (the value
+    read as YAML) or [(PATH, value), ...]. An override of `catalog_dir` picks the catalog read
+    (relative to the current directory).
     Raises ConfigError listing every located problem.
     """
     from .layers import Change, apply_change, apply_whatif
 
     started = time.perf_counter()
-    if isinstance(overrides, Mapping):
-        items = [(override_path(path), value, f"{path}={value}") for path, value in overrides.items()]
-    else:
-        items = [(*parse_override(text), text) for text in (overrides or [])]
+    pairs = overrides.items() if isinstance(overrides, Mapping) else overrides or []
+    items = [(*parse_override(item), item) if isinstance(item, str)
+             else (override_path(item[0]), item[1], f"{item[0]}={_shown(item[1])}") for item in pairs]
     catalog_dirs = [value for path, value, _ in items if path == ("catalog_dir",)]
     tree = load_tree(config, catalog_dirs[-1]) if catalog_dirs else load_tree(config)
     whatifs = tuple(str(w) for w in whatifs)
@@ -68,8 +72,16 @@ def load(config: str | Path, whatifs: Iterable[str | Path] = (),
         applied.append(text)
     validated = validate_tree(tree)
     data = build_data(validated, tree)
-    return Scenario(validated, tree, data, Path(config), whatifs, tuple(applied), tuple(changes),
+    override_items = tuple((text.split("=", 1)[0], value) for _, value, text in items)
+    return Scenario(validated, tree, data, Path(config), whatifs, tuple(applied), override_items, tuple(changes),
                     time.perf_counter() - started)
+
+
+def _shown(value: Any) -> str:
+    """A value as text for `PATH=VALUE` (a number too long to print is shown by its size)."""
+    from .schema import shown
+
+    return value if isinstance(value, str) else shown(value)
 
 
 def _lookup(data: Any, path) -> Any:

@@ -37,7 +37,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 out_console = Console(emoji=False)
-err_console = Console(stderr=True, emoji=False)
+err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # messages are never wrapped: FILE:LINE: ... stays one line
 
 ConfigArg = typer.Argument(..., help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
 WhatifOpt = typer.Option([], "--whatif", "-w", help="What-if YAML layered on the scenario (repeatable, in order).")

@@ -37,7 +37,8 @@ class Outcome:
     """demand[w,t] -> $/H100e-year."""
 
 
-def solve_outcome(config: str, whatifs: tuple[str, ...], overrides: tuple[str, ...], name: str, description: str,
+def solve_outcome(config: str, whatifs: tuple[str, ...], overrides: tuple[tuple[str, object], ...], name: str,
+                  description: str,
                   objective: str | None, solver: str) -> Outcome:
     """Load and solve one scenario; infeasible and solver failures become outcomes, not errors."""
     from .api import load, solve
@@ -78,10 +79,10 @@ def run_outcomes(scenario, whatifs: list[str], objective: str | None = None, sol
 
     tasks = [("base", scenario.config.description or scenario.name, scenario.whatifs)]
     for whatif in whatifs:
-        load(scenario.path, whatifs=(*scenario.whatifs, whatif), overrides=list(scenario.overrides))  # fail fast
+        load(scenario.path, whatifs=(*scenario.whatifs, whatif), overrides=scenario.override_items)  # fail fast
         tasks.append((Path(whatif).stem, whatif_description(whatif), (*scenario.whatifs, str(whatif))))
     jobs = jobs or min(os.cpu_count() or 1, len(tasks))
-    arguments = [(str(scenario.path), layers, scenario.overrides, name, description, objective, solver)
+    arguments = [(str(scenario.path), layers, scenario.override_items, name, description, objective, solver)
                  for name, description, layers in tasks]
     if jobs <= 1 or len(tasks) < 3:
         return [solve_outcome(*args) for args in arguments]

@@ -509,7 +509,9 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    text = repr(value)
+    from .schema import shown
+
+    text = shown(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -24,9 +24,13 @@ PROFILES_HINT = "pretraining, post_training, inference"
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 """Identifiers: lowercase letters, digits, '_', '.', '-' (they name rows and CSV keys)."""
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+LARGEST = 1e15
+"""No figure of a config is larger (in size): demand, caps, prices and budgets of any real lab
+are far below it, while a solver fed 1e300 rejects the model instead of the field being named."""
+
+Finite = Annotated[float, Field(ge=-LARGEST, le=LARGEST, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, le=LARGEST, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, le=LARGEST, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
@@ -46,6 +50,8 @@ def _number(value: Any, where: str) -> float:
         raise ValueError(f"found a {_digit_count(value)}-digit number{where}, expected a finite number")
     if not math.isfinite(value):
         raise ValueError(f"found {value}{where}, expected a finite number")
+    if abs(value) > LARGEST:
+        raise ValueError(f"found {value:g}{where}, expected a number of size at most {LARGEST:g}")
     return float(value)
 
 
@@ -54,6 +60,13 @@ def _digit_count(number: int) -> int:
     number = max(abs(number), 1)
     estimate = int(number.bit_length() * math.log10(2))  # the count is this or one more
     return estimate + (number >= 10**estimate)
+
+
+def shown(value: Any) -> str:
+    """repr(value) for messages, or `a N-digit number` for a whole number too long to print."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
+        return f"a {_digit_count(value)}-digit number"
+    return repr(value)
 
 
 def _series(minimum: float | None):

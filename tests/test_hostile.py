@@ -527,3 +527,40 @@ def test_any_text_either_loads_or_is_a_located_config_error(tmp_path_factory, pi
         cpo.load(path)
     except cpo.ConfigError as exc:
         assert all(p.location is not None and p.location.file == str(path) for p in exc.problems), exc.problems
+
+
+def test_overrides_from_python_keep_their_values_through_compare(tmp_path):
+    """compare re-loads the scenario with its overrides: as (path, value) pairs, so the text
+    'yes' stays text (re-read as YAML it was true) and the what-if applies on top."""
+    from optimizer.compare import run_outcomes
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    scenario = cpo.load(path, overrides={"name": "yes", "workloads.training.demand": 50})
+    assert scenario.override_items == (("name", "yes"), ("workloads.training.demand", 50))
+    assert [o.total_cost_usd for o in run_outcomes(scenario, [])] == [100.0]
+
+
+def test_a_huge_whole_number_from_python_is_located_not_printed(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    with pytest.raises(cpo.ConfigError) as caught:
+        cpo.load(path, overrides={"discount_rate": 10**5000})
+    assert [str(p) for p in caught.value.problems] == ["--set: discount_rate: found a 5001-digit number, expected a number"]
+
+
+def test_figures_beyond_a_quadrillion_are_located_errors(tmp_path):
+    """A demand of 1e300 once reached HiGHS, which rejected the model (exit 4): it is a field error."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    result = cli("solve", str(path), "--set", "workloads.training.demand=1e300")
+    assert "--set: workloads.training.demand: found 1e+300, expected a number of size at most 1e+15" in result
+
+
+def test_error_lines_are_never_wrapped_in_a_narrow_terminal(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY.replace("voll: 1000", "voll: -1"))
+    completed = subprocess.run([sys.executable, "-m", "optimizer", "validate", str(path)], capture_output=True,
+                               text=True, env={**os.environ, "COLUMNS": "40"}, cwd=ROOT)
+    assert completed.returncode == 1
+    assert f"  - {path}:{DEMAND_LINE}: workloads.training.voll: found -1, expected a number > 0\n" in completed.stderr
