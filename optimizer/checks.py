@@ -146,9 +146,13 @@ def recourse(plan: Plan) -> Iterator[Check]:
 
 def cover(plan: Plan) -> Iterator[Check]:
     """After failure f, the re-assigned units serve the critical demand, or the rest is the
-    priced shortfall s: Σ_g θ[g,w] z[f,g,w,t] + s[f,w,t] >= ρ_w D[w,t] (hard mode: no s)."""
+    priced shortfall s: Σ_g θ[g,w] z[f,g,w,t] + s[f,w,t] >= ρ_w D[w,t] (hard mode: no s). The
+    rows come from the data: in hard mode every failure, critical workload and period is
+    checked, recourse columns or not (a model built without them covers nothing)."""
     data, z = plan.data, plan.decisions.get("z")
-    if z is None:
+    if z is None and data.resilience_mode == "hard":
+        z = {}
+    if z is None:  # priced resilience under an objective that does not price it: no rows
         return
     short = plan.decisions.get("s", {})
     covered: dict[tuple[int, str, int], float] = {}

@@ -25,6 +25,10 @@ from .loading import PathKey, Tree, format_path
 from .schema import Config
 
 HOURS_PER_YEAR = 8760.0
+MAX_DEMAND_RATIO = 1e8
+"""The most a scenario's largest positive demand may be above its smallest: the LP keeps about
+nine significant digits, so a 1e-6 H100e tier beside a 1e9 one would sit inside the solver's
+tolerance (its hard resilience met on paper only). Such a scenario is refused, not solved."""
 NONE_MEMBER = "(none)"
 CORE_ATTRIBUTES = ("vendor", "product", "offer", "channel", "provider", "region", "site")
 
@@ -96,6 +100,9 @@ class OfferInstance:
     for each quarter of a year counts once, as renting it for the year does."""
     signable: tuple[int, ...]
     """Periods in which units can be signed (and become active inside the horizon)."""
+    signed_at: FrozenDict
+    """τ -> when in τ units are signed (years): the period's start, or `available.from` if later.
+    The upfront is paid then (discounted at δ(signed_at[τ]))."""
     activity: FrozenDict
     """τ -> Activity: the share of each period a unit signed in τ is active, from τ's start +
     lead for term years (a lead or term inside a period counts the fraction of it)."""
@@ -310,9 +317,10 @@ class ModelData:
         """δ at the end of the horizon (salvage)."""
         return self.discount_at(self.periods[-1].end)
 
-    def window_end_discount(self, window: tuple[int, ...]) -> float:
-        """δ at the end of a window's last period (a take-or-pay shortfall is paid then)."""
-        return self.discount_at(self.periods[window[-1]].end) if window else 1.0
+    def end_of_period_discount(self, t: int) -> float:
+        """δ at the end of period t: a take-or-pay shortfall is paid at the end of its window's
+        last period, a tranche's credit at the end of its `by` period."""
+        return self.discount_at(self.periods[t].end)
 
     @property
     def delivery(self) -> tuple[CapRow, ...]:
@@ -357,18 +365,26 @@ def per_period(series: float | dict[str, float], periods) -> tuple[float, ...]:
     return tuple(value * period.years for value, period in zip(resolve_series(series, periods), periods))
 
 
-def resolve_series(series: float | dict[str, float], periods: list[Period]) -> list[float]:
-    """A Series' value in every period: steps at each key; before the first key, the first value."""
+def resolve_series(series: float | dict[str, float], periods) -> list[float]:
+    """A Series' value in every period: the series steps at each key (before the first key, the
+    first value), and a period takes its time-weighted average, so a quarter key in a yearly
+    horizon counts for the part of the year it holds (demand {2026: 0, 2026Q3: 10} is 5 in
+    2026), as the quarterly version of the same scenario sees it."""
     if not isinstance(series, dict):
         return [float(series)] * len(periods)
     points = sorted((period_time(k), v) for k, v in series.items())
     values = []
     for period in periods:
         value = points[0][1]
+        total, at = 0.0, period.start
         for time, v in points:
-            if time <= period.start + 1e-9:
-                value = v
-        values.append(value)
+            if time >= period.end - 1e-9:
+                break
+            if time > at + 1e-9:
+                total += value * (time - at)
+                at = time
+            value = v
+        values.append((total + value * (period.end - at)) / period.years)
     return values
 
 
@@ -592,7 +608,8 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                     kw=product.kw_per_unit.value, pue=pue, lead_years=lead,
                     term_years=offer.term_years.value if offer.term_years else periods[0].years,
                     commitment=min(1.0, offer.term_years.value if offer.term_years else periods[0].years),
-                    signable=signable, activity=FrozenDict({tau: active[tau] for tau in signable}),
+                    signable=signable, signed_at=FrozenDict({tau: signed[tau] for tau in signable}),
+                    activity=FrozenDict({tau: active[tau] for tau in signable}),
                     theta=FrozenDict(theta), existing=(0.0,) * T, existing_paying=(0.0,) * T,
                     list_price=FrozenDict(upfront=offer.upfront.value, recurring=offer.recurring.value),
                     salvage_fraction=FrozenDict(salvage)))
@@ -709,7 +726,23 @@ def _workloads(config, offers, periods, problems) -> FrozenDict:
                          "product with that throughput (check profile and eligible)")
         rho = critical.get(w, 0.0) if isinstance(critical, dict) else critical
         out[w] = WorkloadData(w, tuple(resolve_series(workload.demand, periods)), workload.voll, rho)
+    _check_demand_range(out, periods, problems)
     return FrozenDict(out)
+
+
+def _check_demand_range(workloads: dict, periods, problems: _Problems) -> None:
+    """Positive demands at most MAX_DEMAND_RATIO apart (see there)."""
+    demands = [(d, w, periods[t].name) for w, workload in workloads.items()
+               for t, d in enumerate(workload.demand) if d > 0]
+    if not demands:
+        return
+    (low, w_low, t_low), (high, w_high, t_high) = min(demands), max(demands)
+    if high > MAX_DEMAND_RATIO * low:
+        problems.add(("workloads", w_low, "demand"),
+                     f"found {low:g} H100e in {t_low} and {high:g} H100e ({w_high}, {t_high}), a factor {high / low:.1e} "
+                     f"apart, expected demands within a factor {MAX_DEMAND_RATIO:.0e} of each other (the LP keeps about "
+                     "nine significant digits): write 0 where a demand is nothing, and solve workloads this far apart "
+                     "as scenarios of their own")
 
 
 def _supply_rows(config, vendors, offers, periods, select) -> tuple[CapRow, ...]:
@@ -751,12 +784,21 @@ def _resource_rows(config, offers, periods, select) -> tuple[CapRow, ...]:
 
 
 def _rule_periods(rule, periods, path, problems) -> tuple[int, ...]:
+    """The periods from `from` to the end of `to`; a bound inside a period (a quarter of a yearly
+    horizon) is an error: the rule would hold for the whole period or not at all."""
     try:
         start = period_time(rule.from_) if rule.from_ is not None else -math.inf
         end = period_end_time(rule.to) if rule.to is not None else math.inf
     except ValueError as exc:
         problems.add(path, str(exc))
         return ()
+    for field, key, time in (("from", rule.from_, start), ("to", rule.to, end)):
+        inside = next((p for p in periods if p.start + 1e-9 < time < p.end - 1e-9), None)
+        if inside is not None:
+            bound = "starts" if field == "from" else "ends"
+            problems.add(path + (field,), f"found {key!r}, which {bound} inside the period {inside.name}, expected "
+                         f"a {field} on the horizon's periods (a year here, or periods.step: quarter)")
+            return ()
     chosen = tuple(t for t, p in enumerate(periods) if start <= p.start + 1e-9 and p.start < end)
     if not chosen:
         problems.add(path, f"covers no period of the horizon {periods[0].name}-{periods[-1].name}, "
@@ -863,11 +905,14 @@ def _deals(config, offers, periods, select, problems) -> tuple[DealData, ...]:
         for k, tranche in enumerate(financing.tranches if financing else []):
             end = period_end_time(tranche.by)  # by 2028: by the end of 2028 (2028Q4 in quarters)
             by = max((t for t, p in enumerate(periods) if p.start < end - 1e-9), default=None)
-            if by is None or end < periods[0].end - 1e-9 or end > periods[-1].end + 1e-9:
-                problems.add(path + ("financing", "tranches", k, "by"),
-                             f"found {tranche.by!r}, expected a period of the horizon ({names[0]}-{names[-1]})")
-                continue
             where = path + ("financing", "tranches", k, "by")
+            if by is None or end < periods[0].end - 1e-9 or end > periods[-1].end + 1e-9:
+                problems.add(where, f"found {tranche.by!r}, expected a period of the horizon ({names[0]}-{names[-1]})")
+                continue
+            if abs(periods[by].end - end) > 1e-9:
+                problems.add(where, f"found {tranche.by!r}, which ends inside the period {periods[by].name}, expected "
+                             "a period of the horizon (a year here, or periods.step: quarter)")
+                continue
             if financing.measure != "spend_usd" and by not in window:
                 problems.add(where, f"found {tranche.by!r}, expected a period inside the deal's window "
                              "(the milestone counts the deal's own capacity)")

@@ -110,7 +110,8 @@ class Plan:
         end = data.end_discount
         for o, offer in enumerate(data.offers):
             for t in data.T:
-                upfront += data.discount[t] * self.upfront_cash(o, t)
+                if t in offer.signed_at:
+                    upfront += data.discount_at(offer.signed_at[t]) * self.upfront_cash(o, t)
                 recurring += data.discount[t] * self.recurring_cash(o, t)
             for tau in offer.salvage_fraction:
                 salvage -= end * offer.salvage(tau) * self.acquired.get((o, tau), 0.0)
@@ -137,7 +138,7 @@ class Plan:
         for deal in data.deals:
             spend = self.deal_measure(deal, deal.window, "paid")
             shortfall = max(deal.min_spend - spend, 0.0) if deal.min_spend is not None else 0.0
-            end = data.window_end_discount(deal.window)
+            end = data.end_of_period_discount(deal.window[-1]) if deal.window else 1.0
             credit = credit_pv = 0.0
             room = deal.cap if deal.cap is not None else float("inf")
             for t in deal.window if deal.rate > 0 else []:
@@ -154,7 +155,7 @@ class Plan:
                 share = _reached(value, tranche.reach, data.milp.integer)
                 vested.append(share)
                 credit += share * tranche.credit
-                credit_pv += share * tranche.credit * data.discount[tranche.by]
+                credit_pv += share * tranche.credit * data.end_of_period_discount(tranche.by)
             out.append(DealOutcome(deal, spend, shortfall, shortfall * end, credit, credit_pv, vested))
         return out
 

@@ -208,7 +208,8 @@ def _offer_directions(model: Model) -> list[OfferDirection]:
         offer = data.offers[o]
         key = offer.catalog_key
         if offer.attrs["channel"] == "buy":
-            field, derivative = "upfront", data.discount[tau] - data.end_discount * offer.salvage_fraction.get(tau, 0.0)
+            field = "upfront"
+            derivative = data.discount_at(offer.signed_at[tau]) - data.end_discount * offer.salvage_fraction.get(tau, 0.0)
         else:
             field = "recurring"
             derivative = sum(data.discount[t] * data.periods[t].years * share for t, share in offer.activity[tau])

@@ -33,7 +33,7 @@ def scenarios(draw):
                                     cap=draw(st.one_of(st.none(), st.floats(10, 200))))
         catalog[f"v{v}"] = vendor({f"p{v}": product(reference=v == 0, training=draw(st.floats(0.5, 3)))}, offers)
     years = draw(st.integers(1, 3))
-    demand = {2026 + t: draw(st.floats(0, 300)) for t in range(years)}
+    demand = {2026 + t: draw(st.one_of(st.just(0.0), st.floats(1e-3, 300))) for t in range(years)}  # within data.MAX_DEMAND_RATIO
     doc = scenario_doc(catalog, demand=demand, end=2025 + years, voll=draw(st.floats(20, 100)),
                        discount_rate=draw(st.floats(0, 0.15)))
     if draw(st.booleans()):

@@ -14,7 +14,7 @@ import pytest
 
 import optimizer as cpo
 from conftest import offer, product, scenario_doc, two_vendors, vendor
-from optimizer.formulation import constraints, model as model_module, objective as objective_module
+from optimizer.formulation import constraints, model as model_module, objective as objective_module, variables
 
 
 def deal(**fields) -> dict:
@@ -62,6 +62,16 @@ def financing_doc() -> dict:
 def drop(name):
     """A mutant formulation without one constraint family."""
     return lambda monkeypatch: monkeypatch.setattr(constraints, name, lambda model: None)
+
+
+def without_columns(name: str, *builders: str):
+    """A mutant that never creates a family of columns (variables.<name>) and the rows that use
+    them (constraints.<builder>)."""
+    def patch(monkeypatch):
+        monkeypatch.setattr(variables, name, lambda model, *args, **kwargs: None)
+        for builder in builders:
+            monkeypatch.setattr(constraints, builder, lambda model: None)
+    return patch
 
 
 def scale_rows(family: str, factor: float, part: str = "terms"):
@@ -154,6 +164,13 @@ MUTANTS = {
                          "multi-vendor", scale_rows("hhi_cut", 0.0)),
     "max-share rows dropped": (lambda: scenario_doc(two_vendors(cheap_cap=None)), "max-share",
                                scale_rows("max_share", 0.0)),
+    "recourse never built (hard)": (hard_doc, "cost", without_columns("recourse", "resilience")),
+    "concentration columns never built (max-share)": (lambda: scenario_doc(two_vendors(cheap_cap=None)), "max-share",
+                                                      without_columns("concentration")),
+    "concentration columns never built (hhi)": (lambda: scenario_doc(two_vendors(cheap_cap=None)), "hhi",
+                                                without_columns("concentration")),
+    "concentration columns never built (HHI weight)": (lambda: scenario_doc(two_vendors(cheap_cap=None), policy={
+        "hhi_weight_usd_per_year": 200}), "multi-vendor", without_columns("concentration")),
 }
 
 

@@ -30,8 +30,6 @@ COLUMN_KEYS = {"x": "ot", "y": "owt", "u": "wt", "z": "fgwt", "s": "fwt", "sigma
 """Key kinds of each column family: o offer instance, w workload, t period, f failure, g θ-group,
 v vendor, - a name (rows: families.FAMILIES)."""
 
-LARGEST_LP_DEMAND = 1e8
-"""The largest demand, in LP units, a scenario's scale allows (see Scale.of)."""
 SMALLEST_EXPONENT, LARGEST_EXPONENT = -12, 15
 """Bounds on the scale's power of ten (1e-12 to 1e15 units per LP unit): a demand far below
 1e-12 H100e is zero to any solver, and is reported unmet (plan.unmet) if nothing serves it."""
@@ -51,13 +49,12 @@ class Scale:
     def of(cls, data: ModelData) -> "Scale":
         """The power of ten that puts the smallest positive demand of any workload and period
         between 1 and 10 LP units (so a 0.0008 H100e tier is 8 LP units, never below HiGHS's
-        tolerance), raised only as far as keeps the largest at most LARGEST_LP_DEMAND."""
+        tolerance); data.py refuses demands more than MAX_DEMAND_RATIO apart, so the largest
+        is below 1e9 LP units."""
         demands = [d for workload in data.workloads.values() for d in workload.demand if d > 0]
         if not demands:
             return cls()
-        exponent = max(math.floor(math.log10(min(demands))),
-                       math.ceil(math.log10(max(demands)) - math.log10(LARGEST_LP_DEMAND)))
-        exponent = min(max(exponent, SMALLEST_EXPONENT), LARGEST_EXPONENT)
+        exponent = min(max(math.floor(math.log10(min(demands))), SMALLEST_EXPONENT), LARGEST_EXPONENT)
         units = 10.0 ** exponent
         return cls(units, units / 1e3, units * 1e3)
 

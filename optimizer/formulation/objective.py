@@ -1,7 +1,8 @@
 """Objective parts (in the LP's money unit, model.Scale) and the rows that define concentration measures.
 
-cost        Σ_t δ_t [Σ_o spend_o(t) + Σ_w VOLL_w Δ_t u[w,t]]
+cost        Σ_{o,τ} δ(σ_τ) upfront_o x[o,τ] + Σ_t δ_t [Σ_o recurring spend_o(t) + Σ_w VOLL_w Δ_t u[w,t]]
             − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]  + deals and porting (deal_terms)
+            (σ_τ: when units are signed in τ, data.OfferInstance.signed_at)
 resilience  Σ_{f,w,t} p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]          (expected disruption cost)
 hhi         λ Σ_t δ_t Δ_t Σ_v q[v,t]                                   (q >= share², tangent cuts)
 max_share   Σ_t Δ_t m[t] / Σ_t Δ_t                                     (m[t] >= every vendor share)
@@ -30,7 +31,7 @@ def cost(model: Model) -> pulp.LpAffineExpression:
     terms: Terms = []
     for (o, tau), var in model.family("x").items():
         offer = data.offers[o]
-        coef = data.discount[tau] * offer.upfront - end * offer.salvage(tau)
+        coef = data.discount_at(offer.signed_at[tau]) * offer.upfront - end * offer.salvage(tau)
         for t, share in offer.activity[tau]:
             coef += data.discount[t] * offer.recurring * data.periods[t].years * share
         terms.append((var, coef * per_lp))
@@ -45,20 +46,22 @@ def cost(model: Model) -> pulp.LpAffineExpression:
 
 def deal_terms(model: Model) -> Terms:
     """Deals and porting in the cost (LP money): + δ_{end(W_d)} short[d] − Σ_t δ_t credit[d,t]
-    − Σ_k δ_{by_k} credit_k vest[d,k] + δ_0 P_{v,w} ported[v,w]; δ_{end(W_d)} is δ at the end of
-    the window's last period, when the shortfall is paid."""
+    − Σ_k δ_{end(by_k)} credit_k vest[d,k] + δ_0 P_{v,w} ported[v,w]; δ_{end(W_d)} is δ at the end
+    of the window's last period, when the shortfall is paid, δ_{end(by_k)} at the end of the
+    tranche's `by` period, when it is earned."""
     data, money = model.data, model.scale.money
     terms: Terms = []
     for deal in data.deals:
         short = model.var("short", (deal.name,))
         if short is not None:
-            terms.append((short, data.window_end_discount(deal.window)))
+            terms.append((short, data.end_of_period_discount(deal.window[-1])))
         for t in deal.window:
             credit = model.var("credit", (deal.name, t))
             if credit is not None:
                 terms.append((credit, -data.discount[t]))
         for k, tranche in enumerate(deal.tranches):
-            terms.append((model.var("vest", (deal.name, k)), -data.discount[tranche.by] * tranche.credit / money))
+            terms.append((model.var("vest", (deal.name, k)),
+                          -data.end_of_period_discount(tranche.by) * tranche.credit / money))
     for vendor, w, amount in data.milp.porting:
         terms.append((model.var("ported", (vendor, w)), data.discount[0] * amount / money))
     return terms
