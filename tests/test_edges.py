@@ -296,3 +296,46 @@ def test_counts_pick_their_unit_after_rounding(value, text):
     from optimizer.report import count
 
     assert count(value) == text
+
+
+def test_a_quarter_key_in_a_yearly_horizon_counts_for_its_part_of_the_year(make_scenario):
+    """Demand {2026: 0, 2026Q3: 10} is 5 H100e on average in the year 2026 (it was read at the
+    period's start: 0, a free year), and a per-year cap {2026: 100, 2026Q3: 200} is 150."""
+    catalog = two_vendors(cheap_cap={2026: 100, "2026Q3": 200})
+    data = make_scenario(scenario_doc(catalog, demand={2026: 0, "2026Q3": 10})).data
+    assert data.workloads["training"].demand == (5.0,)
+    assert next(c for c in data.supply if c.name == "offer.cheap/rent").cap == (150.0,)
+
+
+def test_a_deal_window_inside_a_yearly_period_is_a_located_error(make_scenario):
+    doc = scenario_doc(two_vendors(), end=2027, deals=[{"name": "h2", "counterparty": "Dear", "covers": {"vendor": "dear"},
+                                                        "from": "2026Q3", "to": 2027, "min_spend_usd": 10,
+                                                        "source": "test"}])
+    with pytest.raises(cpo.ConfigError) as caught:
+        make_scenario(doc)
+    [problem] = caught.value.problems
+    assert problem.path == "deals[0].from"
+    assert problem.message.startswith("found '2026Q3', which starts inside the period 2026")
+
+
+def test_the_upfront_is_paid_when_units_are_signed(solve):
+    """A product available from 2026Q3 ($10 upfront, 1-year life, lead 0) signed in the year 2026
+    is signed mid-2026: 20 units cost 200 / 1.1^0.5 at 10% a year; it serves half of 2026, so
+    demand 10 needs 20 units."""
+    catalog = {"v": vendor({"p": product(reference=True)},
+                           {"own": offer("p", 0.0, channel="buy", provider="self", upfront=10.0, term=1,
+                                         start="2026Q3")})}
+    result = solve(scenario_doc(catalog, demand=10, discount_rate=0.1))
+    assert acquired(result, "v/own") == pytest.approx(20)
+    assert result.cost_breakdown_usd["upfront"] == pytest.approx(200 / 1.1 ** 0.5)
+    assert result.cost_breakdown_usd["salvage"] == pytest.approx(-100 / 1.1)  # half the life left at the end of 2026
+
+
+def test_json_keeps_a_tiny_scenarios_figures(make_scenario):
+    """Caps of 60e-6 and 69.6e-6 units against demand 130e-6: 0.4e-6 H100e unmet, which rounding
+    JSON to 6 decimals once printed as 0 while its cost still showed."""
+    result = cpo.solve(make_scenario(scenario_doc(two_vendors(cheap_cap=60e-6, dear_cap=69.6e-6), demand=130e-6)),
+                       objective="cost")
+    document = result.to_json()
+    assert document["unmet"][0]["h100e"] == pytest.approx(0.4e-6, rel=1e-6)
+    assert document["total_cost_usd"] == pytest.approx(120e-6 + 208.8e-6 + 0.4e-3, rel=1e-9)
