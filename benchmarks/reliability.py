@@ -47,6 +47,76 @@ def bad_inputs(per_kind: int) -> list[tuple]:
     return rows
 
 
+def hostile_inputs() -> list[tuple[str, int, float, bool, str]]:
+    """(input, exit code, seconds, located, first line of the error) for hostile files and
+    values, each through `cpo validate` (or `cpo sweep`) in a subprocess capped at 1 GiB and 60 s."""
+    import os
+    import resource
+
+    from test_hostile import TINY, billion_laughs
+
+    def tiny_with(text: str) -> str:
+        return TINY.replace("name: tiny", text, 1)
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    cases = {
+        "alias bomb, 9 levels (2.4 KB, 387M strings expanded)": ("file", "name: x\n" + billion_laughs(9)),
+        "alias bomb, 12 levels": ("file", "name: x\n" + billion_laughs(12)),
+        "merge key `<<: 5`": ("file", tiny_with("name: tiny\n<<: 5")),
+        "tag `!!python/name:os.system`": ("file", tiny_with("name: !!python/name:os.system")),
+        "tag `!!int abc`": ("file", tiny_with("name: !!int abc")),
+        "5000-digit integer": ("file", TINY.replace("voll: 1000", "voll: " + "9" * 5000)),
+        "period written twice (2026 and '2026')": ("file", TINY.replace("demand: 100", "demand: {2026: 100, '2026': 5}")),
+        "100,000 nested lists": ("file", "name: " + "[" * 100_000 + "]" * 100_000),
+        "20 MiB file": ("file", TINY + "#" * (20 << 20)),
+        "a FIFO as the scenario": ("fifo", None),
+        "/dev/zero as the scenario": ("path", "/dev/zero"),
+        "a grid of 4e9 points": ("grid", None),
+        "`--set` value with an alias": ("set", "name=*a"),
+        "`--set` demand of 1e300": ("set", "workloads.training.demand=1e300"),
+    }
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        scenario = Path(work) / "tiny.yaml"
+        scenario.write_text(TINY)
+        for name, (kind, payload) in cases.items():
+            target = Path(work) / "hostile.yaml"
+            target.unlink(missing_ok=True)
+            args = ["validate", str(target)]
+            if kind == "file":
+                target.write_text(payload)
+            elif kind == "fifo":
+                os.mkfifo(target)
+            elif kind == "path":
+                args = ["validate", payload]
+            elif kind == "grid":
+                axes = {f"p{i}": {"scale": "catalog.cheap.offers.rent.recurring", "values": list(range(1, 41))}
+                        for i in range(6)}
+                import yaml
+
+                target.write_text(yaml.safe_dump({"description": "huge", "parameters": axes}))
+                args = ["sweep", str(scenario), "--grid", str(target), "--workers", "0"]
+            else:
+                args = ["validate", str(scenario), "--set", payload]
+            started = time.perf_counter()
+            try:
+                completed = subprocess.run([sys.executable, "-m", "optimizer", *args], capture_output=True, text=True,
+                                           timeout=60, preexec_fn=limited, cwd=ROOT,
+                                           env={**os.environ, "COLUMNS": "400"})
+                code, output = completed.returncode, completed.stderr
+            except subprocess.TimeoutExpired:
+                code, output = -1, "timed out after 60 s"
+            seconds = time.perf_counter() - started
+            lines = [line.strip()[2:] for line in output.splitlines() if line.strip().startswith("- ")]
+            first = lines[0] if lines else output.strip().splitlines()[-1] if output.strip() else ""
+            located = "Traceback" not in output and bool(lines) and (lines[0].startswith((str(target), str(scenario), "--set",
+                                                                                          "/dev/zero")))
+            rows.append((name, code, seconds, located, first))
+    return rows
+
+
 def random_scenarios(count: int) -> tuple[collections.Counter, list[str]]:
     counts, failures = collections.Counter(), []
     with tempfile.TemporaryDirectory() as work:
@@ -167,6 +237,16 @@ def main() -> int:
         total_tried, total_handled = total_tried + tried, total_handled + handled
         problems += failures
     print(f"| **all** | {total_tried} | | | **{total_handled}/{total_tried}** |\n")
+
+    print("## Hostile inputs (`cpo validate` or `cpo sweep` in a subprocess, at most 1 GiB and 60 s)\n")
+    print("| input | exit | seconds | located, no traceback | the error |")
+    print("|---|---:|---:|---|---|")
+    hostile = hostile_inputs()
+    for name, code, seconds, located, first in hostile:
+        print(f"| {name} | {code} | {seconds:.2f} | {'yes' if located else 'NO'} | {first[:110].replace('|', '/')} |")
+        if code != 1 or not located:
+            problems.append(f"hostile input {name}: exit {code}, located {located}: {first}")
+    print(f"| **all** | | | **{sum(code == 1 and located for _, code, _, located, _ in hostile)}/{len(hostile)}** | |\n")
 
     counts, failures = random_scenarios(args.scenarios)
     problems += failures

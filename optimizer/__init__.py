@@ -19,7 +19,7 @@ _EXPORTS = {
     "load": "api", "solve": "api", "Scenario": "api", "compare": "compare", "sweep": "sweep",
     "frontier": "strategy", "leverage": "strategy",
     "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors",
-    "VerificationError": "errors", "OutputError": "errors",
+    "VerificationError": "errors", "OutputError": "errors", "Problem": "errors", "Location": "errors",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
