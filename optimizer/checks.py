@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from .data import DEAL_MEASURES
+from .data import DEAL_MEASURES, MEASURE_KINDS, TRANCHE_KINDS
 from .plan import Plan
 
 TANGENT_POINTS = [k / 20 for k in range(21)]
@@ -110,9 +110,6 @@ def budget(plan: Plan) -> Iterator[Check]:
         yield Check(f"budget[{year.name}]", spend, "<=", sum(data.budget[t] for t in year.periods), "money")
 
 
-SHARE_KIND = {"compute": "units", "units": "units", "power": "mw", "spend": "money"}
-
-
 def share(plan: Plan) -> Iterator[Check]:
     """Σ_{o∈g} m_o(t) within [s_g, s̄_g] · Σ_o m_o(t)."""
     data = plan.data
@@ -122,9 +119,9 @@ def share(plan: Plan) -> Iterator[Check]:
             total, part = sum(values), sum(values[o] for o in rule.members)
             name = f"share[{rule.group},{rule.member},{rule.measure},{data.periods[t].name}]"
             if rule.high is not None:
-                yield Check(name + " max", part, "<=", rule.high * total, SHARE_KIND[rule.measure])
+                yield Check(name + " max", part, "<=", rule.high * total, MEASURE_KINDS[rule.measure])
             if rule.low is not None:
-                yield Check(name + " min", part, ">=", rule.low * total, SHARE_KIND[rule.measure])
+                yield Check(name + " min", part, ">=", rule.low * total, MEASURE_KINDS[rule.measure])
 
 
 def recourse(plan: Plan) -> Iterator[Check]:
@@ -197,9 +194,6 @@ def financing_cap(plan: Plan) -> Iterator[Check]:
             yield Check(f"financing_cap[{deal.name}]", earned, "<=", deal.cap, "money")
 
 
-TRANCHE_KIND = {"mw": "mw", "units": "units", "share": "units", "spend_usd": "money"}
-
-
 def tranche(plan: Plan) -> Iterator[Check]:
     """reach_k · vest[d,k] <= measure_d(by_k) (a share tranche: reach · Σ_w D[w,by] · vest <= served)."""
     data, vest = plan.data, plan.decisions.get("vest", {})
@@ -210,7 +204,7 @@ def tranche(plan: Plan) -> Iterator[Check]:
             if deal.measure == "share":
                 reach *= sum(w.demand[item.by] for w in data.workloads.values())
             yield Check(f"tranche[{deal.name},{k}]", reach * vest.get((deal.name, k), 0.0), "<=", measure,
-                        TRANCHE_KIND[deal.measure])
+                        TRANCHE_KINDS[deal.measure])
 
 
 def lots(plan: Plan) -> Iterator[Check]:

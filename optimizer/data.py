@@ -229,6 +229,12 @@ class TrancheData:
 
 DEAL_MEASURES = {"mw": "power", "units": "units", "share": "compute", "spend_usd": "paid"}
 """A tranche's `financing.measure` -> the per-offer measure it sums (plan.measure, measure_terms)."""
+SHARE_MEASURES = ("compute", "units", "power", "spend")
+"""The measures a share rule can cap (and the shares table reports)."""
+MEASURE_KINDS = {"compute": "units", "units": "units", "power": "mw", "spend": "money", "paid": "money"}
+"""The quantity kind (formulation.model.Scale) of each per-offer measure."""
+TRANCHE_KINDS = {measure: MEASURE_KINDS[DEAL_MEASURES[measure]] for measure in DEAL_MEASURES}
+"""The quantity kind of a tranche's measure (a share tranche counts served H100e)."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .checks import SHARE_KIND, TRANCHE_KIND
+from .data import MEASURE_KINDS, TRANCHE_KINDS
 from .loading import format_path
 
 
@@ -124,7 +124,7 @@ def share_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
     data = reading.model.data
     group, member, measure, bound, t = row.key
     total = sum(reading.plan.measure(o, t, measure) for o in range(len(data.offers)))
-    value = abs(dual) * total / reading.model.scale.of_kind(SHARE_KIND[measure]) * 0.01 * reading.in_period_dollars(t)
+    value = abs(dual) * total / reading.model.scale.of_kind(MEASURE_KINDS[measure]) * 0.01 * reading.in_period_dollars(t)
     verb = "raising the cap on" if bound == "max" else "lowering the floor on"
     return value, "$/share-point", (f"saving from {verb} {group} {member}'s {measure} share by 1 point "
                                     f"in {data.periods[t].name}")
@@ -154,7 +154,7 @@ def tranche_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
     per = 1.0
     if deal.measure == "share":
         per = sum(w.demand[deal.tranches[k].by] for w in data.workloads.values()) * 0.01
-    value = -dual * vest * per / reading.model.scale.of_kind(TRANCHE_KIND[deal.measure]) * reading.model.scale.money
+    value = -dual * vest * per / reading.model.scale.of_kind(TRANCHE_KINDS[deal.measure]) * reading.model.scale.money
     unit = TRANCHE_UNITS[deal.measure]
     return value, f"$/{unit}", (f"saving from {name}'s financing.tranches[{k}] needing 1 {unit} less "
                                 "(present value)")
@@ -222,7 +222,7 @@ def share_relaxation(model, row, slack: float, plan) -> Relaxation:
     group, member, measure, bound, t = row.key
     rule = next(r for r in data.shares if (r.group, r.member, r.measure) == (group, member, measure)
                 and t in r.periods and (r.high if bound == "max" else r.low) is not None)
-    total = sum(plan.measure(o, t, measure) for o in range(len(data.offers))) / model.scale.of_kind(SHARE_KIND[measure])
+    total = sum(plan.measure(o, t, measure) for o in range(len(data.offers))) / model.scale.of_kind(MEASURE_KINDS[measure])
     current = rule.high if bound == "max" else rule.low
     change = slack / total if total > 0 else 1.0
     needed = min(current + change, 1.0) if bound == "max" else max(current - change, 0.0)

@@ -19,11 +19,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .data import ModelData
+from .data import SHARE_MEASURES, ModelData
 from .families import FAMILIES
 from .formulation import paused_gc
 from .formulation.model import Model
-from .checks import SHARE_KIND
 from .interpret import Reading
 from .plan import Plan
 from .recourse import Coverage, evaluate, from_model
@@ -268,7 +267,7 @@ def _share_rows(plan: Plan) -> list[dict]:
 
     data, rows = plan.data, []
     measures = {m: np.array([[plan.measure(o, t, m) for t in data.T] for o in range(len(data.offers))]).reshape(
-        len(data.offers), len(data.periods)) for m in SHARE_KIND}
+        len(data.offers), len(data.periods)) for m in SHARE_MEASURES}
     totals = {m: values.sum(axis=0) for m, values in measures.items()}
     for group in data.groups:
         if group == "offer":

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import pulp
 
-from ..data import DEAL_MEASURES
+from ..data import DEAL_MEASURES, MEASURE_KINDS, TRANCHE_KINDS
 from .model import Model, Terms
-
-MEASURE_KIND = {"compute": "units", "units": "units", "power": "mw", "spend": "money", "paid": "money"}
-"""The quantity kind (model.Scale) each per-offer measure is written in."""
 
 
 def capacity(model: Model) -> None:
@@ -104,7 +101,7 @@ def budget(model: Model) -> None:
 
 
 def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, float]:
-    """m_o(t) in LP units of its kind (MEASURE_KIND) as (terms, constant):
+    """m_o(t) in LP units of its kind (data.MEASURE_KINDS) as (terms, constant):
     compute Σ_w θ[o,w] y[o,w,t]; units A[o,t]; power kW·PUE/1000·A[o,t] (MW);
     spend upfront_o x[o,t] + Δ_t (recurring_o − energy_o) A^pay[o,t] + Δ_t energy_o A[o,t] ($:
     installed prepaid units pay their energy, not the vendor); paid, what the vendor is paid at
@@ -142,7 +139,7 @@ def concentration(model: Model) -> None:
     (homogeneous, so linear: Σ_o (1[o∈g] - s̄_g) m_o(t) <= 0)."""
     data = model.data
     for rule in data.shares:
-        scale = model.scale.of_kind(MEASURE_KIND[rule.measure])
+        scale = model.scale.of_kind(MEASURE_KINDS[rule.measure])
         for t in rule.periods:
             parts = [(o, *measure_terms(model, o, t, rule.measure)) for o in range(len(data.offers))]
             for bound, sense, label in ((rule.high, "<=", "max"), (rule.low, ">=", "min")):
@@ -244,10 +241,6 @@ def financing(model: Model) -> None:
                           "<=", deal.cap / scale.money, scale.money)
 
 
-TRANCHE_KIND = {"mw": "mw", "units": "units", "share": "units", "spend_usd": "money"}
-"""The quantity kind of a tranche row's measure (a share tranche counts served H100e)."""
-
-
 def tranches(model: Model) -> None:
     """tranche[d,k]:  reach_k · vest[d,k] <= measure_d(by_k), where the measure is active facility
     MW or units of d's offers in by_k, their served compute as a share of all demand in by_k
@@ -255,7 +248,7 @@ def tranches(model: Model) -> None:
     data = model.data
     vest = model.family("vest")
     for deal in data.deals:
-        scale = model.scale.of_kind(TRANCHE_KIND[deal.measure])
+        scale = model.scale.of_kind(TRANCHE_KINDS[deal.measure])
         for k, tranche in enumerate(deal.tranches):
             terms, constant = _sum_measure(model, sorted(deal.offers), deal.tranche_periods(tranche),
                                            DEAL_MEASURES[deal.measure])
