@@ -156,3 +156,15 @@ def test_pulp_is_pinned_below_4_until_a_test_proves_pulp_4():
     requirement = next(d for d in project["dependencies"] if d.lower().startswith("pulp"))
     assert "<4" in requirement.replace(" ", "")
     assert int(pulp.__version__.split(".")[0]) < 4
+
+
+def test_a_milp_reports_its_progress(make_scenario):
+    """cpo.solve(progress=...) is told the stage, the best plan and the bound while HiGHS
+    branches (the CLI prints it on stderr)."""
+    doc = scenario_doc(two_vendors(cheap_cap=None), demand=1000, milp={"integer": True, "lot_units": 7})
+    seen = []
+    result = cpo.solve(make_scenario(doc), progress=lambda *state: seen.append(state))
+    assert result.status == "optimal" and seen
+    stage, best, bound, seconds = seen[-1]
+    assert stage.startswith("MILP") and seconds >= 0
+    assert bound <= result.total_cost_usd * (1 + 1e-9)
