@@ -41,7 +41,7 @@ def capacity(plan: Plan) -> Iterator[Check]:
     running: dict[tuple[int, int], float] = {}
     for (o, w, t), units in plan.assigned.items():
         running[(o, t)] = running.get((o, t), 0.0) + units
-        if units > 0 and data.offers[o].theta.get(w, 0.0) <= 0:
+        if units > 0 and data.offers[o].rate(w, t) <= 0:
             yield Check(f"y[{data.offers[o].key},{w},{_period(plan, t)}] on an offer that cannot run {w}",
                         units, "<=", 0.0, "units")
     for (o, t), units in running.items():
@@ -53,7 +53,7 @@ def demand(plan: Plan) -> Iterator[Check]:
     data = plan.data
     served: dict[tuple[str, int], float] = {}
     for (o, w, t), units in plan.assigned.items():
-        served[(w, t)] = served.get((w, t), 0.0) + units * data.offers[o].theta.get(w, 0.0)
+        served[(w, t)] = served.get((w, t), 0.0) + units * data.offers[o].rate(w, t)
     unmet = plan.decisions.get("u", {})
     for w, workload in data.workloads.items():
         for t, period in enumerate(data.periods):
@@ -154,7 +154,7 @@ def cover(plan: Plan) -> Iterator[Check]:
     short = plan.decisions.get("s", {})
     covered: dict[tuple[int, str, int], float] = {}
     for (f, g, w, t), units in z.items():
-        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + units * data.theta_groups[g].theta[w]
+        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + units * data.theta_groups[g].rate(w, t)
     for f, failure in enumerate(data.failures):
         for w, workload in data.workloads.items():
             for t, period in enumerate(data.periods):

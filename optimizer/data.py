@@ -80,13 +80,16 @@ class OfferInstance:
     catalog_key: str
     attrs: FrozenDict
     """vendor, product, offer, channel, provider, region, site and every tag."""
-    upfront: float
-    """$ per unit at signing, including the site's facility capex."""
-    recurring: float
-    """$ per unit-year while active, including the site's energy."""
+    upfront: tuple[float, ...]
+    """$ per unit signed in each period, including the site's facility capex."""
+    recurring: tuple[float, ...]
+    """$ per unit-year, including the site's energy, by period: what an active unit pays in
+    that period, or (a reservation: `locked`) what a unit signed in it pays for its term."""
     energy: float
     """The part of `recurring` that is site energy ($ per unit-year): paid by every active unit,
     installed prepaid units included (they prepay the vendor, not the power bill)."""
+    locked: bool
+    """A reservation's rent is fixed when it is signed (rent(τ, t) = recurring[τ])."""
     kw: float
     """IT kW per unit."""
     pue: float
@@ -107,19 +110,32 @@ class OfferInstance:
     """τ -> Activity: the share of each period a unit signed in τ is active, from τ's start +
     lead for term years (a lead or term inside a period counts the fraction of it)."""
     theta: FrozenDict
-    """H100e per unit per workload it may run (absent: cannot run it)."""
+    """Workload -> H100e per unit in each period (a tuple: efficiencies may ramp; goodput
+    applied), for the workloads it may run (absent: cannot run it)."""
     existing: tuple[float, ...]
     """Installed active units per period."""
     existing_paying: tuple[float, ...]
     """Installed units per period that pay the vendor's recurring price."""
     list_price: FrozenDict
-    """The vendor's own prices from the catalog: {"upfront": ..., "recurring": ...} (before site costs)."""
+    """The vendor's own prices by period from the catalog: {"upfront": (...), "recurring": (...)}
+    (before site costs)."""
     salvage_fraction: FrozenDict
     """Share of the upfront of a unit signed in period τ still unexpired at the horizon's end."""
 
     def salvage(self, tau: int) -> float:
         """$ per unit signed in τ given back at the horizon's end (undiscounted): upfront x fraction."""
-        return self.upfront * self.salvage_fraction.get(tau, 0.0)
+        return self.upfront[tau] * self.salvage_fraction.get(tau, 0.0)
+
+    def rent(self, tau: int, t: int, list_price: bool = False) -> float:
+        """$ per unit-year a unit signed in τ pays while active in t: the price of t, or of τ for
+        a reservation (its rent is fixed when signed); the vendor's own price if `list_price`."""
+        prices = self.list_price["recurring"] if list_price else self.recurring
+        return prices[tau if self.locked else t]
+
+    def rate(self, w: str, t: int) -> float:
+        """θ[o,w,t]: H100e per unit on w in t (0 where o may not run w)."""
+        rates = self.theta.get(w)
+        return rates[t] if rates else 0.0
 
     @property
     def vendor(self) -> str:
@@ -218,6 +234,11 @@ class ThetaGroup:
     name: str
     offers: tuple[int, ...]
     theta: FrozenDict
+    """Workload -> H100e per unit in each period, as the members' θ."""
+
+    def rate(self, w: str, t: int) -> float:
+        rates = self.theta.get(w)
+        return rates[t] if rates else 0.0
 
 
 @dataclass(frozen=True)
@@ -502,21 +523,22 @@ def _reference_product(config: Config, vendors: list[str], problems: _Problems):
     return config.catalog[vendor].products[product]
 
 
-def _throughput(product, profile: str, reference, path: PathKey, problems: _Problems) -> float:
+def _throughput(product, profile: str, reference, periods, path: PathKey, problems: _Problems) -> tuple[float, ...]:
+    """θ per period: the direct value, or spec / reference spec x efficiency, each a series."""
     spec = product.throughput[profile]
     if spec.value is not None:
-        return spec.value
+        return tuple(resolve_series(spec.value, periods))
     mine = product.specs.get(spec.basis)
     ref = reference.specs.get(spec.basis)
     if mine is None:
         problems.add(path + ("basis",), f"found basis {spec.basis!r}, expected one of this product's "
                      f"specs: {', '.join(sorted(product.specs)) or '(none)'}")
-        return 0.0
+        return (0.0,) * len(periods)
     if ref is None or ref.value <= 0:
         problems.add(path + ("basis",), f"found basis {spec.basis!r}, which the reference product "
                      "does not give, expected a spec it has")
-        return 0.0
-    return mine.value / ref.value * spec.efficiency
+        return (0.0,) * len(periods)
+    return tuple(mine.value / ref.value * efficiency for efficiency in resolve_series(spec.efficiency, periods))
 
 
 def _signing_times(offer, periods, path: PathKey, problems: _Problems) -> dict[int, float]:
@@ -577,12 +599,14 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                      "channel": offer.channel, "provider": offer.provider, "region": offer.region,
                      "site": NONE_MEMBER}
             theta = {}
+            goodput = offer.goodput.value if offer.goodput else 1.0
             for w, workload in config.workloads.items():
                 profile = workload.profile or w
                 if profile in product.throughput:
-                    theta[w] = _throughput(product, profile, reference,
-                                           ("catalog", vendor_id, "products", offer.product,
-                                            "throughput", profile), problems)
+                    rates = _throughput(product, profile, reference, periods,
+                                        ("catalog", vendor_id, "products", offer.product, "throughput", profile),
+                                        problems)
+                    theta[w] = tuple(rate * goodput for rate in rates)
             lead = offer.lead_months.value / 12.0
             signed = _signing_times(offer, periods, path, problems)
             active = {tau: activity(periods, signed[tau] + lead,
@@ -598,6 +622,8 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                         salvage[tau] = remaining / term
             hosts = [s for s, site in config.sites.items()
                      if all(attrs.get(k, NONE_MEMBER) in v for k, v in site.hosts.items())]
+            list_upfront = tuple(resolve_series(offer.upfront.value, periods))
+            list_recurring = tuple(resolve_series(offer.recurring.value, periods))
             for site_id in hosts or [None]:
                 site = config.sites[site_id] if site_id else None
                 pue = site.pue if site else config.cloud_pue
@@ -610,14 +636,16 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                 instances.append(OfferInstance(
                     key=f"{vendor_id}/{offer_id}" + (f"@{site_id}" if site_id else ""),
                     catalog_key=f"{vendor_id}/{offer_id}", attrs=FrozenDict(instance_attrs),
-                    upfront=offer.upfront.value + facility, recurring=offer.recurring.value + energy, energy=energy,
+                    upfront=tuple(price + facility for price in list_upfront),
+                    recurring=tuple(price + energy for price in list_recurring), energy=energy,
+                    locked=offer.channel == "reserved",
                     kw=product.kw_per_unit.value, pue=pue, lead_years=lead,
                     term_years=offer.term_years.value if offer.term_years else periods[0].years,
                     commitment=min(1.0, offer.term_years.value if offer.term_years else periods[0].years),
                     signable=signable, signed_at=FrozenDict({tau: signed[tau] for tau in signable}),
                     activity=FrozenDict({tau: active[tau] for tau in signable}),
                     theta=FrozenDict(theta), existing=(0.0,) * T, existing_paying=(0.0,) * T,
-                    list_price=FrozenDict(upfront=offer.upfront.value, recurring=offer.recurring.value),
+                    list_price=FrozenDict(upfront=list_upfront, recurring=list_recurring),
                     salvage_fraction=FrozenDict(salvage)))
     return instances
 
@@ -726,7 +754,7 @@ def _workloads(config, offers, periods, problems) -> FrozenDict:
                              f"found workload {w!r}, expected one of: {', '.join(config.workloads)}")
     out = {}
     for w, workload in config.workloads.items():
-        if not any(offer.theta.get(w, 0) > 0 for offer in offers):
+        if not any(rate > 0 for offer in offers for rate in offer.theta.get(w, ())):
             profile = workload.profile or w
             problems.add(("workloads", w), f"no offer can run profile {profile!r}, expected at least one "
                          "product with that throughput (check profile and eligible)")
@@ -955,7 +983,7 @@ def _milp(config, vendors, offers, periods, problems) -> MilpData:
             continue
         demand = resolve_series(config.workloads[w].demand, periods)
         bare = [p.name for t, p in enumerate(periods)
-                if demand[t] > 0 and not any(o.theta.get(w, 0) > 0 and o.can_be_active(t) for o in offers)]
+                if demand[t] > 0 and not any(o.rate(w, t) > 0 and o.can_be_active(t) for o in offers)]
         if bare:
             problems.add(("milp", "min_cluster_units", w), f"found no offer that can run {w} in {', '.join(bare)}, "
                          "expected one to host the minimum cluster in every period with demand")
@@ -982,7 +1010,7 @@ def _theta_groups(offers: list[OfferInstance]) -> tuple[ThetaGroup, ...]:
     """Offers grouped by identical θ, named after the first member's product (made unique)."""
     members: dict[tuple, list[int]] = {}
     for o, offer in enumerate(offers):
-        profile = tuple(sorted((w, theta) for w, theta in offer.theta.items() if theta > 0))
+        profile = tuple(sorted((w, rates) for w, rates in offer.theta.items() if any(rates)))
         if profile:
             members.setdefault(profile, []).append(o)
     groups, used = [], set()

@@ -239,7 +239,7 @@ def cluster_relaxation(model, row, slack: float, plan) -> Relaxation:
     o, w, t = row.key
     size = data.milp.min_cluster[w]
     demand = data.workloads[w].demand[t]
-    fillable = max((demand / offer.theta[w] for offer in data.offers if offer.theta.get(w, 0) > 0), default=0.0)
+    fillable = max((demand / offer.rate(w, t) for offer in data.offers if offer.rate(w, t) > 0), default=0.0)
     if fillable < size:
         return Relaxation(model.row_name(row), "cluster_size", f"milp.min_cluster_units.{w}", data.periods[t].name,
                           size, fillable, "units", f"the most units of one offer {w}'s demand can use")

@@ -48,7 +48,7 @@ class Plan:
     def _served_demand(self) -> dict[tuple[str, int], float]:
         served: dict[tuple[str, int], float] = {}
         for (o, w, t), units in self.assigned.items():
-            served[(w, t)] = served.get((w, t), 0.0) + units * self.data.offers[o].theta.get(w, 0.0)
+            served[(w, t)] = served.get((w, t), 0.0) + units * self.data.offers[o].rate(w, t)
         return served
 
     @cached_property
@@ -59,29 +59,38 @@ class Plan:
                 for w, workload in self.data.workloads.items() for t in self.data.T}
 
     def served(self, o: int, t: int) -> float:
-        """H100e served by offer o in t: Σ_w θ[o,w] y[o,w,t]."""
+        """H100e served by offer o in t: Σ_w θ[o,w,t] y[o,w,t]."""
         offer = self.data.offers[o]
-        return sum(theta * self.assigned.get((o, w, t), 0.0) for w, theta in offer.theta.items())
+        return sum(offer.rate(w, t) * self.assigned.get((o, w, t), 0.0) for w in offer.theta)
 
     def upfront_cash(self, o: int, t: int) -> float:
-        return self.data.offers[o].upfront * self.acquired.get((o, t), 0.0)
+        """upfront_o(t) x[o,t]: the price of the period the units are signed in."""
+        return self.data.offers[o].upfront[t] * self.acquired.get((o, t), 0.0)
+
+    def _signed_rent(self, o: int, t: int, list_price: bool) -> float:
+        """Σ_τ a[o,τ,t] rent_o(τ,t) x[o,τ]: the rent of the units signed in the horizon active in t."""
+        offer = self.data.offers[o]
+        return sum(share * offer.rent(tau, t, list_price) * self.acquired.get((o, tau), 0.0)
+                   for tau, share in offer.signings_active_at(t))
 
     def recurring_cash(self, o: int, t: int) -> float:
-        """Δ_t [(recurring_o − energy_o) A^pay[o,t] + energy_o A[o,t]]: the vendor's recurring on
-        the units that pay it, site energy on every active unit."""
+        """Δ_t [Σ_τ a rent_o(τ,t) x[o,τ] + (recurring_o(t) − energy_o) E^pay[o,t] + energy_o E[o,t]]:
+        the rent of signed units, the vendor's recurring on the installed units that pay it, site
+        energy on every installed unit."""
         offer = self.data.offers[o]
-        return self.data.periods[t].years * ((offer.recurring - offer.energy) * self.active_paying(o, t)
-                                             + offer.energy * self.active(o, t))
+        installed = (offer.recurring[t] - offer.energy) * offer.existing_paying[t] + offer.energy * offer.existing[t]
+        return self.data.periods[t].years * (self._signed_rent(o, t, False) + installed)
 
     def spend(self, o: int, t: int) -> float:
-        """Cash out for o in t: upfront_o x[o,t] + recurring_cash (undiscounted)."""
+        """Cash out for o in t: upfront_cash + recurring_cash (undiscounted)."""
         return self.upfront_cash(o, t) + self.recurring_cash(o, t)
 
     def paid(self, o: int, t: int) -> float:
         """Paid to the vendor for o in t, at its list prices (no site facility capex or energy)."""
         offer = self.data.offers[o]
-        return (offer.list_price["upfront"] * self.acquired.get((o, t), 0.0)
-                + offer.list_price["recurring"] * self.data.periods[t].years * self.active_paying(o, t))
+        return (offer.list_price["upfront"][t] * self.acquired.get((o, t), 0.0)
+                + self.data.periods[t].years * (self._signed_rent(o, t, True)
+                                                + offer.list_price["recurring"][t] * offer.existing_paying[t]))
 
     def measure(self, o: int, t: int, measure: str) -> float:
         """m_o(t): compute (H100e served), units (active), power (MW), spend ($), paid (to the
@@ -183,7 +192,7 @@ class Plan:
 
     def vendor_served(self, vendor: str, workload: str, t: int) -> float:
         """H100e of `workload` the vendor's offers serve in t."""
-        return sum(offer.theta.get(workload, 0.0) * self.assigned.get((o, workload, t), 0.0)
+        return sum(offer.rate(workload, t) * self.assigned.get((o, workload, t), 0.0)
                    for o, offer in enumerate(self.data.offers) if offer.vendor == vendor)
 
 

@@ -47,11 +47,11 @@ def from_model(model, values) -> list[Coverage]:
     recourse = model.family("z")
     keys = list(recourse)
     flow = values[np.fromiter((z.column for z in recourse.values()), dtype=np.int64, count=len(keys))]
-    theta = [group.theta for group in data.theta_groups]
+    groups = data.theta_groups
     covered: dict[tuple, float] = {}
     for i in np.flatnonzero(flow).tolist():  # most recourse columns are 0: visit only the others
         f, g, w, t = keys[i]
-        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + theta[g][w] * float(flow[i]) * units
+        covered[(f, w, t)] = covered.get((f, w, t), 0.0) + groups[g].rate(w, t) * float(flow[i]) * units
     return [_coverage(data, f, t, w, covered.get((f, w, t), 0.0))
             for (f, w, t) in (row.key for row in model.rows if row.family == "cover")]
 
@@ -94,14 +94,14 @@ def evaluate(plan: Plan) -> list[Coverage]:
                 continue
             for o, offer in enumerate(data.offers):
                 survives = (failure.delivered if o in failure.offers else 1.0) * plan.active(o, t)
-                runnable = [w for w in cover_rows if offer.theta.get(w, 0) > 0]
+                runnable = [w for w in cover_rows if offer.rate(w, t) > 0]
                 if survives <= 0 or not runnable:
                     continue
                 capacity_row = new_row(-highspy.kHighsInf, survives / units)
                 for w in runnable:
                     col = new_col(0.0)
                     entries.append((capacity_row, col, 1.0))
-                    entries.append((cover_rows[w], col, offer.theta[w]))
+                    entries.append((cover_rows[w], col, offer.rate(w, t)))
     if not slack_cols:
         return []
     shortfall = _solve(cost, row_lower, row_upper, entries)

@@ -250,7 +250,7 @@ def _plan_rows(plan: Plan, noise: float) -> list[dict]:
 def _assignment_rows(plan: Plan, noise: float) -> list[dict]:
     data = plan.data
     return [{"offer": data.offers[o].key, "vendor": data.offers[o].vendor, "workload": w,
-             "period": data.periods[t].name, "units": units, "h100e": units * data.offers[o].theta[w]}
+             "period": data.periods[t].name, "units": units, "h100e": units * data.offers[o].rate(w, t)}
             for (o, w, t), units in sorted(plan.assigned.items()) if units > noise]
 
 
@@ -367,10 +367,10 @@ def market_rent(data: ModelData, workload: str, t: int) -> tuple[float | None, s
     reserved and on-demand offers, recurring / θ (upfront spread over the term); None if none."""
     best = (None, None)
     for offer in data.offers:
-        theta = offer.theta.get(workload, 0.0)
+        theta = offer.rate(workload, t)
         if offer.attrs["channel"] == "buy" or theta <= 0 or t not in offer.signable:
             continue
-        rent = (offer.recurring + offer.upfront / offer.term_years) / theta
+        rent = (offer.recurring[t] + offer.upfront[t] / offer.term_years) / theta
         if best[0] is None or rent < best[0]:
             best = (rent, offer.catalog_key)
     return best

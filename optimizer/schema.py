@@ -69,14 +69,14 @@ def shown(value: Any) -> str:
     return repr(value)
 
 
-def _series(minimum: float | None):
+def _series(minimum: float | None, above: bool = False):
     """A validator: a number, or a {period: number} mapping with each period once, every
-    number finite and (if `minimum` is given) at least `minimum`."""
+    number finite and (if `minimum` is given) at least `minimum`, or above it if `above`."""
 
     def parse(value: Any) -> float | dict[str, float]:
         def checked(number: float, where: str) -> float:
-            if minimum is not None and number < minimum:
-                raise ValueError(f"found {number:g}{where}, expected a number >= {minimum:g}")
+            if minimum is not None and (number <= minimum if above else number < minimum):
+                raise ValueError(f"found {number:g}{where}, expected a number {'>' if above else '>='} {minimum:g}")
             return number
 
         if not isinstance(value, dict):
@@ -126,6 +126,8 @@ Series = Annotated[Any, BeforeValidator(_series(None))]
 """A number, or {period: number}; steps at each key."""
 AmountSeries = Annotated[Any, BeforeValidator(_series(0.0))]
 """A non-negative Series."""
+PositiveSeries = Annotated[Any, BeforeValidator(_series(0.0, above=True))]
+"""A positive Series (e.g. an efficiency that ramps as software matures)."""
 
 
 def _selector(value: Any) -> dict[str, tuple[str, ...]]:
@@ -169,6 +171,10 @@ class SourcedPositive(Sourced):
     value: Positive
 
 
+class SourcedFraction(Sourced):
+    value: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+
+
 class SourcedSeries(Strict):
     """A sourced non-negative Series (e.g. a supply cap in units per year)."""
 
@@ -180,11 +186,12 @@ class SourcedSeries(Strict):
 class Throughput(Strict):
     """H100e per unit on one workload profile: either `value` directly, or
     `basis` (a spec name) whose ratio to the reference product's spec is multiplied by
-    `efficiency` (software maturity and realised utilisation relative to the H100)."""
+    `efficiency` (software maturity and realised utilisation relative to the H100). `value`
+    and `efficiency` may be series ({2027: 0.6, 2029: 0.8}: a stack that matures)."""
 
-    value: NonNeg | None = None
+    value: AmountSeries | None = None
     basis: str | None = None
-    efficiency: Positive = 1.0
+    efficiency: PositiveSeries = 1.0
     source: Annotated[str, StringConstraints(min_length=1)]
     note: str | None = None
 
@@ -223,17 +230,23 @@ class Offer(Strict):
     channel: Literal["buy", "reserved", "on_demand"]
     provider: Id
     region: Id
-    upfront: SourcedAmount
-    """$ per unit at signing (buy: hardware; reserved: prepayment)."""
-    recurring: SourcedAmount
-    """$ per unit-year while active (buy: opex excluding site energy; cloud: the rent)."""
+    upfront: SourcedSeries
+    """$ per unit at signing (buy: hardware; reserved: prepayment); a series for a price that
+    moves ({2026: 60000, 2028: 45000}): a unit pays the price of the period it is signed in."""
+    recurring: SourcedSeries
+    """$ per unit-year while active (buy: opex excluding site energy; cloud: the rent); a series
+    for a price that moves: a reserved unit pays the rent of the period it is signed in for its
+    whole term, an owned or on-demand unit the price of each period it is active."""
     term_years: SourcedPositive | None = None
     """Years active per acquisition (buy: useful life; reserved: commitment). Not for on_demand."""
     lead_months: SourcedAmount
-    """Months from signing to active; rounded to the nearest whole period."""
+    """Months from signing to active (a lead inside a period counts the fraction it covers)."""
     available: Window
     supply_cap: SourcedSeries | None = None
     """Units per year this offer can deliver to one customer."""
+    goodput: SourcedFraction | None = None
+    """Share of the product's throughput this provider delivers (failures, scheduling, network:
+    a provider tier), multiplying θ; 1 if absent."""
     tags: dict[Id, str] = {}
     note: str | None = None
 

@@ -214,7 +214,7 @@ def _offer_directions(model: Model) -> list[OfferDirection]:
             field = "recurring"
             derivative = sum(data.discount[t] * data.periods[t].years * share for t, share in offer.activity[tau])
         if key not in out:
-            out[key] = OfferDirection(key, field, offer.list_price[field], {})
+            out[key] = OfferDirection(key, field, offer.list_price[field][offer.signable[0]], {})
         out[key].columns[var.column] = derivative * model.scale.units / model.scale.money
     return list(out.values())
 

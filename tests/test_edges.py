@@ -52,7 +52,7 @@ def test_exclusive_deal_at_one_site(solve):
 def test_the_flagships_owned_us_offers_can_run_pretraining_when_it_is_us_only():
     scenario = cpo.load(EXAMPLES / "openai.yaml", overrides=["workloads.pretraining.eligible={region: us}"])
     owned = [o for o in scenario.data.offers if o.attrs["channel"] == "buy" and o.attrs["region"] == "us"]
-    assert owned and all(o.theta.get("pretraining", 0) > 0 for o in owned if "pretraining" in
+    assert owned and all(o.rate("pretraining", 0) > 0 for o in owned if "pretraining" in
                          scenario.config.catalog[o.vendor].products[o.attrs["product"]].throughput)
     assert not any(o.theta.get("pretraining") for o in scenario.data.offers if o.attrs["region"] != "us")
     assert any(r["workload"] == "pretraining" and "@" in r["offer"]

@@ -88,7 +88,7 @@ def test_catalog_errors_point_into_the_vendor_file(tmp_path):
     problems = problems_of(tmp_path, yaml.safe_dump(doc), name="s.yaml")
     line = text.splitlines().index("      value: -3.0") + 1
     assert problems == [f"{vendors}/dear.yaml:{line}: catalog.dear.offers.rent.recurring.value: "
-                        "found -3.0, expected a number >= 0"]
+                        "found -3, expected a number >= 0"]
 
 
 def test_override_with_bad_value_is_located_on_the_command_line(tmp_path):

@@ -2,7 +2,7 @@
 
 Notation (docs/model.md): x[o,t] units signed, y[o,w,t] units running w, u[w,t] unmet H100e,
 A[o,t] = E[o,t] + Σ_τ a[o,τ,t] x[o,τ] active units (a: the share of period t a signing in τ is
-active), θ[o,w] H100e per unit, Δ_t period length in years. Rows are written in LP units
+active), θ[o,w,t] H100e per unit, Δ_t period length in years. Rows are written in LP units
 (model.Scale: `s.units` units or H100e, `s.mw` MW, `s.money` $ per LP unit); the installed
 E[o,t] moves to the right-hand side. Every family is registered in `families.FAMILIES` with
 its key kinds, price, relaxation and verify check.
@@ -28,12 +28,12 @@ def capacity(model: Model) -> None:
 
 
 def demand(model: Model) -> None:
-    """demand[w,t]:  Σ_o θ[o,w] y[o,w,t] + u[w,t] = D[w,t]  (an equality: capacity beyond demand
+    """demand[w,t]:  Σ_o θ[o,w,t] y[o,w,t] + u[w,t] = D[w,t]  (an equality: capacity beyond demand
     is idle, never served, so no share or tranche can count it)."""
     data = model.data
     served: dict[tuple[str, int], Terms] = {}
     for (o, w, t), var in model.family("y").items():
-        served.setdefault((w, t), []).append((var, data.offers[o].theta[w]))
+        served.setdefault((w, t), []).append((var, data.offers[o].rate(w, t)))
     units = model.scale.units
     for (w, t), u in model.family("u").items():
         model.add_row("demand", (w, t), served.get((w, t), []) + [(u, 1.0)], "==",
@@ -102,34 +102,37 @@ def budget(model: Model) -> None:
 
 def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, float]:
     """m_o(t) in LP units of its kind (data.MEASURE_KINDS) as (terms, constant):
-    compute Σ_w θ[o,w] y[o,w,t]; units A[o,t]; power kW·PUE/1000·A[o,t] (MW);
-    spend upfront_o x[o,t] + Δ_t (recurring_o − energy_o) A^pay[o,t] + Δ_t energy_o A[o,t] ($:
-    installed prepaid units pay their energy, not the vendor); paid, what the vendor is paid at
-    its list prices: list_upfront_o x[o,t] + Δ_t list_recurring_o A^pay[o,t]."""
+    compute Σ_w θ[o,w,t] y[o,w,t]; units A[o,t]; power kW·PUE/1000·A[o,t] (MW);
+    spend upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] rent_o(τ,t) x[o,τ]
+          + Δ_t ((recurring_o(t) − energy_o) E^pay[o,t] + energy_o E[o,t]) ($: installed prepaid
+    units pay their energy, not the vendor; rent_o(τ,t) is the price of t, or of τ for a
+    reservation); paid, what the vendor is paid at its list prices:
+    list_upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] list_rent_o(τ,t) x[o,τ] + Δ_t list_recurring_o(t) E^pay[o,t]."""
     data, scale = model.data, model.scale
     offer = data.offers[o]
-    active = model.active_terms(o, t)
     if measure == "compute":
         y = model.family("y")
-        return [(y[(o, w, t)], th) for w, th in offer.theta.items() if (o, w, t) in y], 0.0
+        return [(y[(o, w, t)], offer.rate(w, t)) for w in offer.theta if (o, w, t) in y], 0.0
     if measure == "units":
-        return list(active), offer.existing[t] / scale.units
+        return list(model.active_terms(o, t)), offer.existing[t] / scale.units
     if measure == "power":
         mw = offer.mw_per_unit
-        return [(v, mw * share * scale.units / scale.mw) for v, share in active], mw * offer.existing[t] / scale.mw
-    years = data.periods[t].years
-    if measure == "paid":
-        upfront, recurring = offer.list_price["upfront"], offer.list_price["recurring"] * years
-        committed = recurring * offer.existing_paying[t]
+        return ([(v, mw * share * scale.units / scale.mw) for v, share in model.active_terms(o, t)],
+                mw * offer.existing[t] / scale.mw)
+    years, paid = data.periods[t].years, measure == "paid"
+    if paid:
+        upfront = offer.list_price["upfront"][t]
+        committed = offer.list_price["recurring"][t] * offer.existing_paying[t] * years
     else:
-        upfront, recurring = offer.upfront, offer.recurring * years
-        committed = ((offer.recurring - offer.energy) * offer.existing_paying[t]
+        upfront = offer.upfront[t]
+        committed = ((offer.recurring[t] - offer.energy) * offer.existing_paying[t]
                      + offer.energy * offer.existing[t]) * years
     per_lp = scale.units / scale.money
-    terms = [(v, recurring * share * per_lp) for v, share in active]
-    x = model.var("x", (o, t))
-    if x is not None:
-        terms.append((x, upfront * per_lp))
+    x = model.family("x")
+    terms = [(x[(o, tau)], offer.rent(tau, t, paid) * years * share * per_lp)
+             for tau, share in offer.signings_active_at(t)]
+    if (o, t) in x:
+        terms.append((x[(o, t)], upfront * per_lp))
     return terms, committed / scale.money
 
 
@@ -173,7 +176,7 @@ def resilience(model: Model) -> None:
         expression = covered.get((f, w, t))
         if expression is None:
             expression = covered[(f, w, t)] = pulp.LpAffineExpression()
-        expression[z] = groups[g].theta[w]
+        expression[z] = groups[g].rate(w, t)
     for (f, g, t), terms in running.items():
         failure, installed = data.failures[f], 0.0
         for o in groups[g].offers:
@@ -289,13 +292,13 @@ def min_cluster(model: Model) -> None:
 
 
 def porting(model: Model) -> None:
-    """porting[v,w,t]:  Σ_{o∈v} θ[o,w] y[o,w,t] <= D[w,t] · ported[v,w]  (a vendor serves w only
+    """porting[v,w,t]:  Σ_{o∈v} θ[o,w,t] y[o,w,t] <= D[w,t] · ported[v,w]  (a vendor serves w only
     once its stack is ported; relaxed, the porting cost is paid pro rata of its largest share)."""
     data, units = model.data, model.scale.units
     y = model.family("y")
     for (vendor, w), ported in model.family("ported").items():
         for t in data.T:
-            served = [(y[(o, w, t)], offer.theta[w]) for o, offer in enumerate(data.offers)
+            served = [(y[(o, w, t)], offer.rate(w, t)) for o, offer in enumerate(data.offers)
                       if offer.vendor == vendor and (o, w, t) in y]
             if served:
                 model.add_row("porting", (vendor, w, t), served + [(ported, -data.workloads[w].demand[t] / units)],

@@ -1,6 +1,6 @@
 """Objective parts (in the LP's money unit, model.Scale) and the rows that define concentration measures.
 
-cost        Σ_{o,τ} δ(σ_τ) upfront_o x[o,τ] + Σ_t δ_t [Σ_o recurring spend_o(t) + Σ_w VOLL_w Δ_t u[w,t]]
+cost        Σ_{o,τ} δ(σ_τ) upfront_o(τ) x[o,τ] + Σ_t δ_t [Σ_o recurring spend_o(t) + Σ_w VOLL_w Δ_t u[w,t]]
             − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]  + deals and porting (deal_terms)
             (σ_τ: when units are signed in τ, data.OfferInstance.signed_at)
 resilience  Σ_{f,w,t} p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]          (expected disruption cost)
@@ -31,15 +31,15 @@ def cost(model: Model) -> pulp.LpAffineExpression:
     terms: Terms = []
     for (o, tau), var in model.family("x").items():
         offer = data.offers[o]
-        coef = data.discount_at(offer.signed_at[tau]) * offer.upfront - end * offer.salvage(tau)
+        coef = data.discount_at(offer.signed_at[tau]) * offer.upfront[tau] - end * offer.salvage(tau)
         for t, share in offer.activity[tau]:
-            coef += data.discount[t] * offer.recurring * data.periods[t].years * share
+            coef += data.discount[t] * offer.rent(tau, t) * data.periods[t].years * share
         terms.append((var, coef * per_lp))
     for (w, t), var in model.family("u").items():
         coef = data.discount[t] * data.workloads[w].voll * data.periods[t].years
         terms.append((var, coef * per_lp))
     committed = sum(data.discount[t] * data.periods[t].years
-                    * ((offer.recurring - offer.energy) * offer.existing_paying[t] + offer.energy * offer.existing[t])
+                    * ((offer.recurring[t] - offer.energy) * offer.existing_paying[t] + offer.energy * offer.existing[t])
                     for offer in data.offers for t in data.T)
     return pulp.LpAffineExpression(terms + deal_terms(model), constant=committed / scale.money)
 
@@ -83,7 +83,7 @@ def vendor_shares(model: Model) -> None:
     data = model.data
     served: dict[tuple[str, int], Terms] = {}
     for (o, w, t), var in model.family("y").items():
-        served.setdefault((data.offers[o].vendor, t), []).append((var, data.offers[o].theta[w]))
+        served.setdefault((data.offers[o].vendor, t), []).append((var, data.offers[o].rate(w, t)))
     units = model.scale.units
     for (v, t), sigma in model.family("sigma").items():
         total = sum(w.demand[t] for w in data.workloads.values()) / units

@@ -18,7 +18,7 @@ def acquisitions(model: Model) -> None:
 def assignments(model: Model) -> None:
     """y[o,w,t] >= 0: LP units of active units of o running workload w in period t."""
     model.add_vars("y", [(o, w, t) for o, offer in enumerate(model.data.offers) for t in model.data.T
-                         if offer.can_be_active(t) for w, theta in offer.theta.items() if theta > 0])
+                         if offer.can_be_active(t) for w in offer.theta if offer.rate(w, t) > 0])
 
 
 def unmet(model: Model) -> None:
@@ -40,7 +40,7 @@ def recourse(model: Model) -> None:
             for t in data.T:
                 if any(data.offers[o].can_be_active(t) and (failure.delivered if o in failure.offers else 1.0) > 0
                        for o in group.offers):
-                    z_keys += [(f, g, w, t) for w in critical if group.theta.get(w, 0) > 0]
+                    z_keys += [(f, g, w, t) for w in critical if group.rate(w, t) > 0]
         model.add_vars("z", z_keys)
         if data.resilience_mode == "priced":
             model.add_vars("s", [(f, w, t) for w in critical for t in data.T

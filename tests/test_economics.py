@@ -1,0 +1,70 @@
+"""Economics that move (issue #15 item 4): prices as period series, efficiencies that ramp, a
+provider's goodput; each with the answer worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import acquired, offer, product, scenario_doc, vendor
+
+
+def two_years(catalog: dict, demand=10) -> dict:
+    return scenario_doc(catalog, demand=demand, end=2027)
+
+
+def test_an_upfront_price_series_charges_the_price_of_the_signing_year(solve):
+    """Owned units with a 1-year life cost $100 in 2026 and $50 in 2027: 10 a year, $1,500."""
+    catalog = {"v": vendor({"p": product(reference=True)},
+                           {"own": offer("p", 0.0, channel="buy", provider="self", term=1)})}
+    catalog["v"]["offers"]["own"]["upfront"]["value"] = {2026: 100, 2027: 50}
+    result = solve(two_years(catalog))
+    assert result.total_cost_usd == pytest.approx(1500.0)
+    assert acquired(result, "v/own", "2027") == pytest.approx(10)
+
+
+def test_a_reservations_rent_is_fixed_when_it_is_signed(solve):
+    """A 2-year reservation at $2 signed in 2026 keeps its $2 in 2027, when new ones cost $4;
+    on demand is $3: reserve 10 in 2026, $40 (were the rent the period's, 2 + 4 = 6 a unit:
+    no better than on demand's 3 + 3, $60)."""
+    catalog = {"v": vendor({"p": product(reference=True)},
+                           {"res": offer("p", 0.0, channel="reserved", provider="r", term=2),
+                            "od": offer("p", 3.0)})}
+    catalog["v"]["offers"]["res"]["recurring"]["value"] = {2026: 2, 2027: 4}
+    result = solve(two_years(catalog))
+    assert result.total_cost_usd == pytest.approx(40.0)
+    assert acquired(result, "v/res", "2026") == pytest.approx(10)
+
+
+def test_installed_units_pay_each_periods_price(solve):
+    """10 installed units of an offer whose price goes from $1 to $2: $10 + $20."""
+    catalog = {"v": vendor({"p": product(reference=True)}, {"res": offer("p", 0.0, channel="reserved", term=1)})}
+    catalog["v"]["offers"]["res"]["recurring"]["value"] = {2026: 1, 2027: 2}
+    doc = two_years(catalog)
+    doc["existing"] = [{"offer": "v/res", "units": 10}]
+    assert solve(doc).total_cost_usd == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize("throughput", [{"value": {2026: 0.5, 2027: 1.0}, "source": "test"},
+                                        {"basis": "tflops", "efficiency": {2026: 0.5, 2027: 1.0}, "source": "test"}])
+def test_an_efficiency_that_ramps_needs_fewer_units_as_it_matures(solve, throughput):
+    """θ 0.5 in 2026 and 1 in 2027 (as a value or as spec ratio 1 x efficiency), demand 10, $1
+    on demand: 20 units, then 10: $30."""
+    ref = product(reference=True, other=1.0)
+    ref["specs"] = {"tflops": {"value": 100, "source": "test"}}
+    ramped = product()
+    ramped["specs"] = {"tflops": {"value": 100, "source": "test"}}
+    ramped["throughput"] = {"training": throughput}
+    catalog = {"ref": vendor({"r": ref}, {}), "v": vendor({"p": ramped}, {"od": offer("p", 1.0)})}
+    result = solve(two_years(catalog))
+    assert acquired(result, "v/od", "2026") == pytest.approx(20)
+    assert acquired(result, "v/od", "2027") == pytest.approx(10)
+    assert result.total_cost_usd == pytest.approx(30.0)
+
+
+def test_goodput_scales_a_providers_throughput(solve):
+    """A provider delivering 80% of the product's throughput: demand 10 needs 12.5 units at $1."""
+    catalog = {"v": vendor({"p": product(reference=True)}, {"od": offer("p", 1.0)})}
+    catalog["v"]["offers"]["od"]["goodput"] = {"value": 0.8, "source": "test"}
+    result = solve(scenario_doc(catalog, demand=10))
+    assert acquired(result, "v/od") == pytest.approx(12.5)
+    assert result.total_cost_usd == pytest.approx(12.5)
