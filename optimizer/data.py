@@ -279,6 +279,8 @@ class DealData:
     measure: str
     tranches: tuple[TrancheData, ...]
     path: tuple
+    equity: bool = False
+    """The financing is equity or a warrant (financing.kind): never part of procurement cost."""
 
     def tranche_periods(self, tranche: TrancheData) -> tuple[int, ...]:
         """Periods a tranche's measure sums: cumulative spend from the window's start to `by`,
@@ -970,7 +972,7 @@ def _deals(config, offers, periods, select, problems) -> tuple[DealData, ...]:
                             deal.min_spend_usd, delivery,
                             financing.rate if financing else 0.0, financing.per if financing else "mw",
                             financing.cap_usd if financing else None, financing.measure if financing else "mw",
-                            tuple(tranches), path))
+                            tuple(tranches), path, bool(financing and financing.kind == "equity")))
     return tuple(out)
 
 

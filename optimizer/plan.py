@@ -113,7 +113,9 @@ class Plan:
         return sum(self.served(o, t) for o, off in enumerate(self.data.offers) if off.vendor == vendor) / demand
 
     def cost_breakdown(self) -> dict[str, float]:
-        """Discounted $: upfront, recurring, unmet (at VOLL) and salvage (negative)."""
+        """Discounted $: upfront, recurring, unmet (at VOLL), salvage (negative), take-or-pay
+        shortfalls, financing credits (negative), porting, and vendor_equity (negative: the
+        equity-kind financing, which results.py keeps out of the procurement cost)."""
         data = self.data
         upfront = recurring = salvage = 0.0
         end = data.end_discount
@@ -129,8 +131,9 @@ class Plan:
         outcomes = self.deal_outcomes
         return {"upfront": upfront, "recurring": recurring, "unmet": unmet, "salvage": salvage,
                 "take_or_pay": sum(d.shortfall_pv for d in outcomes),
-                "financing_credit": -sum(d.credit_pv for d in outcomes),
-                "porting": sum(data.discount[0] * amount * self.ported(v, w) for v, w, amount in data.milp.porting)}
+                "financing_credit": -sum(d.credit_pv for d in outcomes if not d.deal.equity),
+                "porting": sum(data.discount[0] * amount * self.ported(v, w) for v, w, amount in data.milp.porting),
+                "vendor_equity": -sum(d.credit_pv for d in outcomes if d.deal.equity)}
 
     def deal_measure(self, deal: DealData, periods, measure: str) -> float:
         """Σ_{o∈d, t∈periods} m_o(t) for one of `measure`'s measures (power, paid, ...)."""

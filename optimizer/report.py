@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .results import TABLES, Result, _COLUMNS
+from .results import OUTSIDE_PROCUREMENT, TABLES, Result, _COLUMNS
 
 
 def money(value: float) -> str:
@@ -70,9 +70,11 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
     costs = _table(console, "Cost (present value, discounted to the first period)", "component", "$")
     gross = sum(abs(v) for v in result.cost_breakdown_usd.values())
     for name, value in result.cost_breakdown_usd.items():
-        if name != "resilience" and abs(value) > 1e-9 * gross:
+        if name not in OUTSIDE_PROCUREMENT and abs(value) > 1e-9 * gross:
             add_row(costs, name, money(value))
     add_row(costs, "procurement cost", money(result.total_cost_usd), style="bold")
+    if result.cost_breakdown_usd.get("vendor_equity"):
+        add_row(costs, "vendor equity (financing, not a discount)", money(result.cost_breakdown_usd["vendor_equity"]))
     if data.failures:
         add_row(costs, "expected disruption (N-1)", money(result.expected_disruption_usd))
         add_row(costs, "risk-adjusted cost", money(result.risk_adjusted_cost_usd))

@@ -38,6 +38,10 @@ NOISE_LP = 1e-9
 """Units signed, active or assigned below this many LP units (model.Scale) are solver noise:
 no plan row is written for them."""
 
+OUTSIDE_PROCUREMENT = ("resilience", "vendor_equity")
+"""cost_breakdown_usd entries reported beside the procurement cost, not in it: the expected
+disruption, and vendor equity (financing, never a discount)."""
+
 DECISIONS = {"u": "units", "z": "units", "s": "units", "short": "money", "credit": "money", "vest": "one",
              "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one"}
 """The solver's columns besides x and y that verify() checks rows with, and their quantity kind."""
@@ -72,13 +76,13 @@ class Result:
     plan_values: Plan = field(repr=False)
     tables: dict[str, list[dict[str, Any]]] = field(repr=False)
     cost_breakdown_usd: dict[str, float] = field(default_factory=dict)
-    """The procurement cost's parts (they sum to total_cost_usd) and `resilience`, the expected
-    disruption (not part of it)."""
+    """The procurement cost's parts (they sum to total_cost_usd), and beside them (OUTSIDE_PROCUREMENT)
+    `resilience`, the expected disruption, and `vendor_equity`, the equity-kind financing."""
     total_cost_usd: float = 0.0
     """Procurement cost, present value: the headline of every command."""
     objective_value_usd: float = 0.0
-    """What the solver minimised, recomputed: procurement + (expected disruption if the objective
-    prices it) + HHI penalty."""
+    """What the solver minimised, recomputed: procurement + vendor equity (negative) + (expected
+    disruption if the objective prices it) + HHI penalty."""
     expected_disruption_usd: float = 0.0
     concentration_penalty_usd: float = 0.0
     mip_gap: float | None = None
@@ -174,7 +178,8 @@ _COLUMNS = {
     "prices": ["constraint", "family", "period", "value", "unit", "meaning", "market_rent", "market_offer"],
     "resilience": ["failure", "period", "workload", "required_h100e", "covered_h100e",
                    "covered_fraction", "expected_cost_usd"],
-    "deals": ["deal", "counterparty", "min_spend_usd", "spend_usd", "shortfall_usd", "credit_usd", "window",
+    "deals": ["deal", "counterparty", "min_spend_usd", "spend_usd", "shortfall_usd", "credit_usd", "financing_kind",
+              "window",
               "peak_mw", "tranches_vested", "tranches"],
     "spend": ["vendor", "period", "upfront_usd", "recurring_usd", "total_usd"],
     "power": ["site", "period", "used_mw", "cap_mw"],
@@ -198,7 +203,7 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
     plan = plan_from_solution(model, solution)
     coverage = (from_model(model, solution.values) if model.family("z") else evaluate(plan)) if data.failures else []
     breakdown = plan.cost_breakdown()
-    total = sum(breakdown.values())
+    total = sum(value for name, value in breakdown.items() if name not in OUTSIDE_PROCUREMENT)
     expected_disruption = sum(c.expected_cost_usd for c in coverage)
     breakdown["resilience"] = expected_disruption
     concentration = _concentration_rows(plan)
@@ -219,10 +224,11 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "power": _power_rows(plan),
         "concentration": concentration,
     }
-    parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "resilience")}
+    parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "equity", "resilience")}
     parts["hhi"] = _value(model.objectives["hhi"], solution) * model.scale.money if objective == "multi-vendor" else 0.0
     return Result(solution.status, objective, solution.solver, data, plan, tables, breakdown, total,
-                  total + (expected_disruption if priced else 0.0) + penalty, expected_disruption, penalty,
+                  total + breakdown["vendor_equity"] + (expected_disruption if priced else 0.0) + penalty,
+                  expected_disruption, penalty,
                   solution.mip_gap, {"solver": solution.seconds}, parts,
                   solution.message if solution.status != "optimal" else "", tuple(solution.stages))
 
@@ -291,6 +297,7 @@ def _deal_rows(plan: Plan) -> list[dict]:
         peak = max((plan.deal_measure(deal, [t], "power") for t in data.T), default=0.0)
         rows.append({"deal": deal.name, "counterparty": deal.counterparty, "min_spend_usd": deal.min_spend,
                      "spend_usd": outcome.spend, "shortfall_usd": outcome.shortfall, "credit_usd": outcome.credit,
+                     "financing_kind": "equity" if deal.equity else "credit",
                      "window": f"{window[0]}-{window[-1]}" if window else "", "peak_mw": peak,
                      "tranches_vested": sum(outcome.vested), "tranches": len(outcome.vested)})
     return rows

@@ -424,6 +424,11 @@ class Financing(Strict):
     """What tranches count: active facility MW or units of the covered offers in period `by`,
     their share of all demand served in `by`, or their cumulative spend from the window's start."""
     tranches: list[Tranche] = []
+    kind: Literal["credit", "equity"] = "credit"
+    """`credit`: a rebate or credit on what the lab pays, which lowers its procurement cost.
+    `equity`: an investment in the lab or a warrant (Nvidia's equity, Amazon's investment, AMD's
+    warrant): financing, not a discount. Both are worth what they pay and so move the plan, but
+    equity never lowers the procurement cost: it is reported on its own line (vendor_equity)."""
     source: Annotated[str, StringConstraints(min_length=1)]
 
     @model_validator(mode="after")

@@ -56,12 +56,17 @@ def verify_plan(plan, result=None, tolerance: float = 1e-6) -> None:
 def _check_costs(plan, result, check) -> None:
     """The plan's recomputed costs against the solver's value of the same objective parts."""
     data = plan.data
+    from .results import OUTSIDE_PROCUREMENT
+
     breakdown = result.cost_breakdown_usd
-    procurement = sum(v for k, v in breakdown.items() if k != "resilience")
+    procurement = sum(v for k, v in breakdown.items() if k not in OUTSIDE_PROCUREMENT)
+    equity = breakdown.get("vendor_equity", 0.0)
     gross = sum(abs(v) for v in breakdown.values())
     check("total_cost_usd = sum of its parts", result.total_cost_usd, "==", procurement, "money")
-    check("procurement cost recomputed from the plan = the solver's", procurement, "==",
-          result.solver_parts_usd.get("cost", procurement), "money", gross)
+    check("procurement cost and vendor equity recomputed from the plan = the solver's cost", procurement + equity,
+          "==", result.solver_parts_usd.get("cost", procurement + equity), "money", gross)
+    check("vendor equity recomputed from the plan = the solver's", equity, "==",
+          result.solver_parts_usd.get("equity", equity), "money", gross)
     if result.objective == "multi-vendor" and data.resilience_mode == "priced":
         check("expected disruption recomputed from the recourse = the solver's", result.expected_disruption_usd,
               "==", result.solver_parts_usd.get("resilience", 0.0), "money")

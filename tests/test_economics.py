@@ -68,3 +68,23 @@ def test_goodput_scales_a_providers_throughput(solve):
     result = solve(scenario_doc(catalog, demand=10))
     assert acquired(result, "v/od") == pytest.approx(12.5)
     assert result.total_cost_usd == pytest.approx(12.5)
+
+
+def test_equity_from_a_vendor_moves_the_plan_but_never_lowers_procurement_cost(solve):
+    """Dear ($3) invests $1.10 in the lab per unit bought, against cheap's $2: the plan still goes
+    all dear (worth $190 to the lab), but the procurement cost is the $300 it pays; the $110 is
+    vendor equity, its own line (as a credit, the same deal would cost $190)."""
+    from conftest import two_vendors
+
+    financing = {"rate": 1.1, "per": "unit", "cap_usd": 1000, "kind": "equity", "source": "test"}
+    deal = {"name": "invest", "counterparty": "Dear Co", "covers": {"vendor": "dear"}, "from": 2026,
+            "financing": financing, "source": "test"}
+    result = solve(scenario_doc(two_vendors(cheap_cap=None), deals=[deal]))
+    assert acquired(result, "dear/rent") == pytest.approx(100)
+    assert result.total_cost_usd == pytest.approx(300.0)
+    assert result.cost_breakdown_usd["vendor_equity"] == pytest.approx(-110.0)
+    assert result.cost_breakdown_usd["financing_credit"] == pytest.approx(0.0)
+    assert result.objective_value_usd == pytest.approx(190.0)
+    assert result.tables["deals"][0]["financing_kind"] == "equity"
+    financing["kind"] = "credit"
+    assert solve(scenario_doc(two_vendors(cheap_cap=None), deals=[deal])).total_cost_usd == pytest.approx(190.0)

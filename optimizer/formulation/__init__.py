@@ -90,6 +90,7 @@ def _build(data: ModelData, objective_name: str) -> Model:
 
     model.objectives = {
         "cost": objective.cost(model),
+        "equity": objective.equity(model),
         "resilience": objective.resilience(model),
         "hhi": objective.hhi(model, data.hhi_weight if objective_name == "multi-vendor" else 0.0),
         "mean_hhi": objective.mean_hhi(model),

@@ -45,16 +45,27 @@ def cost(model: Model) -> pulp.LpAffineExpression:
 
 
 def deal_terms(model: Model) -> Terms:
-    """Deals and porting in the cost (LP money): + δ_{end(W_d)} short[d] − Σ_t δ_t credit[d,t]
-    − Σ_k δ_{end(by_k)} credit_k vest[d,k] + δ_0 P_{v,w} ported[v,w]; δ_{end(W_d)} is δ at the end
-    of the window's last period, when the shortfall is paid, δ_{end(by_k)} at the end of the
-    tranche's `by` period, when it is earned."""
+    """Deals and porting in the cost (LP money): + δ_{end(W_d)} short[d] + financing (every deal's,
+    equity included: the lab values an investment as what it pays) + δ_0 P_{v,w} ported[v,w];
+    δ_{end(W_d)} is δ at the end of the window's last period, when the shortfall is paid."""
     data, money = model.data, model.scale.money
     terms: Terms = []
     for deal in data.deals:
         short = model.var("short", (deal.name,))
         if short is not None:
             terms.append((short, data.end_of_period_discount(deal.window[-1])))
+    terms += financing_terms(model, data.deals)
+    for vendor, w, amount in data.milp.porting:
+        terms.append((model.var("ported", (vendor, w)), data.discount[0] * amount / money))
+    return terms
+
+
+def financing_terms(model: Model, deals) -> Terms:
+    """− Σ_t δ_t credit[d,t] − Σ_k δ_{end(by_k)} credit_k vest[d,k] for `deals` (LP money); a
+    tranche is earned at the end of its `by` period."""
+    data, money = model.data, model.scale.money
+    terms: Terms = []
+    for deal in deals:
         for t in deal.window:
             credit = model.var("credit", (deal.name, t))
             if credit is not None:
@@ -62,9 +73,13 @@ def deal_terms(model: Model) -> Terms:
         for k, tranche in enumerate(deal.tranches):
             terms.append((model.var("vest", (deal.name, k)),
                           -data.end_of_period_discount(tranche.by) * tranche.credit / money))
-    for vendor, w, amount in data.milp.porting:
-        terms.append((model.var("ported", (vendor, w)), data.discount[0] * amount / money))
     return terms
+
+
+def equity(model: Model) -> pulp.LpAffineExpression:
+    """The equity-kind deals' financing (investments, warrants), inside `cost` but not part of
+    procurement cost (results.py reports it as vendor_equity)."""
+    return pulp.LpAffineExpression(financing_terms(model, [deal for deal in model.data.deals if deal.equity]))
 
 
 def resilience(model: Model) -> pulp.LpAffineExpression:
