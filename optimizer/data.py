@@ -543,6 +543,12 @@ def _throughput(product, profile: str, reference, periods, path: PathKey, proble
     return tuple(mine.value / ref.value * efficiency for efficiency in resolve_series(spec.efficiency, periods))
 
 
+def _fits(product, site) -> bool:
+    """Whether the site can power and cool the product's racks (max_rack_kw, liquid_cooling)."""
+    dense = site.max_rack_kw is not None and product.rack_kw is not None and product.rack_kw.value > site.max_rack_kw
+    return not dense and (site.liquid_cooling or product.cooling != "liquid")
+
+
 def _signing_times(offer, periods, path: PathKey, problems: _Problems) -> dict[int, float]:
     """Period -> when in it units can be signed: its start, or the offer's `available.from` if
     that is later (a product available from 2027Q3 signed in the year 2027 is signed mid-2027),
@@ -623,7 +629,7 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                     if remaining > 0:
                         salvage[tau] = remaining / term
             hosts = [s for s, site in config.sites.items()
-                     if all(attrs.get(k, NONE_MEMBER) in v for k, v in site.hosts.items())]
+                     if all(attrs.get(k, NONE_MEMBER) in v for k, v in site.hosts.items()) and _fits(product, site)]
             list_upfront = tuple(resolve_series(offer.upfront.value, periods))
             list_recurring = tuple(resolve_series(offer.recurring.value, periods))
             for site_id in hosts or [None]:

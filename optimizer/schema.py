@@ -210,6 +210,10 @@ class Product(Strict):
     specs: dict[str, SourcedAmount] = {}
     kw_per_unit: SourcedPositive
     """IT power per accelerator in kW, including its share of host, network and storage."""
+    rack_kw: SourcedPositive | None = None
+    """IT power of one rack of the product (kW): what a site's max_rack_kw must allow."""
+    cooling: Literal["air", "liquid"] = "air"
+    """Whether the product needs liquid cooling at the site."""
     throughput: dict[Id, Throughput]
     """Per workload profile (e.g. pretraining, post_training, inference)."""
     tags: dict[Id, str] = {}
@@ -309,7 +313,13 @@ class Site(Strict):
     """Non-accelerator capex per kW of facility power a unit needs (building, cooling,
     electrical), paid with the unit's upfront."""
     hosts: Selector = {"channel": ("buy",)}
-    """Offers this site hosts (default: every `buy` offer)."""
+    """Offers this site hosts (default: every `buy` offer), as far as its racks allow."""
+    max_rack_kw: Positive | None = None
+    """The densest rack the site can power and cool (kW); a product whose `rack_kw` is higher
+    cannot land here (a 200 kW rack in a 40 kW colocation cage)."""
+    liquid_cooling: bool = True
+    """Whether the site has liquid cooling; a product that needs it (`cooling: liquid`) cannot
+    land where it has not."""
     description: str | None = None
     source: str | None = None
 

@@ -88,3 +88,20 @@ def test_equity_from_a_vendor_moves_the_plan_but_never_lowers_procurement_cost(s
     assert result.tables["deals"][0]["financing_kind"] == "equity"
     financing["kind"] = "credit"
     assert solve(scenario_doc(two_vendors(cheap_cap=None), deals=[deal])).total_cost_usd == pytest.approx(190.0)
+
+
+def test_a_rack_too_dense_or_too_hot_for_a_site_cannot_land_there(make_scenario):
+    """A 200 kW liquid-cooled rack fits the campus (liquid cooling, no density cap) but neither a
+    40 kW colocation cage nor an air-cooled hall; a 15 kW air-cooled one fits all three."""
+    dense = product(reference=True)
+    dense.update(rack_kw={"value": 200, "source": "test"}, cooling="liquid")
+    light = product()
+    light.update(rack_kw={"value": 15, "source": "test"})
+    catalog = {"v": vendor({"dense": dense, "light": light},
+                           {"own-dense": offer("dense", 1.0, channel="buy", provider="self", term=1),
+                            "own-light": offer("light", 1.0, channel="buy", provider="self", term=1)})}
+    sites = {"campus": {"power_mw": 10, "pue": 1.2, "region": "us"},
+             "cage": {"power_mw": 10, "pue": 1.5, "region": "us", "max_rack_kw": 40},
+             "hall": {"power_mw": 10, "pue": 1.4, "region": "us", "liquid_cooling": False}}
+    keys = {o.key for o in make_scenario(scenario_doc(catalog, sites=sites)).data.offers}
+    assert keys == {"v/own-dense@campus", "v/own-light@campus", "v/own-light@cage", "v/own-light@hall"}
