@@ -205,7 +205,7 @@ EXIT_CASES = [
     (0, "solved", ["solve", "examples/small-lab.yaml"]),
     (1, "bad input", ["solve", "examples/small-lab.yaml", "--set", "discount_rate=abc"]),
     (2, "command-line usage", ["solve", "examples/small-lab.yaml", "--objective", "fastest"]),
-    (3, "infeasible, diagnosed", ["solve", "tests/data/infeasible-power.yaml"]),
+    (3, "infeasible, diagnosed", ["solve", "tests/data/infeasible-budget.yaml"]),
     (4, "solver stopped without a plan", ["solve", "examples/openai.yaml", "--time-limit", "0"]),
     (1, "output folder holds the user's files", ["solve", "examples/small-lab.yaml", "--out", "examples"]),
 ]

@@ -91,8 +91,12 @@ def _active_mw_caps(plan: Plan, family: str, caps) -> Iterator[Check]:
 
 
 def power(plan: Plan) -> Iterator[Check]:
-    """Σ_{o at site} kW·PUE/1000 · A[o,t] <= P[site,t]."""
-    return _active_mw_caps(plan, "power", plan.data.power)
+    """Σ_{o at site} kW·PUE/1000 · Σ_w y[o,w,t] <= P[site,t] (the running units' draw)."""
+    for cap in plan.data.power:
+        for t, period in enumerate(plan.data.periods):
+            if cap.cap[t] is not None:
+                used = sum(c * plan.running(o, t) for o, c in cap.coef.items())
+                yield Check(f"power[{cap.name},{period.name}]", used, "<=", cap.cap[t], "mw")
 
 
 def delivery(plan: Plan) -> Iterator[Check]:

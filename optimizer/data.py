@@ -83,11 +83,12 @@ class OfferInstance:
     upfront: tuple[float, ...]
     """$ per unit signed in each period, including the site's facility capex."""
     recurring: tuple[float, ...]
-    """$ per unit-year, including the site's energy, by period: what an active unit pays in
-    that period, or (a reservation: `locked`) what a unit signed in it pays for its term."""
+    """$ per unit-year by period (energy apart): what an active unit pays in that period, or
+    (a reservation: `locked`) what a unit signed in it pays for its term."""
     energy: float
-    """The part of `recurring` that is site energy ($ per unit-year): paid by every active unit,
-    installed prepaid units included (they prepay the vendor, not the power bill)."""
+    """Site energy in $ per unit-year a unit *runs* (kW x PUE x the site's $/MWh): an idle unit
+    draws no power and pays none; installed prepaid units pay it too (they prepay the vendor,
+    not the power bill)."""
     locked: bool
     """A reservation's rent is fixed when it is signed (rent(τ, t) = recurring[τ])."""
     kw: float
@@ -645,7 +646,7 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                     key=f"{vendor_id}/{offer_id}" + (f"@{site_id}" if site_id else ""),
                     catalog_key=f"{vendor_id}/{offer_id}", attrs=FrozenDict(instance_attrs),
                     upfront=tuple(price + facility for price in list_upfront),
-                    recurring=tuple(price + energy for price in list_recurring), energy=energy,
+                    recurring=list_recurring, energy=energy,
                     locked=offer.channel == "reserved",
                     kw=product.kw_per_unit.value, pue=pue, lead_years=lead,
                     term_years=offer.term_years.value if offer.term_years else periods[0].years,

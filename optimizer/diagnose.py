@@ -1,7 +1,7 @@
 """Why a scenario has no feasible plan, and which config fields to move by how much.
 
 With unmet demand priced at VOLL, demand itself never makes the model infeasible; only hard
-limits do: site power below installed units, a budget below committed rent, share caps and
+limits do: a budget below committed rent, share caps and
 floors, hard resilience, supply and resource caps that other hard rows need. The diagnosis is
 an elastic re-solve: every row of those families gets a slack column e ≥ 0 (lhs − e ≤ rhs, or
 lhs + e ≥ rhs) and HiGHS minimises Σ e / max(|rhs|, 1), the relative size of the relaxations,

@@ -74,16 +74,23 @@ class Plan:
                    for tau, share in offer.signings_active_at(t))
 
     def recurring_cash(self, o: int, t: int) -> float:
-        """Δ_t [Σ_τ a rent_o(τ,t) x[o,τ] + (recurring_o(t) − energy_o) E^pay[o,t] + energy_o E[o,t]]:
-        the rent of signed units, the vendor's recurring on the installed units that pay it, site
-        energy on every installed unit."""
+        """Δ_t [Σ_τ a rent_o(τ,t) x[o,τ] + recurring_o(t) E^pay[o,t]]: the rent of signed units and
+        the vendor's recurring on the installed units that pay it."""
         offer = self.data.offers[o]
-        installed = (offer.recurring[t] - offer.energy) * offer.existing_paying[t] + offer.energy * offer.existing[t]
-        return self.data.periods[t].years * (self._signed_rent(o, t, False) + installed)
+        return self.data.periods[t].years * (self._signed_rent(o, t, False) + offer.recurring[t] * offer.existing_paying[t])
+
+    def energy_cash(self, o: int, t: int) -> float:
+        """Δ_t energy_o Σ_w y[o,w,t]: site energy for the units that run (idle units draw none)."""
+        offer = self.data.offers[o]
+        return self.data.periods[t].years * offer.energy * self.running(o, t) if offer.energy else 0.0
+
+    def running(self, o: int, t: int) -> float:
+        """Σ_w y[o,w,t]: units of o running in t."""
+        return sum(self.assigned.get((o, w, t), 0.0) for w in self.data.offers[o].theta)
 
     def spend(self, o: int, t: int) -> float:
-        """Cash out for o in t: upfront_cash + recurring_cash (undiscounted)."""
-        return self.upfront_cash(o, t) + self.recurring_cash(o, t)
+        """Cash out for o in t: upfront_cash + recurring_cash + energy_cash (undiscounted)."""
+        return self.upfront_cash(o, t) + self.recurring_cash(o, t) + self.energy_cash(o, t)
 
     def paid(self, o: int, t: int) -> float:
         """Paid to the vendor for o in t, at its list prices (no site facility capex or energy)."""
@@ -113,23 +120,24 @@ class Plan:
         return sum(self.served(o, t) for o, off in enumerate(self.data.offers) if off.vendor == vendor) / demand
 
     def cost_breakdown(self) -> dict[str, float]:
-        """Discounted $: upfront, recurring, unmet (at VOLL), salvage (negative), take-or-pay
+        """Discounted $: upfront, recurring, energy, unmet (at VOLL), salvage (negative), take-or-pay
         shortfalls, financing credits (negative), porting, and vendor_equity (negative: the
         equity-kind financing, which results.py keeps out of the procurement cost)."""
         data = self.data
-        upfront = recurring = salvage = 0.0
+        upfront = recurring = energy = salvage = 0.0
         end = data.end_discount
         for o, offer in enumerate(data.offers):
             for t in data.T:
                 if t in offer.signed_at:
                     upfront += data.discount_at(offer.signed_at[t]) * self.upfront_cash(o, t)
                 recurring += data.discount[t] * self.recurring_cash(o, t)
+                energy += data.discount[t] * self.energy_cash(o, t)
             for tau in offer.salvage_fraction:
                 salvage -= end * offer.salvage(tau) * self.acquired.get((o, tau), 0.0)
         unmet = sum(data.discount[t] * data.workloads[w].voll * data.periods[t].years * h
                     for (w, t), h in self.unmet.items())
         outcomes = self.deal_outcomes
-        return {"upfront": upfront, "recurring": recurring, "unmet": unmet, "salvage": salvage,
+        return {"upfront": upfront, "recurring": recurring, "energy": energy, "unmet": unmet, "salvage": salvage,
                 "take_or_pay": sum(d.shortfall_pv for d in outcomes),
                 "financing_credit": -sum(d.credit_pv for d in outcomes if not d.deal.equity),
                 "porting": sum(data.discount[0] * amount * self.ported(v, w) for v, w, amount in data.milp.porting),

@@ -182,7 +182,7 @@ _COLUMNS = {
               "window",
               "peak_mw", "tranches_vested", "tranches"],
     "spend": ["vendor", "period", "upfront_usd", "recurring_usd", "total_usd"],
-    "power": ["site", "period", "used_mw", "cap_mw"],
+    "power": ["site", "period", "used_mw", "installed_mw", "cap_mw"],
     "concentration": ["period", "hhi", "max_vendor_share", "largest_vendor"],
 }
 
@@ -316,9 +316,11 @@ def _spend_rows(plan: Plan) -> list[dict]:
 
 
 def _power_rows(plan: Plan) -> list[dict]:
+    """Per site and period: MW the running units draw, MW installed (idle units included), the cap."""
     data = plan.data
     return [{"site": cap.name, "period": period.name,
-             "used_mw": sum(coef * plan.active(o, t) for o, coef in cap.coef.items()), "cap_mw": cap.cap[t]}
+             "used_mw": sum(coef * plan.running(o, t) for o, coef in cap.coef.items()),
+             "installed_mw": sum(coef * plan.active(o, t) for o, coef in cap.coef.items()), "cap_mw": cap.cap[t]}
             for cap in data.power for t, period in enumerate(data.periods)]
 
 

@@ -187,7 +187,7 @@ def test_inputs_are_never_modified_and_failed_runs_leave_out_untouched(tmp_path)
     assert {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files} == before
     written = (out / "result.json").read_bytes()
     # an infeasible run and a bad-input run do not touch the existing output directory
-    assert run("solve", str(ROOT / "tests" / "data" / "infeasible-power.yaml"), "--out", str(out)).exit_code == 3
+    assert run("solve", str(ROOT / "tests" / "data" / "infeasible-budget.yaml"), "--out", str(out)).exit_code == 3
     assert run("solve", TINY, "--out", str(out), "--set", "discount_rate=x").exit_code == 1
     assert (out / "result.json").read_bytes() == written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lab", "run"]

@@ -182,8 +182,8 @@ def test_installed_prepaid_units_pay_their_site_energy(solve):
     vendor's $500 recurring is prepaid. Demand 10 is met by them."""
     catalog = {"v": vendor({"p": product(reference=True)},
                            {"own": offer("p", 500.0, channel="buy", provider="self", upfront=1000.0, term=5)})}
-    doc = scenario_doc(catalog, demand=10, existing=[{"offer": "v/own", "site": "dc", "units": 10,
-                                                      "pay_recurring": False}],
+    doc = scenario_doc(catalog, demand=10, voll=1e5, existing=[{"offer": "v/own", "site": "dc", "units": 10,
+                                                                "pay_recurring": False}],
                        sites={"dc": {"power_mw": 1.0, "pue": 1.5, "region": "us", "energy_usd_per_mwh": 100.0}})
     result = solve(doc)
     assert result.total_cost_usd == pytest.approx(10 * 1.5 * 8.76 * 100)

@@ -91,7 +91,7 @@ def test_solve_out_refuses_a_folder_cpo_did_not_write_and_changes_nothing(user_d
 
 def test_the_refusal_comes_before_any_solve(user_dir):
     """An infeasible scenario would exit 3 after solving: the --out refusal (exit 1) comes first."""
-    result = run("solve", ROOT / "tests" / "data" / "infeasible-power.yaml", "--out", user_dir)
+    result = run("solve", ROOT / "tests" / "data" / "infeasible-budget.yaml", "--out", user_dir)
     assert result.exit_code == 1 and "no manifest.json of cpo's" in result.output
     assert "infeasible" not in result.output
 

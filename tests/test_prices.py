@@ -80,12 +80,13 @@ def test_the_flagships_marginal_cost_of_compute_matches_a_re_solve(make_scenario
 
 
 def tranche_doc(reach_mw: float = 1.0) -> dict:
-    """Owned units ($2, 1 kW at PUE 1) at a 0.4 MW site, cloud at $3, demand 1000; a $10,000
-    tranche at `reach_mw` of owned MW by 2026: 0.4 MW of 1 MW vests 40% in the LP."""
+    """Owned units ($2, 1 kW at PUE 1; the vendor ships at most 400 a year) at a 1 MW site, cloud
+    at $3, demand 1000; a $10,000 tranche at `reach_mw` of owned MW by 2026: 0.4 MW of 1 MW
+    vests 40% in the LP."""
     catalog = {"own": vendor({"p": product(reference=True)},
-                             {"buy": offer("p", 2.0, channel="buy", provider="self", term=1)}),
+                             {"buy": offer("p", 2.0, channel="buy", provider="self", term=1, cap=400)}),
                "cloud": vendor({"c": product()}, {"rent": offer("c", 3.0)})}
-    return scenario_doc(catalog, demand=1000, sites={"a": {"power_mw": 0.4, "pue": 1.0, "region": "us"}},
+    return scenario_doc(catalog, demand=1000, sites={"a": {"power_mw": 1.0, "pue": 1.0, "region": "us"}},
                         deals=[{"name": "warrant", "counterparty": "Own", "covers": {"vendor": "own"}, "from": 2026,
                                 "financing": {"measure": "mw", "tranches": [{"reach": reach_mw, "by": 2026,
                                                                              "credit_usd": 10_000}],
@@ -118,12 +119,16 @@ def test_tranche_prices_on_every_measure_match_re_solves(make_scenario, measure,
 
 
 def test_power_price_is_per_mw_year(make_scenario):
-    """One more MW at the site (1000 more owned units at $2 instead of $3, less the tranche's
-    credit earned by the way) for the year, by finite difference."""
-    doc = tranche_doc()
+    """Owned units ($2, 1 kW at PUE 1) at a 0.4 MW site, cloud at $3, demand 1000: one more MW
+    runs 1000 more owned units instead of rented ones, $1,000 per MW-year, as a re-solve says."""
+    catalog = {"own": vendor({"p": product(reference=True)},
+                             {"buy": offer("p", 2.0, channel="buy", provider="self", term=1)}),
+               "cloud": vendor({"c": product()}, {"rent": offer("c", 3.0)})}
+    doc = scenario_doc(catalog, demand=1000, sites={"a": {"power_mw": 0.4, "pue": 1.0, "region": "us"}})
     result = cpo.solve(make_scenario(doc), objective="cost")
     fd = -central_difference(make_scenario, doc, "sites.a.power_mw", 0.4, 0.01)
-    assert price(result, "power[a,2026]") == pytest.approx(fd, rel=1e-6)
+    assert price(result, "power[a,2026]") == pytest.approx(1000.0)
+    assert fd == pytest.approx(1000.0, rel=1e-6)
 
 
 def test_caps_given_per_year_are_priced_per_unit_of_the_figure_in_quarters(make_scenario):

@@ -70,9 +70,18 @@ def _acquisition_caps(model: Model, family: str, caps) -> None:
 
 
 def power(model: Model) -> None:
-    """power[site,t]:  Σ_{o at site} kW_o·PUE_site/1000 · A[o,t] <= P[site,t]  (MW, the period's
-    average draw)."""
-    _active_mw_caps(model, "power", model.data.power)
+    """power[site,t]:  Σ_{o at site} kW_o·PUE_site/1000 · Σ_w y[o,w,t] <= P[site,t]  (MW the running
+    units draw, the period's average: an idle unit draws none, so a site that loses power idles
+    units, installed or committed, instead of making the plan impossible)."""
+    data, scale = model.data, model.scale
+    running: dict[tuple[int, int], Terms] = {}
+    for (o, w, t), var in model.family("y").items():
+        running.setdefault((o, t), []).append((var, 1.0))
+    for cap in data.power:
+        for t in data.T:
+            terms = [(var, cap.coef[o] * scale.units / scale.mw) for o in cap.coef for var, _ in running.get((o, t), [])]
+            if terms and cap.cap[t] is not None:
+                model.add_row("power", (cap.name, t), terms, "<=", cap.cap[t] / scale.mw, scale.mw)
 
 
 def _active_mw_caps(model: Model, family: str, caps) -> None:
@@ -103,10 +112,10 @@ def budget(model: Model) -> None:
 def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, float]:
     """m_o(t) in LP units of its kind (data.MEASURE_KINDS) as (terms, constant):
     compute Σ_w θ[o,w,t] y[o,w,t]; units A[o,t]; power kW·PUE/1000·A[o,t] (MW);
-    spend upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] rent_o(τ,t) x[o,τ]
-          + Δ_t ((recurring_o(t) − energy_o) E^pay[o,t] + energy_o E[o,t]) ($: installed prepaid
-    units pay their energy, not the vendor; rent_o(τ,t) is the price of t, or of τ for a
-    reservation); paid, what the vendor is paid at its list prices:
+    spend upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] rent_o(τ,t) x[o,τ] + Δ_t recurring_o(t) E^pay[o,t]
+          + Δ_t energy_o Σ_w y[o,w,t] ($: energy on the units that run, installed prepaid ones
+    included; rent_o(τ,t) is the price of t, or of τ for a reservation); paid, what the vendor
+    is paid at its list prices:
     list_upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] list_rent_o(τ,t) x[o,τ] + Δ_t list_recurring_o(t) E^pay[o,t]."""
     data, scale = model.data, model.scale
     offer = data.offers[o]
@@ -120,19 +129,16 @@ def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, fl
         return ([(v, mw * share * scale.units / scale.mw) for v, share in model.active_terms(o, t)],
                 mw * offer.existing[t] / scale.mw)
     years, paid = data.periods[t].years, measure == "paid"
-    if paid:
-        upfront = offer.list_price["upfront"][t]
-        committed = offer.list_price["recurring"][t] * offer.existing_paying[t] * years
-    else:
-        upfront = offer.upfront[t]
-        committed = ((offer.recurring[t] - offer.energy) * offer.existing_paying[t]
-                     + offer.energy * offer.existing[t]) * years
+    upfront = (offer.list_price["upfront"] if paid else offer.upfront)[t]
+    committed = (offer.list_price["recurring"] if paid else offer.recurring)[t] * offer.existing_paying[t] * years
     per_lp = scale.units / scale.money
-    x = model.family("x")
+    x, y = model.family("x"), model.family("y")
     terms = [(x[(o, tau)], offer.rent(tau, t, paid) * years * share * per_lp)
              for tau, share in offer.signings_active_at(t)]
     if (o, t) in x:
         terms.append((x[(o, t)], upfront * per_lp))
+    if offer.energy and not paid:
+        terms += [(y[(o, w, t)], offer.energy * years * per_lp) for w in offer.theta if (o, w, t) in y]
     return terms, committed / scale.money
 
 

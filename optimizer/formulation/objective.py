@@ -21,10 +21,10 @@ from .model import Model, Terms
 
 
 def cost(model: Model) -> pulp.LpAffineExpression:
-    """Discounted procurement cost: upfront and recurring spend, unmet demand at VOLL, minus salvage.
-    Recurring on signed units folds into x (over the share of each period they are active); on
-    installed units it is a constant (energy on all of them, the vendor's recurring on those
-    that pay it)."""
+    """Discounted procurement cost: upfront and recurring spend, energy, unmet demand at VOLL,
+    minus salvage. Recurring on signed units folds into x (over the share of each period they
+    are active); on installed units that pay it, it is a constant; energy is paid on the units
+    that run (y)."""
     data, scale = model.data, model.scale
     per_lp = scale.units / scale.money
     end = data.end_discount
@@ -38,8 +38,10 @@ def cost(model: Model) -> pulp.LpAffineExpression:
     for (w, t), var in model.family("u").items():
         coef = data.discount[t] * data.workloads[w].voll * data.periods[t].years
         terms.append((var, coef * per_lp))
-    committed = sum(data.discount[t] * data.periods[t].years
-                    * ((offer.recurring[t] - offer.energy) * offer.existing_paying[t] + offer.energy * offer.existing[t])
+    for (o, w, t), var in model.family("y").items():
+        if data.offers[o].energy:
+            terms.append((var, data.discount[t] * data.offers[o].energy * data.periods[t].years * per_lp))
+    committed = sum(data.discount[t] * data.periods[t].years * offer.recurring[t] * offer.existing_paying[t]
                     for offer in data.offers for t in data.T)
     return pulp.LpAffineExpression(terms + deal_terms(model), constant=committed / scale.money)
 
