@@ -4,7 +4,7 @@
 
 For each worker count, a local cluster is started and waited for (as `dask scheduler` +
 `dask worker` would be), then the sweep runs on it through the normal path
-(`optimizer.sweep.run_sweep`, what `cpo sweep --scheduler` runs) on
+(`optimizer.sweeps.run_sweep`, what `cpo sweep --scheduler` runs) on
 examples/grids/openai-100.yaml. The rate is points per second on the running cluster; the
 wall time with cluster start-up (what `cpo sweep --workers N` takes) is shown beside it.
 """
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     from distributed import Client, LocalCluster
 
-    from optimizer.sweep import read_grid, run_sweep
+    from optimizer.sweeps import read_grid, run_sweep
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", default=str(ROOT / "examples" / "grids" / "openai-100.yaml"))

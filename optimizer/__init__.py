@@ -7,6 +7,7 @@
     result.verify()
     cpo.compare(scenario, ["examples/whatif/amd-mi450-slip.yaml"])   # DataFrame, base first
     cpo.frontier(scenario), cpo.leverage(scenario)                    # DataFrames
+    cpo.evaluate(scenario, result_or_plan_csv, whatifs)                # a held plan, per scenario
 
 Names are imported on first use, so `cpo --help` does not load pydantic, PuLP or HiGHS.
 """
@@ -16,8 +17,8 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "api", "solve": "api", "Scenario": "api", "compare": "compare", "sweep": "sweep",
-    "frontier": "strategy", "leverage": "strategy",
+    "load": "api", "solve": "api", "Scenario": "api", "compare": "comparison", "sweep": "sweeps",
+    "frontier": "strategy", "leverage": "strategy", "evaluate": "evaluation",
     "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors",
     "VerificationError": "errors", "OutputError": "errors", "Problem": "errors", "Location": "errors",
 }

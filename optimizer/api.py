@@ -31,6 +31,8 @@ class Scenario:
     changes: tuple = ()
     """Every value the what-ifs and overrides changed (layers.Change), in order."""
     load_seconds: float = 0.0
+    commitments: Any = None
+    """The signings the lab holds (commitments.Commitments), fixed in the model, or None."""
 
     @property
     def name(self) -> str:
@@ -39,14 +41,16 @@ class Scenario:
 
 def load(config: str | Path, whatifs: Iterable[str | Path] = (),
          overrides: Mapping[str, Any] | Iterable[str | tuple[str, Any]] | None = None,
-         changes: Iterable[tuple[dict, Location]] = ()) -> Scenario:
+         changes: Iterable[tuple[dict, Location]] = (), commitments=None) -> Scenario:
     """Read a scenario and its vendor catalog, apply what-if layers, then `changes` (what-if
     changes given directly, e.g. a sweep point's, each with its location), then overrides;
     validate.
 
     `overrides` is {"policy.resilience.critical_fraction": 0.8}, ["PATH=VALUE", ...] (the value
     read as YAML) or [(PATH, value), ...]. An override of `catalog_dir` picks the catalog read
-    (relative to the current directory).
+    (relative to the current directory). `commitments` (commitments.Commitments, from a plan or
+    a plan.csv) are signings the lab already holds: fixed in the model, and honoured whatever
+    the what-ifs do (commitments.py).
     Raises ConfigError listing every located problem.
     """
     from .layers import Change, apply_change, apply_whatif
@@ -71,10 +75,10 @@ def load(config: str | Path, whatifs: Iterable[str | Path] = (),
         changes.append(Change(text.split("=", 1)[0], before, value, Location("--set")))
         applied.append(text)
     validated = validate_tree(tree)
-    data = build_data(validated, tree)
+    data = build_data(validated, tree, commitments)
     override_items = tuple((text.split("=", 1)[0], value) for _, value, text in items)
     return Scenario(validated, tree, data, Path(config), whatifs, tuple(applied), override_items, tuple(changes),
-                    time.perf_counter() - started)
+                    time.perf_counter() - started, commitments)
 
 
 def _shown(value: Any) -> str:

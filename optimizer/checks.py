@@ -65,6 +65,7 @@ def demand(plan: Plan) -> Iterator[Check]:
 
 
 def _acquisition_caps(plan: Plan, family: str, caps) -> Iterator[Check]:
+    """Per calendar year (held signings obey them too: data._cut_to_caps)."""
     for cap in caps:
         for year in plan.data.years:
             used = sum(c * plan.acquired.get((o, t), 0.0) for t in year.periods for o, c in cap.coef.items())
@@ -83,11 +84,15 @@ def resource(plan: Plan) -> Iterator[Check]:
 
 
 def _active_mw_caps(plan: Plan, family: str, caps) -> Iterator[Check]:
+    """Active MW per period; a cap is never below what installed and held units draw."""
     for cap in caps:
         for t, period in enumerate(plan.data.periods):
             if cap.cap[t] is not None:
-                used = sum(c * plan.active(o, t) for o, c in cap.coef.items())
-                yield Check(f"{family}[{cap.name},{period.name}]", used, "<=", cap.cap[t], "mw")
+                def used(signings: Plan) -> float:
+                    return sum(c * signings.active(o, t) for o, c in cap.coef.items())
+
+                rhs = max(cap.cap[t], used(plan.held)) if plan.data.fixed else cap.cap[t]
+                yield Check(f"{family}[{cap.name},{period.name}]", used(plan), "<=", rhs, "mw")
 
 
 def power(plan: Plan) -> Iterator[Check]:
@@ -110,8 +115,12 @@ def budget(plan: Plan) -> Iterator[Check]:
     if data.budget[0] is None:
         return
     for year in data.years:
-        spend = sum(plan.spend(o, t) for t in year.periods for o in range(len(data.offers)))
-        yield Check(f"budget[{year.name}]", spend, "<=", sum(data.budget[t] for t in year.periods), "money")
+        def spend(signings: Plan) -> float:
+            return sum(signings.spend(o, t) for t in year.periods for o in range(len(data.offers)))
+
+        rhs = sum(data.budget[t] for t in year.periods)
+        yield Check(f"budget[{year.name}]", spend(plan), "<=", max(rhs, spend(plan.held)) if data.fixed else rhs,
+                    "money")
 
 
 def share(plan: Plan) -> Iterator[Check]:

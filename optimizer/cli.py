@@ -42,6 +42,40 @@ err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # messages are 
 ConfigArg = typer.Argument(..., help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
 WhatifOpt = typer.Option([], "--whatif", "-w", help="What-if YAML layered on the scenario (repeatable, in order).")
 SetOpt = typer.Option([], "--set", "-s", help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, applied last).")
+CommitUntilOpt = typer.Option(None, "--commit-until", metavar="YEAR",
+                              help="Hold the base plan's signings up to YEAR (2026 or 2026Q2): fixed, the rest "
+                                   "re-optimised; with what-ifs, each as a surprise after them.")
+CommittedOpt = typer.Option(None, "--committed", metavar="PLAN.csv",
+                            help="Hold these signings (offer, period, acquired_units: the columns of plan.csv); "
+                                 "the periods the file names are fixed to them (with --commit-until, up to YEAR).")
+
+
+def _held(config, overrides, objective, solver, commit_until, committed):
+    """The commitments the flags ask for: a plan file's (up to --commit-until), or the base plan's
+    signings up to --commit-until (the base solved for them), or None."""
+    from .commitments import from_result, read_csv
+
+    if commit_until is not None:
+        _check_period("--commit-until", commit_until)
+    if committed is not None:
+        held = read_csv(committed)
+        return held.until(commit_until) if commit_until is not None else held
+    if commit_until is None:
+        return None
+    import optimizer
+
+    base = optimizer.load(config, overrides=overrides)
+    return from_result(optimizer.solve(base, objective=objective, solver=solver), commit_until)
+
+
+def _check_period(option: str, value: str) -> None:
+    """A ConfigError at `option` unless `value` is a year or a quarter."""
+    from .errors import ConfigError, Location, Problem
+    from .schema import PERIOD_KEY
+
+    if not PERIOD_KEY.fullmatch(value):
+        raise ConfigError([Problem(Location(option), "", f"found {value!r}, expected a year like 2026 or a quarter "
+                                   "like 2026Q2")])
 
 
 @contextlib.contextmanager
@@ -95,8 +129,12 @@ def solve(
     integer: bool = typer.Option(False, "--integer", help="Solve as a MILP: whole lots of units, minimum clusters, "
                                  "porting and tranches as binaries (milp: in the scenario); prices come from the LP "
                                  "with the integers fixed."),
+    commit_until: Optional[str] = CommitUntilOpt,
+    committed: Optional[Path] = CommittedOpt,
 ) -> None:
-    """Solve a scenario: the plan, its cost, vendor shares and prices."""
+    """Solve a scenario: the plan, its cost, vendor shares and prices. With --commit-until or
+    --committed, the signings the lab already holds are fixed and the rest re-optimised (with
+    --whatif: the what-if as a surprise after them)."""
     from .formulation import OBJECTIVES
     from .solver import SOLVERS
 
@@ -106,7 +144,9 @@ def solve(
         _check_outputs(out)
         import optimizer
 
-        scenario = optimizer.load(config, whatifs=whatif, overrides=list(set_) + (["milp.integer=true"] if integer else []))
+        overrides = list(set_) + (["milp.integer=true"] if integer else [])
+        held = _held(config, overrides, objective, solver, commit_until, committed)
+        scenario = optimizer.load(config, whatifs=whatif, overrides=overrides, commitments=held)
         with _milp_progress(scenario.data.milp.integer) as progress:
             result = optimizer.solve(scenario, objective=objective, solver=solver, time_limit=time_limit,
                                      progress=progress)
@@ -187,9 +227,13 @@ def compare(
     out: Optional[Path] = typer.Option(None, "--out", help="Write compare.csv and mix.csv to this directory."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the vendor mix per scenario as stacked bars (PNG)."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON and nothing else."),
+    commit_until: Optional[str] = typer.Option(None, "--commit-until", metavar="YEAR",
+                                               help="Also each what-if as a surprise: the base plan's signings up to "
+                                                    "YEAR held, the rest re-optimised; its cost beside the foresight one."),
 ) -> None:
     """Solve the base and each what-if alone on it; one table of cost, vendor mix, unmet demand and
-    the marginal costs of compute that moved most."""
+    the marginal costs of compute that moved most. With --commit-until, each what-if's cost if it
+    comes as a surprise after the base plan's early signings, beside its cost with foresight."""
     from .formulation import OBJECTIVES
     from .solver import SOLVERS
 
@@ -203,21 +247,70 @@ def compare(
         _check_outputs(out, plot)
         import optimizer
 
-        from .compare import comparison_rows, run_outcomes
+        from .comparison import comparison_rows, run_outcomes
         from .outputs import manifest
         from .report import plot_vendor_mix, print_comparison, write_tables
 
+        if commit_until is not None:
+            _check_period("--commit-until", commit_until)
         scenario = optimizer.load(config, overrides=set_)
-        outcomes = run_outcomes(scenario, [str(p) for p in layers], objective, solver, jobs)
+        outcomes = run_outcomes(scenario, [str(p) for p in layers], objective, solver, jobs, commit_until)
         rows = comparison_rows(outcomes)
         mix = [{"scenario": o.name, **m} for o in outcomes for m in o.mix]
-        made = manifest(scenario, {"command": "compare", "objective": objective, "solver": solver}, inputs=layers)
+        made = manifest(scenario, {"command": "compare", "objective": objective, "solver": solver,
+                                   "commit_until": commit_until}, inputs=layers)
         if out is not None:
             write_tables({"compare.csv": rows, "mix.csv": mix}, out, made)
         if plot is not None:
             plot_vendor_mix(rows, plot, f"{scenario.name}: vendor mix under each what-if", made)
         _emit({"scenario": scenario.name, "rows": rows, "mix": mix}, as_json,
               lambda: print_comparison(rows, out_console), (out, plot))
+
+
+@app.command()
+def evaluate(
+    config: Path = ConfigArg,
+    whatifs: Optional[list[Path]] = typer.Argument(None, help="What-if files to stress the plan with.",
+                                                   show_default=False),
+    plan: Path = typer.Option(..., "--plan", "-p", metavar="PLAN.csv", show_default=False,
+                              help="The signings the lab holds: offer, period, acquired_units (the columns of "
+                                   "plan.csv); every period of the horizon is fixed to them (0 where none)."),
+    whatif: list[Path] = typer.Option([], "--whatif", "-w", help="More what-if files (repeatable)."),
+    set_: list[str] = SetOpt,
+    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="As for solve (how operations are chosen)."),
+    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write evaluate.csv and commitments.csv to this directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print the evaluation as JSON and nothing else."),
+) -> None:
+    """Cost, unmet demand, deal shortfalls, resilience and broken rules of a plan the lab already
+    holds, under the base scenario and each what-if (only operations re-optimised)."""
+    from .formulation import OBJECTIVES
+    from .solver import SOLVERS
+
+    _check_choice("--objective", objective, OBJECTIVES)
+    _check_choice("--solver", solver, SOLVERS)
+    layers = [*(whatifs or []), *whatif]
+    with handle_errors():
+        _check_outputs(out)
+        import optimizer
+
+        from .commitments import read_csv
+        from .evaluation import evaluation_rows, run_evaluation
+        from .outputs import manifest
+        from .report import print_evaluation, write_tables
+
+        held = read_csv(plan)
+        scenario = optimizer.load(config, overrides=set_)
+        outcomes = run_evaluation(scenario, held, [str(p) for p in layers], objective, solver, jobs)
+        rows = evaluation_rows(outcomes)
+        commitments = [{"scenario": o.name, **r} for o in outcomes for r in o.commitments]
+        made = manifest(scenario, {"command": "evaluate", "objective": objective, "solver": solver},
+                        inputs=[plan, *layers])
+        if out is not None:
+            write_tables({"evaluate.csv": rows, "commitments.csv": commitments}, out, made)
+        _emit({"scenario": scenario.name, "plan": str(plan), "rows": rows, "commitments": commitments}, as_json,
+              lambda: print_evaluation(rows, str(plan), out_console), (out, None))
 
 
 @app.command()
@@ -234,6 +327,9 @@ def sweep(
     fmt: str = typer.Option("csv", "--format", help="csv (default) or parquet (needs pyarrow)."),
     solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON and nothing else."),
+    commit_until: Optional[str] = typer.Option(None, "--commit-until", metavar="YEAR",
+                                               help="Hold the base plan's signings up to YEAR at every point: each "
+                                                    "point a surprise after them."),
 ) -> None:
     """Solve many variations of a scenario (a grid of what-if changes) in parallel, on a local or
     remote Dask cluster; a progress bar, one tidy table, results streamed to --out."""
@@ -248,12 +344,14 @@ def sweep(
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         from .report import print_sweep
-        from .sweep import read_grid, run_sweep
+        from .sweeps import read_grid, run_sweep
 
         import optimizer
 
         if fmt == "parquet":
             _require("pyarrow", "--format parquet needs pyarrow: pip install pyarrow")
+        if commit_until is not None:
+            _check_period("--commit-until", commit_until)
         parsed = read_grid(grid)
         optimizer.load(config, whatifs=parsed.whatifs)  # bad base input fails here, before any worker starts
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -263,7 +361,7 @@ def sweep(
             done_before = len(list((out / "points").glob("[0-9]*.json"))) if resume and out else 0
             progress.advance(task, done_before)
             rows = run_sweep(config, parsed, out, workers, scheduler, resume, solver,
-                             on_result=lambda row: progress.advance(task), fmt=fmt)
+                             on_result=lambda row: progress.advance(task), fmt=fmt, commit_until=commit_until)
         if as_json:
             sys.stdout.write(json.dumps(rows, indent=1, default=str) + "\n")
             return
@@ -349,23 +447,14 @@ def _emit(document, as_json: bool, show, written: tuple) -> None:
     """`--json`: the document on stdout and nothing else; otherwise the tables (`show()`), then
     the files written."""
     if as_json:
-        sys.stdout.write(json.dumps(_finite(document), indent=1) + "\n")
+        from .results import json_ready
+
+        sys.stdout.write(json.dumps(json_ready(document), indent=1) + "\n")
         return
     show()
     for target in written:
         if target is not None:
             out_console.print(f"Wrote {target}", markup=False)
-
-
-def _finite(value):
-    """JSON has no infinity: an unbounded price range is null."""
-    if isinstance(value, float) and value in (float("inf"), float("-inf")):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
 
 
 @app.command()

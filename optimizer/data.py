@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Location, Problem
 from .loading import PathKey, Tree, format_path
 from .schema import Config
 
@@ -325,6 +325,14 @@ class ModelData:
     deals: tuple[DealData, ...] = ()
     milp: MilpData = field(default_factory=MilpData)
     theta_groups: tuple[ThetaGroup, ...] = ()
+    fixed: FrozenDict = field(default_factory=FrozenDict)
+    """(o, τ) -> units of the signings the lab already holds (commitments) this scenario
+    delivers: x fixed there."""
+    dropped: tuple = ()
+    """Commitments whose offer is not in this scenario: (instance key, period, units), refunded."""
+    cut: FrozenDict = field(default_factory=FrozenDict)
+    """(o, τ) -> (units held, the cap row that cut them): held signings above what this
+    scenario's signing caps allow in their year, delivered pro rata (fixed), the rest refunded."""
 
     @property
     def T(self) -> range:
@@ -436,10 +444,12 @@ class _Problems:
             raise ConfigError(self.items)
 
 
-def build_data(config: Config, tree: Tree) -> ModelData:
-    """Check cross-references and turn the config into indexed, immutable tables."""
+def build_data(config: Config, tree: Tree, commitments=None) -> ModelData:
+    """Check cross-references and turn the config into indexed, immutable tables. `commitments`
+    (commitments.Commitments) are signings the lab already holds: fixed in the model."""
     problems = _Problems(tree)
     periods = tuple(make_periods(config))
+    committed = _committed_periods(commitments, periods, problems)
     rate = config.discount_rate
     discount = tuple((1 + rate) ** -(p.start - periods[0].start) for p in periods)
 
@@ -449,7 +459,7 @@ def build_data(config: Config, tree: Tree) -> ModelData:
     if reference is None:
         problems.raise_if_any()
 
-    offers = _offer_instances(config, vendors, periods, reference, problems)
+    offers = _offer_instances(config, vendors, periods, reference, committed, problems)
     offers = _without_excluded(config, offers, problems)
     _check_unique_names([o.key for o in offers], "offer", problems)
     known = _known_attributes(offers)
@@ -476,14 +486,80 @@ def build_data(config: Config, tree: Tree) -> ModelData:
 
     resilience = config.policy.resilience
     groups = ("vendor",) + tuple(sorted(k for k in known if k != "vendor"))
-    return ModelData(
+    fixed, dropped = _fixed_signings(commitments, offers, periods)
+    data = ModelData(
         name=config.name, periods=periods, discount_rate=rate, discount=discount, offers=tuple(offers),
         workloads=workloads, vendors=tuple(sorted({o.vendor for o in offers})),
         supply=supply, resources=resources, power=power, budget=budget, shares=shares,
         failures=failures, resilience_mode=resilience.mode if resilience else "off",
         hhi_weight=config.policy.hhi_weight_usd_per_year, objective=config.objective,
-        groups=groups, deals=deals, milp=milp, theta_groups=_theta_groups(offers),
+        groups=groups, deals=deals, milp=milp, theta_groups=_theta_groups(offers), fixed=fixed, dropped=dropped,
     )
+    return _cut_to_caps(data) if fixed else data
+
+
+def _committed_periods(commitments, periods, problems: _Problems) -> dict[str, frozenset[int]]:
+    """Instance key -> the periods the lab holds signings of it in (a period the horizon does
+    not have is an error at the commitments' source)."""
+    if commitments is None:
+        return {}
+    index = {p.name: t for t, p in enumerate(periods)}
+    unknown = sorted(({period for _, period in commitments.units} | set(commitments.periods or ())) - set(index))
+    if unknown:
+        problems.items.append(Problem(Location(commitments.source), "period", f"found {', '.join(unknown)}, expected "
+                                      f"periods of the horizon ({periods[0].name}-{periods[-1].name})"))
+    out: dict[str, set[int]] = {}
+    for (key, period), units in commitments.units.items():
+        if units > 0 and period in index:
+            out.setdefault(key, set()).add(index[period])
+    return {key: frozenset(ts) for key, ts in out.items()}
+
+
+def _fixed_signings(commitments, offers, periods) -> tuple[FrozenDict, tuple]:
+    """x[o,τ] fixed by the commitments: in each committed period every instance's signings are
+    the commitments' (0 where it holds none), and the commitments whose offer is not in this
+    scenario (removed, excluded, its site gone) are dropped: (key, period, units) each."""
+    if commitments is None:
+        return FrozenDict(), ()
+    index = {p.name: t for t, p in enumerate(periods)}
+    fixed_periods = (set(index.values()) if commitments.periods is None
+                     else {index[name] for name in commitments.periods if name in index})
+    fixed = {(o, tau): commitments.units.get((offer.key, periods[tau].name), 0.0)
+             for o, offer in enumerate(offers) for tau in offer.signable if tau in fixed_periods}
+    keys = {offer.key for offer in offers}
+    dropped = tuple(sorted((key, period, units) for (key, period), units in commitments.units.items()
+                           if units > 0 and key not in keys))
+    return FrozenDict(fixed), dropped
+
+
+CUT_TOLERANCE = 1e-9
+"""Relative excess of held signings over a cap below which nothing is cut (rounding)."""
+
+
+def _cut_to_caps(data: ModelData) -> ModelData:
+    """Held signings cut pro rata to the signing caps of their calendar year (supply pools and
+    resources): where Σ_{τ∈y} Σ_o c[k,o] held[o,τ] > Σ_{τ∈y} cap[k,τ], every held signing in k
+    and y delivers the share r = cap / held use of it (the smallest r of the caps it is in), the
+    rest refunded. A shortage or an allocation cut a scenario brings limits what the vendor can
+    deliver of orders signed before it; the plan then obeys every cap the scenario has, so
+    holding signings never makes it cheaper than knowing the scenario from the start."""
+    ratio: dict[tuple[int, int], tuple[float, str]] = {}
+    for family, caps in (("supply", data.supply), ("resource", data.resources)):
+        for cap in caps:
+            for year in data.years:
+                used = sum(c * data.fixed.get((o, t), 0.0) for t in year.periods for o, c in cap.coef.items())
+                limit = sum(cap.cap[t] for t in year.periods)
+                if used > limit * (1 + CUT_TOLERANCE):
+                    share = limit / used
+                    for t in year.periods:
+                        for o in cap.coef:
+                            if data.fixed.get((o, t), 0.0) > 0 and share < ratio.get((o, t), (1.0, ""))[0]:
+                                ratio[(o, t)] = (share, f"{family}[{cap.name},{year.name}]")
+    if not ratio:
+        return data
+    fixed = {key: units * ratio[key][0] if key in ratio else units for key, units in data.fixed.items()}
+    cut = {key: (data.fixed[key], row) for key, (_, row) in ratio.items()}
+    return replace(data, fixed=FrozenDict(fixed), cut=FrozenDict(cut))
 
 
 def _check_series_in_horizon(config: Config, periods: list[Period], problems: _Problems) -> None:
@@ -550,17 +626,49 @@ def _fits(product, site) -> bool:
     return not dense and (site.liquid_cooling or product.cooling != "liquid")
 
 
-def _signing_times(offer, periods, path: PathKey, problems: _Problems) -> dict[int, float]:
-    """Period -> when in it units can be signed: its start, or the offer's `available.from` if
-    that is later (a product available from 2027Q3 signed in the year 2027 is signed mid-2027),
-    for the periods overlapping [from, end of `to`]."""
+def _signing_times(offer, periods, committed: frozenset[int], path: PathKey, problems: _Problems) -> dict[int, float]:
+    """Period -> when in it units are signed: its start, or the offer's `available.from` if that
+    is later (a product available from 2027Q3 signed in the year 2027 is signed mid-2027), for
+    the periods overlapping [from, end of `to`] and the `committed` ones: an order the lab
+    already holds stays signed even if the product slipped past it, and arrives late."""
     try:
         start = period_time(offer.available.from_)
         end = period_end_time(offer.available.to) if offer.available.to is not None else math.inf
     except ValueError as exc:
         problems.add(path + ("available",), str(exc))
         return {}
-    return {t: max(p.start, start) for t, p in enumerate(periods) if p.start < end and p.end > start}
+    return {t: max(p.start, start) for t, p in enumerate(periods)
+            if (p.start < end and p.end > start) or t in committed}
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """When an offer instance's signings happen, are active, and what is left of them at the end."""
+
+    signable: tuple[int, ...]
+    signed_at: FrozenDict
+    activity: FrozenDict
+    salvage: FrozenDict
+
+
+def _schedule(offer, periods, committed: frozenset[int], path: PathKey, problems: _Problems) -> _Schedule:
+    """Signings active inside the horizon (and committed ones, even if they deliver nothing in
+    it): their signing times, the share of each period they are active, and (owned units) the
+    share of the upfront unexpired at the horizon's end."""
+    lead = offer.lead_months.value / 12.0
+    term = offer.term_years.value if offer.term_years else periods[0].years
+    signed = _signing_times(offer, periods, committed, path, problems)
+    active = {tau: activity(periods, signed[tau] + lead, offer.term_years.value if offer.term_years
+                            else periods[tau].years) for tau in signed}
+    signable = tuple(tau for tau in signed if active[tau] or tau in committed)
+    salvage = {}
+    if offer.channel == "buy":
+        for tau in signable:
+            remaining = min(max(signed[tau] + lead + term - periods[-1].end, 0.0), term)
+            if remaining > 0:
+                salvage[tau] = remaining / term
+    return _Schedule(signable, FrozenDict({tau: signed[tau] for tau in signable}),
+                     FrozenDict({tau: active[tau] for tau in signable}), FrozenDict(salvage))
 
 
 ACTIVE_EPSILON = 1e-9
@@ -581,11 +689,11 @@ def activity(periods: tuple[Period, ...], start: float, years: float) -> Activit
     return tuple(out)
 
 
-def _offer_instances(config, vendors, periods, reference, problems) -> list[OfferInstance]:
+def _offer_instances(config, vendors, periods, reference, committed, problems) -> list[OfferInstance]:
     """One instance per catalog offer and hosting site (or one, for an offer no site hosts),
-    each with its own tables."""
+    each with its own tables; `committed` maps an instance key to the periods it holds signings
+    in (commitments.Commitments)."""
     T = len(periods)
-    horizon_end = periods[-1].end
     products_seen: dict[str, str] = {}
     instances: list[OfferInstance] = []
     for vendor_id in vendors:
@@ -616,19 +724,6 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                                         ("catalog", vendor_id, "products", offer.product, "throughput", profile),
                                         problems)
                     theta[w] = tuple(rate * goodput for rate in rates)
-            lead = offer.lead_months.value / 12.0
-            signed = _signing_times(offer, periods, path, problems)
-            active = {tau: activity(periods, signed[tau] + lead,
-                                    offer.term_years.value if offer.term_years else periods[tau].years)
-                      for tau in signed}
-            signable = tuple(tau for tau, spans in active.items() if spans)
-            salvage = {}
-            if offer.channel == "buy":
-                term = offer.term_years.value
-                for tau in signable:
-                    remaining = min(max(signed[tau] + lead + term - horizon_end, 0.0), term)
-                    if remaining > 0:
-                        salvage[tau] = remaining / term
             hosts = [s for s, site in config.sites.items()
                      if all(attrs.get(k, NONE_MEMBER) in v for k, v in site.hosts.items()) and _fits(product, site)]
             list_upfront = tuple(resolve_series(offer.upfront.value, periods))
@@ -642,20 +737,21 @@ def _offer_instances(config, vendors, periods, reference, problems) -> list[Offe
                 instance_attrs = dict(attrs)
                 if site:
                     instance_attrs.update(site=site_id, region=site.region)
+                key = f"{vendor_id}/{offer_id}" + (f"@{site_id}" if site_id else "")
+                schedule = _schedule(offer, periods, committed.get(key, frozenset()), path, problems)
                 instances.append(OfferInstance(
-                    key=f"{vendor_id}/{offer_id}" + (f"@{site_id}" if site_id else ""),
+                    key=key,
                     catalog_key=f"{vendor_id}/{offer_id}", attrs=FrozenDict(instance_attrs),
                     upfront=tuple(price + facility for price in list_upfront),
                     recurring=list_recurring, energy=energy,
                     locked=offer.channel == "reserved",
-                    kw=product.kw_per_unit.value, pue=pue, lead_years=lead,
+                    kw=product.kw_per_unit.value, pue=pue, lead_years=offer.lead_months.value / 12.0,
                     term_years=offer.term_years.value if offer.term_years else periods[0].years,
                     commitment=min(1.0, offer.term_years.value if offer.term_years else periods[0].years),
-                    signable=signable, signed_at=FrozenDict({tau: signed[tau] for tau in signable}),
-                    activity=FrozenDict({tau: active[tau] for tau in signable}),
+                    signable=schedule.signable, signed_at=schedule.signed_at, activity=schedule.activity,
                     theta=FrozenDict(theta), existing=(0.0,) * T, existing_paying=(0.0,) * T,
                     list_price=FrozenDict(upfront=list_upfront, recurring=list_recurring),
-                    salvage_fraction=FrozenDict(salvage)))
+                    salvage_fraction=schedule.salvage))
     return instances
 
 

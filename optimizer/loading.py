@@ -118,28 +118,31 @@ def read_yaml(path: Path, prefix: PathKey = ()) -> Tree:
     Reads only a regular file of at most MAX_FILE_BYTES, without ever blocking (a FIFO, a
     device or a socket is refused unread); anything wrong is a ConfigError naming the file."""
     shown = str(path)
-    return parse_yaml(_read_text(Path(path), shown), shown, prefix)
+    return parse_yaml(read_text(Path(path)), shown, prefix)
 
 
-def _read_text(path: Path, shown: str) -> str:
-    """The UTF-8 text of `path`, or a ConfigError naming the file (and line) saying why not.
+def read_text(path: Path, kind: str = "YAML") -> str:
+    """The UTF-8 text of `path` (a `kind` file: YAML, CSV), or a ConfigError naming the file (and
+    line) saying why not.
 
     The file is opened non-blocking and checked on its descriptor (no gap between the check
     and the read), and at most MAX_FILE_BYTES + 1 bytes are ever read."""
+
+    shown = str(path)
 
     def refuse(message: str, line: int | None = None) -> ConfigError:
         """The error for this file (at `line` if given)."""
         return ConfigError([Problem(Location(shown, line), "", message)])
 
-    too_large = f"is larger than {MAX_FILE_BYTES >> 20} MiB, expected a smaller YAML file"
+    too_large = f"is larger than {MAX_FILE_BYTES >> 20} MiB, expected a smaller {kind} file"
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except (OSError, ValueError) as exc:
-        raise refuse(_unopenable(path, exc)) from None
+        raise refuse(_unopenable(path, exc, kind)) from None
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
-            raise refuse(f"is {_file_kind(status.st_mode)}, expected a regular YAML file")
+            raise refuse(f"is {_file_kind(status.st_mode)}, expected a regular {kind} file")
         if status.st_size > MAX_FILE_BYTES:
             raise refuse(too_large)
         raw = bytearray()
@@ -149,7 +152,7 @@ def _read_text(path: Path, shown: str) -> str:
                 break
             raw += chunk
     except OSError as exc:
-        raise refuse(f"cannot be read ({exc.strerror}), expected a readable YAML file") from None
+        raise refuse(f"cannot be read ({exc.strerror}), expected a readable {kind} file") from None
     finally:
         os.close(descriptor)
     if len(raw) > MAX_FILE_BYTES:
@@ -161,18 +164,18 @@ def _read_text(path: Path, shown: str) -> str:
                      raw.count(b"\n", 0, exc.start) + 1) from None
     nul = text.find("\x00")
     if nul >= 0:
-        raise refuse("found a NUL byte (binary content), expected YAML text", text.count("\n", 0, nul) + 1)
+        raise refuse(f"found a NUL byte (binary content), expected {kind} text", text.count("\n", 0, nul) + 1)
     return text
 
 
-def _unopenable(path: Path, exc: Exception) -> str:
+def _unopenable(path: Path, exc: Exception, kind: str) -> str:
     """Why `path` could not be opened, as `found X, expected Y` text."""
     if isinstance(exc, FileNotFoundError):
-        return "is a symlink to a missing file, expected a YAML file" if os.path.islink(path) else "file not found"
+        return f"is a symlink to a missing file, expected a {kind} file" if os.path.islink(path) else "file not found"
     if isinstance(exc, PermissionError):
         return "permission denied, expected a file you can read"
     if isinstance(exc, IsADirectoryError):
-        return "is a directory, expected a regular YAML file"
+        return f"is a directory, expected a regular {kind} file"
     if isinstance(exc, ValueError):
         return "found a NUL character in the file name, expected a path"
     try:
@@ -180,8 +183,8 @@ def _unopenable(path: Path, exc: Exception) -> str:
     except OSError:
         mode = stat.S_IFREG
     if not stat.S_ISREG(mode):  # a socket cannot be opened at all (ENXIO): say what it is
-        return f"is {_file_kind(mode)}, expected a regular YAML file"
-    return f"cannot be opened ({exc.strerror}), expected a regular YAML file"
+        return f"is {_file_kind(mode)}, expected a regular {kind} file"
+    return f"cannot be opened ({exc.strerror}), expected a regular {kind} file"
 
 
 def _file_kind(mode: int) -> str:

@@ -40,6 +40,12 @@ class Plan:
         offer = self.data.offers[o]
         return self.active(o, t) - offer.existing[t] + offer.existing_paying[t]
 
+    @cached_property
+    def held(self) -> "Plan":
+        """The signings the lab already holds (data.fixed) and the installed units alone, nothing
+        running: the use caps are grandfathered to (formulation.Model.grandfather)."""
+        return Plan(dict(self.data.fixed), {}, self.data)
+
     def served_demand(self, w: str, t: int) -> float:
         """H100e of w served in t: Σ_o θ[o,w] y[o,w,t]."""
         return self._served_demand.get((w, t), 0.0)

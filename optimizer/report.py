@@ -130,6 +130,15 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
             cost = sum(r["expected_cost_usd"] for r in result.tables["resilience"] if r["failure"] == name)
             add_row(res, name, row["workload"], row["period"], f"{row['covered_fraction']:.0%}", money(cost))
         console.print(res)
+    held = result.tables["commitments"]
+    if held:
+        periods = sorted({r["period"] for r in held})
+        cut = [r for r in held if r["status"].startswith("cut")]
+        gone = [r for r in held if r["status"].startswith("refunded")]
+        notes = ([f"{len(cut)} cut pro rata by this scenario's caps"] if cut else []) + (
+            [f"{len(gone)} refunded, their offer not in this scenario"] if gone else [])
+        console.print(f"\nHeld signings: {len(held)} fixed ({', '.join(periods)}), the rest re-optimised"
+                      + "".join(f"; {note}" for note in notes) + " (commitments table).", markup=False, highlight=False)
     console.print("[dim]All tables: --out DIR (CSV + result.json) or --json.[/dim]")
 
 
@@ -203,21 +212,54 @@ def csv_bytes(rows: list[dict], columns: list[str]) -> bytes:
 # ---------------------------------------------------------------- comparisons
 
 
-def print_comparison(rows: list[dict], console: Console) -> None:
-    vendors = [k.removeprefix("share_") for k in rows[0] if k.startswith("share_")]
-    table = _table(console, "Base and what-ifs, each alone on the base (vendor shares of served compute, "
-                   "whole horizon)", "scenario", "total cost", "change", *vendors, "unmet",
-                   "largest move in marginal cost of compute ($/H100e-yr)", left=1)
+def print_evaluation(rows: list[dict], plan: str, console: Console) -> None:
+    """The held plan under each scenario: cost, unmet, shortfalls, what became of its signings,
+    and the rules it breaks."""
+    table = _table(console, f"The plan in {plan}, held under the base and each what-if (only operations "
+                   "re-optimised)", "scenario", "total cost", "change", "unmet", "shortfall", "signings",
+                   "rules broken", left=1)
     table.columns[-1].justify = "left"
     for row in rows:
         if row["total_cost_usd"] is None:
-            add_row(table, row["scenario"], row["status"], "", *[""] * len(vendors), "", row["message"])
+            add_row(table, row["scenario"], row["status"], "", "", "", "", row["message"])
+            continue
+        change = "" if row["scenario"] == "base" else money(row["delta_usd"])
+        fates = [f"{row['signings_held']} held"] + [f"{row[f'signings_{k}']} {k}" for k in ("cut", "refunded")
+                                                   if row[f"signings_{k}"]]
+        add_row(table, row["scenario"], money(row["total_cost_usd"]), change, f"{row['unmet_pct']:.1%}",
+                money(row["shortfall_usd"]), ", ".join(fates), row["finding_details"] or "none")
+    console.print(table)
+    console.print("[dim]cut: delivered pro rata where a what-if's supply or resource cap is below the held signings "
+                  "(the rest refunded); refunded: the offer is not in the what-if. Rules broken: the policy rules "
+                  "(shares, hard resilience) the held plan cannot meet, solved without them.[/dim]")
+
+
+def print_comparison(rows: list[dict], console: Console) -> None:
+    vendors = [k.removeprefix("share_") for k in rows[0] if k.startswith("share_")]
+    surprise = "surprise_cost_usd" in rows[0]
+    extra = ["surprise cost", "of committing", "surprise unmet"] if surprise else []
+    table = _table(console, "Base and what-ifs, each alone on the base (vendor shares of served compute, "
+                   "whole horizon)", "scenario", "foresight cost" if surprise else "total cost", "change",
+                   *extra, *vendors, "unmet", "largest move in marginal cost of compute ($/H100e-yr)", left=1)
+    table.columns[-1].justify = "left"
+    for row in rows:
+        if row["total_cost_usd"] is None:
+            add_row(table, row["scenario"], row["status"], "", *[""] * (len(extra) + len(vendors)), "", row["message"])
             continue
         change = "" if row["scenario"] == "base" else f"{money(row['delta_usd'])} ({row['delta_pct']:+.1%})"
         shares = [f"{row['share_' + v]:.0%}" if row["share_" + v] is not None else "" for v in vendors]
-        add_row(table, row["scenario"], money(row["total_cost_usd"]), change, *shares,
-             f"{row['unmet_pct']:.1%}", row["price_moves"].split("; ")[0])
+        committed = []
+        if surprise:
+            held = row["surprise_cost_usd"]
+            committed = ([money(held), money(row["cost_of_committing_usd"]), f"{row['surprise_unmet_pct']:.1%}"]
+                         if held is not None else [row["surprise_status"], "", ""])
+        add_row(table, row["scenario"], money(row["total_cost_usd"]), change, *committed, *shares,
+                f"{row['unmet_pct']:.1%}", row["price_moves"].split("; ")[0])
     console.print(table)
+    if surprise:
+        console.print("[dim]Foresight: the what-if known from the start. Surprise: the base plan's signings up to "
+                      "--commit-until already held, the what-if learned after; of committing = surprise − "
+                      "foresight.[/dim]")
     console.print("[dim]Descriptions and the three largest price moves: --json or --out DIR (compare.csv).[/dim]")
 
 
@@ -226,8 +268,10 @@ def write_tables(tables: dict[str, list[dict]], out: Path, manifest: dict[str, A
     directory `out`, replaced atomically and only if cpo wrote it (outputs.write_directory)."""
     from .outputs import write_directory
 
-    write_directory(out, {name: csv_bytes(rows, list(rows[0]) if rows else []) for name, rows in tables.items()},
-                    manifest)
+    from .results import json_ready
+
+    write_directory(out, {name: csv_bytes(json_ready(rows), list(rows[0]) if rows else [])
+                          for name, rows in tables.items()}, manifest)
 
 
 def plot_vendor_mix(rows: list[dict], target: Path, title: str, manifest: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ from .solver import Solution
 JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
-          "power", "concentration")
+          "power", "concentration", "commitments")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
 NOISE_LP = 1e-9
@@ -140,7 +140,7 @@ class Result:
             "vendors": list(self.data.vendors),
             **{table: self.tables[table] for table in TABLES},
         }
-        return _clean(document)
+        return json_ready(document)
 
     def to_json_text(self) -> str:
         return json.dumps(self.to_json(), indent=1, sort_keys=False, allow_nan=False) + "\n"
@@ -153,19 +153,20 @@ class Result:
         verify_plan(self.plan_values, self, tolerance)
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready: floats to 10 significant digits (the solver's noise sits below them, and a
-    tiny scenario's figures keep theirs: rounding to 6 decimals once turned 4e-7 H100e unmet
-    into 0), no -0, no NaN or infinity (null)."""
+def json_ready(value: Any) -> Any:
+    """JSON-ready: floats to 15 significant digits (a float's own precision without its last
+    binary digits: 0.1 + 0.2 is 0.3; a tiny scenario's figures keep theirs, since rounding to 6
+    decimals once turned 4e-7 H100e unmet into 0; and a plan.csv read back by `evaluate` or
+    `--committed` costs what the solve did to the cent), no -0, no NaN or infinity (null)."""
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
-        cleaned = float(f"{value:.10g}")
+        cleaned = float(f"{value:.15g}")
         return 0.0 if cleaned == 0 else cleaned
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [json_ready(v) for v in value]
     return value
 
 
@@ -184,6 +185,7 @@ _COLUMNS = {
     "spend": ["vendor", "period", "upfront_usd", "recurring_usd", "total_usd"],
     "power": ["site", "period", "used_mw", "installed_mw", "cap_mw"],
     "concentration": ["period", "hhi", "max_vendor_share", "largest_vendor"],
+    "commitments": ["offer", "period", "held_units", "delivered_units", "status"],
 }
 
 
@@ -223,6 +225,7 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "spend": _spend_rows(plan),
         "power": _power_rows(plan),
         "concentration": concentration,
+        "commitments": _commitment_rows(data),
     }
     parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "equity", "resilience")}
     parts["hhi"] = _value(model.objectives["hhi"], solution) * model.scale.money if objective == "multi-vendor" else 0.0
@@ -301,6 +304,20 @@ def _deal_rows(plan: Plan) -> list[dict]:
                      "window": f"{window[0]}-{window[-1]}" if window else "", "peak_mw": peak,
                      "tranches_vested": sum(outcome.vested), "tranches": len(outcome.vested)})
     return rows
+
+
+def _commitment_rows(data: ModelData) -> list[dict]:
+    """The signings the lab held (fixed in the model): delivered whole, cut pro rata by a cap of
+    this scenario (data._cut_to_caps), or refunded because their offer is not in it."""
+    rows = []
+    for (o, t), units in sorted(data.fixed.items()):
+        held, row = data.cut.get((o, t), (units, None))
+        if held > 0:
+            status = "held" if row is None else f"cut by {row}: {units / held:.1%} delivered, the rest refunded"
+            rows.append({"offer": data.offers[o].key, "period": data.periods[t].name, "held_units": held,
+                         "delivered_units": units, "status": status})
+    return rows + [{"offer": key, "period": period, "held_units": units, "delivered_units": 0.0,
+                    "status": "refunded: offer not in this scenario"} for key, period, units in data.dropped]
 
 
 def _spend_rows(plan: Plan) -> list[dict]:

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 import optimizer as cpo
 from conftest import EXAMPLES, ROOT, scenario_doc, two_vendors
 from optimizer.cli import app
-from optimizer.compare import run_outcomes
+from optimizer.comparison import run_outcomes
 from optimizer.strategy import frontier_points, leverage_document
-from optimizer.sweep import Grid, Point, run_point
+from optimizer.sweeps import Grid, Point, run_point
 
 # Present-value procurement cost of each example under its default objective (multi-vendor) and
 # under `cost`, to 1e-6. These move when the catalog (vendors/*.yaml), the example or the model

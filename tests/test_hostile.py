@@ -27,7 +27,7 @@ import optimizer as cpo
 from optimizer import loading
 from optimizer.cli import app
 from optimizer.errors import Problem
-from optimizer.sweep import read_grid
+from optimizer.sweeps import read_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = (ROOT / "tests" / "data" / "tiny.yaml").read_text()
@@ -36,7 +36,7 @@ DEMAND_LINE = TINY.splitlines().index("  training: {demand: 100, voll: 1000}") +
 LIBRARY = textwrap.dedent("""
     import sys
     import optimizer as cpo
-    from optimizer.sweep import read_grid
+    from optimizer.sweeps import read_grid
     try:
         read_grid(sys.argv[2]) if sys.argv[1] == "grid" else cpo.load(sys.argv[2], whatifs=sys.argv[3:])
     except cpo.ConfigError as exc:
@@ -458,7 +458,7 @@ def test_a_grid_of_billions_of_points_is_refused_before_it_is_built(tmp_path):
 
 
 def test_a_points_list_over_the_cap_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(importlib.import_module("optimizer.sweep"), "MAX_POINTS", 10)  # 100,000 points parse in seconds: the same check, faster
+    monkeypatch.setattr(importlib.import_module("optimizer.sweeps"), "MAX_POINTS", 10)  # 100,000 points parse in seconds: the same check, faster
     grid = tmp_path / "grid.yaml"
     grid.write_text("description: many\npoints:\n" + "  - {changes: []}\n" * 11)
     with pytest.raises(cpo.ConfigError) as caught:
@@ -532,7 +532,7 @@ def test_any_text_either_loads_or_is_a_located_config_error(tmp_path_factory, pi
 def test_overrides_from_python_keep_their_values_through_compare(tmp_path):
     """compare re-loads the scenario with its overrides: as (path, value) pairs, so the text
     'yes' stays text (re-read as YAML it was true) and the what-if applies on top."""
-    from optimizer.compare import run_outcomes
+    from optimizer.comparison import run_outcomes
 
     path = tmp_path / "tiny.yaml"
     path.write_text(TINY)

@@ -25,7 +25,7 @@ import optimizer as cpo
 from conftest import EXAMPLES, ROOT, scenario_doc, two_vendors
 from optimizer import outputs
 from optimizer.cli import app
-from optimizer.sweep import read_grid, run_sweep
+from optimizer.sweeps import read_grid, run_sweep
 from test_sweep import PRICE_GRID, base, grid_file  # noqa: F401 (base is a fixture)
 
 TINY = str(ROOT / "tests" / "data" / "tiny.yaml")

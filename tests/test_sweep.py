@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import optimizer as cpo
 from conftest import scenario_doc, two_vendors
 from optimizer.cli import app
-from optimizer.sweep import read_grid, run_sweep
+from optimizer.sweeps import read_grid, run_sweep
 
 
 @pytest.fixture

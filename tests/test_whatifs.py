@@ -136,7 +136,7 @@ def test_whatif_needs_a_description(tmp_path, base):
 
 
 def test_there_are_at_least_six_example_whatifs_each_described():
-    from optimizer.compare import whatif_description
+    from optimizer.comparison import whatif_description
 
     assert len(WHATIFS) >= 6
     for path in WHATIFS:
@@ -145,7 +145,7 @@ def test_there_are_at_least_six_example_whatifs_each_described():
 
 @pytest.fixture(scope="module")
 def openai_comparison():
-    from optimizer.compare import comparison_rows, run_outcomes
+    from optimizer.comparison import comparison_rows, run_outcomes
 
     scenario = cpo.load(EXAMPLES / "openai.yaml")
     return comparison_rows(run_outcomes(scenario, [str(p) for p in WHATIFS]))

@@ -95,7 +95,8 @@ def _active_mw_caps(model: Model, family: str, caps) -> None:
                 terms = [(var, cap.coef[o] * share * scale.units / scale.mw)
                          for o in offers for var, share in model.active_terms(o, t)]
                 installed = sum(cap.coef[o] * data.offers[o].existing[t] for o in offers)
-                model.add_row(family, (cap.name, t), terms, "<=", (cap.cap[t] - installed) / scale.mw, scale.mw)
+                rhs = model.grandfather(terms, (cap.cap[t] - installed) / scale.mw)
+                model.add_row(family, (cap.name, t), terms, "<=", rhs, scale.mw)
 
 
 def budget(model: Model) -> None:
@@ -106,7 +107,8 @@ def budget(model: Model) -> None:
         return
     for y, year in enumerate(data.years):
         terms, committed = _sum_measure(model, range(len(data.offers)), year.periods, "spend")
-        model.add_row("budget", (y,), terms, "<=", sum(data.budget[t] for t in year.periods) / money - committed, money)
+        rhs = model.grandfather(terms, sum(data.budget[t] for t in year.periods) / money - committed)
+        model.add_row("budget", (y,), terms, "<=", rhs, money)
 
 
 def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, float]:

@@ -133,6 +133,14 @@ class Model:
         self.row_by_key[(family, key)] = row
         return row
 
+    def grandfather(self, terms: Terms, rhs: float) -> float:
+        """A cap's right-hand side, never below what the fixed columns (commitments) in `terms`
+        use: signings the lab already holds were made under the caps of their day, so a what-if
+        that lowers a cap binds new signings only."""
+        held = [coef * var.lowBound for var, coef in terms
+                if var.lowBound is not None and var.lowBound == var.upBound and var.lowBound]
+        return max(rhs, sum(held)) if held else rhs
+
     def row_name(self, row: Row) -> str:
         """`family[label,...]`, as users see a row (e.g. `demand[training,2026]`)."""
         return f"{row.family}[{','.join(self.label(row.family, row.key))}]"

@@ -11,8 +11,12 @@ from .model import Model
 
 
 def acquisitions(model: Model) -> None:
-    """x[o,t] >= 0: LP units (scale.units) of offer o signed in period t."""
+    """x[o,t] >= 0: LP units (scale.units) of offer o signed in period t; fixed at the units the
+    lab already holds where commitments cover t (data.fixed)."""
     model.add_vars("x", [(o, t) for o, offer in enumerate(model.data.offers) for t in offer.signable])
+    x, units = model.family("x"), model.scale.units
+    for key, value in model.data.fixed.items():
+        x[key].lowBound = x[key].upBound = value / units
 
 
 def assignments(model: Model) -> None:

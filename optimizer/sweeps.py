@@ -154,15 +154,16 @@ def _listed(items: Any, tree, problem) -> list[Point]:
 
 
 def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objective: str | None,
-              solver: str = "highs") -> dict[str, Any]:
-    """Solve one point; every outcome (including bad input and infeasibility) becomes a row."""
+              solver: str = "highs", commitments=None) -> dict[str, Any]:
+    """Solve one point (with `commitments` held: the point as a surprise after them); every
+    outcome (including bad input and infeasibility) becomes a row."""
     from .api import load, solve
     from .errors import CpoError
 
     started = time.perf_counter()
     row: dict[str, Any] = {"point": point.index, "name": point.name, **point.parameters}
     try:
-        scenario = load(config, whatifs=grid_whatifs, changes=point.changes)
+        scenario = load(config, whatifs=grid_whatifs, changes=point.changes, commitments=commitments)
         result = solve(scenario, objective=objective, solver=solver)
     except ConfigError as exc:
         return {**row, "status": "bad input", "reason": "; ".join(str(p) for p in exc.problems),
@@ -189,19 +190,24 @@ def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objectiv
 
 def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, solver: str = "highs",
-              on_result: Callable[[dict], None] | None = None, fmt: str = "csv") -> list[dict[str, Any]]:
+              on_result: Callable[[dict], None] | None = None, fmt: str = "csv",
+              commit_until: str | int | None = None) -> list[dict[str, Any]]:
     """Run every point not already done in `out`; return all rows, in point order, their keys in
     the order of results.csv's columns (_columns).
+
+    commit_until: a year (or quarter): the base plan's signings up to then are held at every
+    point, which comes as a surprise after them (commitments.py).
 
     workers: processes of a local Dask cluster (default: the cores); 0 runs in this process.
     scheduler: address of an existing Dask scheduler (tcp://HOST:PORT) instead of a local cluster.
     out: the sweep's directory (see _prepare_out); its sweep.json records how it was made and,
     at the end, the SHA-256 of every file written."""
     config = str(Path(config).resolve())
+    held = _held_signings(config, grid, solver, commit_until) if commit_until is not None else None
     done: dict[int, dict] = {}
     if out is not None:
         out = Path(out)
-        made = _sweep_manifest(config, grid, solver)
+        made = _sweep_manifest(config, grid, solver, commit_until)
         done = _prepare_out(out, made, resume)
     todo = [p for p in grid.points if p.index not in done]
 
@@ -216,9 +222,9 @@ def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: 
     if todo:
         if workers == 0 and scheduler is None:
             for point in todo:
-                finished(run_point(config, grid.whatifs, point, grid.objective, solver))
+                finished(run_point(config, grid.whatifs, point, grid.objective, solver, held))
         else:
-            _run_on_dask(config, grid, todo, workers, scheduler, solver, finished)
+            _run_on_dask(config, grid, todo, workers, scheduler, solver, finished, held)
     columns = _columns(done.values(), grid)
     rows = [{key: done[i][key] for key in columns if key in done[i]} for i in sorted(done)]
     if out is not None:
@@ -227,7 +233,16 @@ def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: 
     return rows
 
 
-def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished) -> None:
+def _held_signings(config: str, grid: Grid, solver: str, commit_until):
+    """The base plan's signings (the grid's what-ifs on the scenario) up to `commit_until`."""
+    from .api import load, solve
+    from .commitments import from_result
+
+    return from_result(solve(load(config, whatifs=grid.whatifs), objective=grid.objective, solver=solver),
+                       commit_until)
+
+
+def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished, held=None) -> None:
     """Run the points `todo` on Dask (a local cluster of `workers`, or `scheduler`), calling
     `finished(row)` in this process as each completes; the client and cluster always close."""
     from distributed import Client, LocalCluster, as_completed
@@ -240,7 +255,7 @@ def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished) -> No
     else:
         client = Client(scheduler, timeout="30s")
     try:
-        futures = [client.submit(run_point, config, grid.whatifs, point, grid.objective, solver, pure=False,
+        futures = [client.submit(run_point, config, grid.whatifs, point, grid.objective, solver, held, pure=False,
                                  key=f"cpo-point-{point.index}-{time.time_ns()}") for point in todo]
         for future in as_completed(futures):
             finished(future.result())
@@ -258,12 +273,13 @@ RESUME_KEY = {
     "solver": "the solver",
     "objective": "the objective",
     "cpo_version": "the cpo version",
+    "commit_until": "--commit-until",
 }
 """What a resumed sweep must share with the interrupted one, by content (not by path), and
 what each is called when it differs."""
 
 
-def _sweep_manifest(config: str, grid: Grid, solver: str) -> dict[str, Any]:
+def _sweep_manifest(config: str, grid: Grid, solver: str, commit_until=None) -> dict[str, Any]:
     """sweep.json: how the sweep is made (outputs.manifest of the base scenario, the grid an
     input), the number of points, and `resume_key` (RESUME_KEY's fields)."""
     from .api import load
@@ -273,8 +289,10 @@ def _sweep_manifest(config: str, grid: Grid, solver: str) -> dict[str, Any]:
     objective = grid.objective or base.config.objective
     key = {"effective_config_sha256": effective_config_sha256(base),
            "whatifs_sha256": [file_hash(w) for w in grid.whatifs], "grid_sha256": file_hash(grid.path),
-           "solver": solver, "objective": objective, "cpo_version": cpo_version()}
-    return {**manifest(base, {"command": "sweep", "solver": solver, "objective": objective}, inputs=[grid.path]),
+           "solver": solver, "objective": objective, "cpo_version": cpo_version(),
+           "commit_until": None if commit_until is None else str(commit_until)}
+    return {**manifest(base, {"command": "sweep", "solver": solver, "objective": objective,
+                              "commit_until": key["commit_until"]}, inputs=[grid.path]),
             "points": len(grid.points), "resume_key": key}
 
 
@@ -382,10 +400,12 @@ def write_rows(rows: list[dict], columns: list[str], out: Path, fmt: str = "csv"
 
 
 def sweep(scenario: str | Path, grid: str | Path, out: str | Path | None = None, workers: int | None = None,
-          scheduler: str | None = None, resume: bool = False, solver: str = "highs", fmt: str = "csv"):
-    """Library entry: run a grid file's sweep; a DataFrame with one row per point."""
+          scheduler: str | None = None, resume: bool = False, solver: str = "highs", fmt: str = "csv",
+          commit_until: str | int | None = None):
+    """Library entry: run a grid file's sweep; a DataFrame with one row per point (with
+    `commit_until`, each point a surprise after the base plan's signings up to then)."""
     import pandas as pd
 
     rows = run_sweep(scenario, read_grid(grid), Path(out) if out else None, workers, scheduler, resume, solver,
-                     fmt=fmt)
+                     fmt=fmt, commit_until=commit_until)
     return pd.DataFrame(rows)
