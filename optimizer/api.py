@@ -41,7 +41,7 @@ class Scenario:
 
 def load(config: str | Path, whatifs: Iterable[str | Path] = (),
          overrides: Mapping[str, Any] | Iterable[str | tuple[str, Any]] | None = None,
-         changes: Iterable[tuple[dict, Location]] = (), commitments=None) -> Scenario:
+         changes: Iterable[tuple[dict, Location]] = (), commitments=None, here_and_now=None) -> Scenario:
     """Read a scenario and its vendor catalog, apply what-if layers, then `changes` (what-if
     changes given directly, e.g. a sweep point's, each with its location), then overrides;
     validate.
@@ -50,7 +50,8 @@ def load(config: str | Path, whatifs: Iterable[str | Path] = (),
     read as YAML) or [(PATH, value), ...]. An override of `catalog_dir` picks the catalog read
     (relative to the current directory). `commitments` (commitments.Commitments, from a plan or
     a plan.csv) are signings the lab already holds: fixed in the model, and honoured whatever
-    the what-ifs do (commitments.py).
+    the what-ifs do (commitments.py). `here_and_now` (data.HereAndNow) limits what can be signed
+    in its periods (a stochastic plan's first stage, stochastic.py).
     Raises ConfigError listing every located problem.
     """
     from .layers import Change, apply_change, apply_whatif
@@ -75,7 +76,7 @@ def load(config: str | Path, whatifs: Iterable[str | Path] = (),
         changes.append(Change(text.split("=", 1)[0], before, value, Location("--set")))
         applied.append(text)
     validated = validate_tree(tree)
-    data = build_data(validated, tree, commitments)
+    data = build_data(validated, tree, commitments, here_and_now)
     override_items = tuple((text.split("=", 1)[0], value) for _, value, text in items)
     return Scenario(validated, tree, data, Path(config), whatifs, tuple(applied), override_items, tuple(changes),
                     time.perf_counter() - started, commitments)
@@ -100,16 +101,25 @@ def _lookup(data: Any, path) -> Any:
 
 
 def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs",
-          time_limit: float | None = None, verify: bool = True, progress=None):
+          time_limit: float | None = None, verify: bool = True, progress=None, scenarios=None):
     """Solve the scenario; return a Result (see results.py).
 
     objective: multi-vendor (default from the scenario), cost, max-share or hhi.
     progress: progress(stage, best_usd, bound_usd, seconds), called about once a second while
     a MILP runs (solver.Progress).
+    scenarios: a scenario file (path, or scenarios.ScenarioSet): the stochastic plan instead, a
+    stochastic.StochasticResult (objective cost or multi-vendor; progress(message) is told each
+    step).
     A plan the solver found but did not prove optimal (a time or gap limit) comes back with
     status `time_limit` and a `message`, verified like any other.
     Raises InfeasibleError (with a diagnosis), SolverError, or VerificationError.
     """
+    if scenarios is not None:
+        from .scenarios import ScenarioSet, read_scenarios
+        from .stochastic import solve_stochastic
+
+        scenario_set = scenarios if isinstance(scenarios, ScenarioSet) else read_scenarios(scenarios, scenario)
+        return solve_stochastic(scenario, scenario_set, objective, solver, time_limit, progress, verify)
     from .formulation import OBJECTIVES, build, paused_gc
     from .results import make_result
     from .solver import solve_model

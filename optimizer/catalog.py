@@ -23,7 +23,7 @@ def load_catalog(directory: Path | None = None) -> dict[str, Vendor]:
             vendors[vendor_id] = Vendor.model_validate(tree.data)
         except ValidationError as exc:
             for error in exc.errors():
-                problem = _problem_from_error(error, tree)
+                problem = _problem_from_error(error, tree, Vendor)
                 problems.append(Problem(problem.location, format_path(tuple(error["loc"])), problem.message))
     if problems:
         raise ConfigError(problems)

@@ -131,19 +131,32 @@ def solve(
                                  "with the integers fixed."),
     commit_until: Optional[str] = CommitUntilOpt,
     committed: Optional[Path] = CommittedOpt,
+    scenarios: Optional[Path] = typer.Option(
+        None, "--scenarios", metavar="S.yaml",
+        help="A scenario file (examples/scenarios/): the stochastic plan instead, one set of here-and-now "
+             "signings for every scenario; prints EVPI and VSS (objective cost or multi-vendor)."),
 ) -> None:
     """Solve a scenario: the plan, its cost, vendor shares and prices. With --commit-until or
     --committed, the signings the lab already holds are fixed and the rest re-optimised (with
-    --whatif: the what-if as a surprise after them)."""
+    --whatif: the what-if as a surprise after them). With --scenarios, the stochastic plan:
+    what to sign now, before knowing which scenario comes."""
     from .formulation import OBJECTIVES
     from .solver import SOLVERS
 
     _check_choice("--objective", objective, OBJECTIVES)
     _check_choice("--solver", solver, SOLVERS)
+    if scenarios is not None and (commit_until is not None or committed is not None or integer):
+        err_console.print("error: --scenarios plans the here-and-now signings itself: drop --commit-until, "
+                          "--committed and --integer (set milp.integer in the scenario for a MILP)", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
     with handle_errors(as_json):
         _check_outputs(out)
         import optimizer
 
+        if scenarios is not None:
+            _solve_stochastic(optimizer.load(config, whatifs=whatif, overrides=set_), scenarios, objective, solver,
+                              time_limit, out, as_json)
+            return
         overrides = list(set_) + (["milp.integer=true"] if integer else [])
         held = _held(config, overrides, objective, solver, commit_until, committed)
         scenario = optimizer.load(config, whatifs=whatif, overrides=overrides, commitments=held)
@@ -168,6 +181,48 @@ def solve(
         if result.status != "optimal":
             _warn_unproven(result)
             raise typer.Exit(EXIT_UNPROVEN)
+
+
+def _solve_stochastic(scenario, scenarios: Path, objective, solver, time_limit, out, as_json) -> None:
+    """cpo solve --scenarios: the stochastic plan, printed, as JSON, or written to --out."""
+    import optimizer
+
+    from .report import print_stochastic, write_stochastic
+    from .scenarios import read_scenarios
+
+    scenario_set = read_scenarios(scenarios, scenario)
+    with _step_progress(not as_json) as progress:
+        result = optimizer.solve(scenario, objective=objective, solver=solver, time_limit=time_limit,
+                                 scenarios=scenario_set, progress=progress)
+    if out is not None:
+        from .outputs import manifest
+
+        inputs = [scenarios, *{w for s in scenario_set.scenarios for w in s.whatifs}]
+        options = {"command": "solve --scenarios", "objective": result.objective, "solver": solver,
+                   "time_limit": time_limit}
+        write_stochastic(result, out, manifest(scenario, options, seconds=result.seconds, inputs=sorted(map(str, inputs))))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=1) + "\n")
+        return
+    print_stochastic(result, out_console)
+    if out is not None:
+        out_console.print(f"Wrote {out}/ (first_stage.csv, scenarios.csv, mix.csv, result.json, manifest.json)",
+                          markup=False)
+
+
+@contextlib.contextmanager
+def _step_progress(enabled: bool) -> Iterator:
+    """progress(message) for a run of steps, on stderr: a live status line at a terminal, the
+    main steps as lines otherwise (a log, a pipe); nothing with --json."""
+    if not enabled:
+        yield None
+        return
+    if err_console.is_terminal:
+        with err_console.status("starting") as status:
+            yield lambda message: status.update(message)
+        return
+    yield lambda message: None if message.startswith(("loading", "building")) else err_console.print(
+        message, markup=False, highlight=False)
 
 
 PLAIN_PROGRESS_SECONDS = 10.0

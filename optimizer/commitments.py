@@ -23,7 +23,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import FrozenDict, period_end_time, period_time
+from .data import FrozenDict, HereAndNow, period_end_time, period_time
 from .errors import ConfigError, Location, Problem
 
 PLAN_COLUMNS = ("offer", "period", "acquired_units")
@@ -47,6 +47,14 @@ class Commitments:
         periods = frozenset(p for p in named if period_end_time(p) <= end + 1e-9)
         return Commitments(FrozenDict({k: v for k, v in self.units.items() if k[1] in periods}), periods,
                            f"{self.source} until {year}")
+
+    def here_and_now(self) -> HereAndNow:
+        """The stage these signings make: in their periods, only they are signed."""
+        signable: dict[str, set[str]] = {}
+        for (key, period), units in self.units.items():
+            if units > 0:
+                signable.setdefault(key, set()).add(period)
+        return HereAndNow(self.periods, FrozenDict({k: frozenset(v) for k, v in signable.items()}), self.source)
 
     def whole(self) -> "Commitments":
         """The same signings as a whole plan: every period of the horizon fixed (0 where none)."""

@@ -444,12 +444,28 @@ class _Problems:
             raise ConfigError(self.items)
 
 
-def build_data(config: Config, tree: Tree, commitments=None) -> ModelData:
+@dataclass(frozen=True)
+class HereAndNow:
+    """Signings decided before a scenario is known: in `periods` (names; None: the whole
+    horizon) only the periods `signable` lists per offer instance key can be signed, whatever
+    the scenario says of availability (an order for a product that slipped arrives late); an
+    offer only the scenario has is signed after them. From commitments (what the lab holds) or
+    from the reference scenario of a stochastic plan (what can be signed now)."""
+
+    periods: frozenset | None
+    signable: FrozenDict
+    """Instance key -> frozenset of period names."""
+    source: str
+
+
+def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereAndNow | None = None) -> ModelData:
     """Check cross-references and turn the config into indexed, immutable tables. `commitments`
-    (commitments.Commitments) are signings the lab already holds: fixed in the model."""
+    (commitments.Commitments) are signings the lab already holds: fixed in the model, and its
+    here-and-now stage; `here_and_now` a stage without fixed values (a stochastic plan's)."""
     problems = _Problems(tree)
     periods = tuple(make_periods(config))
-    committed = _committed_periods(commitments, periods, problems)
+    stage = here_and_now if here_and_now is not None else commitments.here_and_now() if commitments else None
+    committed = _stage_signings(stage, periods, problems)
     rate = config.discount_rate
     discount = tuple((1 + rate) ** -(p.start - periods[0].start) for p in periods)
 
@@ -498,34 +514,40 @@ def build_data(config: Config, tree: Tree, commitments=None) -> ModelData:
     return _cut_to_caps(data) if fixed else data
 
 
-def _committed_periods(commitments, periods, problems: _Problems) -> dict[str, frozenset[int]]:
-    """Instance key -> the periods the lab holds signings of it in (a period the horizon does
-    not have is an error at the commitments' source)."""
-    if commitments is None:
-        return {}
+@dataclass(frozen=True)
+class _StageSignings:
+    periods: frozenset[int]
+    """The here-and-now periods (indices)."""
+    signable: dict[str, frozenset[int]]
+    """Instance key -> the here-and-now periods it is signed in."""
+
+
+def _stage_signings(stage: HereAndNow | None, periods, problems: _Problems) -> _StageSignings:
+    """The here-and-now stage as period indices (a period the horizon does not have is an error
+    at the stage's source)."""
+    if stage is None:
+        return _StageSignings(frozenset(), {})
     index = {p.name: t for t, p in enumerate(periods)}
-    unknown = sorted(({period for _, period in commitments.units} | set(commitments.periods or ())) - set(index))
+    named = set(stage.periods or ()) | {p for ts in stage.signable.values() for p in ts}
+    unknown = sorted(named - set(index))
     if unknown:
-        problems.items.append(Problem(Location(commitments.source), "period", f"found {', '.join(unknown)}, expected "
+        problems.items.append(Problem(Location(stage.source), "period", f"found {', '.join(unknown)}, expected "
                                       f"periods of the horizon ({periods[0].name}-{periods[-1].name})"))
-    out: dict[str, set[int]] = {}
-    for (key, period), units in commitments.units.items():
-        if units > 0 and period in index:
-            out.setdefault(key, set()).add(index[period])
-    return {key: frozenset(ts) for key, ts in out.items()}
+    stage_periods = frozenset(index.values()) if stage.periods is None else frozenset(
+        index[p] for p in stage.periods if p in index)
+    return _StageSignings(stage_periods, {key: frozenset(index[p] for p in ts if p in index)
+                                          for key, ts in stage.signable.items()})
 
 
 def _fixed_signings(commitments, offers, periods) -> tuple[FrozenDict, tuple]:
-    """x[o,τ] fixed by the commitments: in each committed period every instance's signings are
-    the commitments' (0 where it holds none), and the commitments whose offer is not in this
-    scenario (removed, excluded, its site gone) are dropped: (key, period, units) each."""
+    """x[o,τ] fixed at the units held (the here-and-now stage lets only held signings be made:
+    _schedule), and the commitments whose offer is not in this scenario (removed, excluded, its
+    site gone) dropped: (key, period, units) each."""
     if commitments is None:
         return FrozenDict(), ()
-    index = {p.name: t for t, p in enumerate(periods)}
-    fixed_periods = (set(index.values()) if commitments.periods is None
-                     else {index[name] for name in commitments.periods if name in index})
     fixed = {(o, tau): commitments.units.get((offer.key, periods[tau].name), 0.0)
-             for o, offer in enumerate(offers) for tau in offer.signable if tau in fixed_periods}
+             for o, offer in enumerate(offers) for tau in offer.signable
+             if (offer.key, periods[tau].name) in commitments.units}
     keys = {offer.key for offer in offers}
     dropped = tuple(sorted((key, period, units) for (key, period), units in commitments.units.items()
                            if units > 0 and key not in keys))
@@ -651,16 +673,19 @@ class _Schedule:
     salvage: FrozenDict
 
 
-def _schedule(offer, periods, committed: frozenset[int], path: PathKey, problems: _Problems) -> _Schedule:
-    """Signings active inside the horizon (and committed ones, even if they deliver nothing in
-    it): their signing times, the share of each period they are active, and (owned units) the
-    share of the upfront unexpired at the horizon's end."""
+def _schedule(offer, periods, committed: frozenset[int], stage: frozenset[int], path: PathKey,
+              problems: _Problems) -> _Schedule:
+    """Signings active inside the horizon (and `committed` ones, even if they deliver nothing in
+    it; in the here-and-now periods `stage`, only those): their signing times, the share of each
+    period they are active, and (owned units) the share of the upfront unexpired at the
+    horizon's end."""
     lead = offer.lead_months.value / 12.0
     term = offer.term_years.value if offer.term_years else periods[0].years
     signed = _signing_times(offer, periods, committed, path, problems)
     active = {tau: activity(periods, signed[tau] + lead, offer.term_years.value if offer.term_years
                             else periods[tau].years) for tau in signed}
-    signable = tuple(tau for tau in signed if active[tau] or tau in committed)
+    signable = tuple(tau for tau in signed
+                     if (active[tau] or tau in committed) and (tau not in stage or tau in committed))
     salvage = {}
     if offer.channel == "buy":
         for tau in signable:
@@ -691,8 +716,8 @@ def activity(periods: tuple[Period, ...], start: float, years: float) -> Activit
 
 def _offer_instances(config, vendors, periods, reference, committed, problems) -> list[OfferInstance]:
     """One instance per catalog offer and hosting site (or one, for an offer no site hosts),
-    each with its own tables; `committed` maps an instance key to the periods it holds signings
-    in (commitments.Commitments)."""
+    each with its own tables; `committed` is the here-and-now stage (_StageSignings: which
+    instances are signed in its periods)."""
     T = len(periods)
     products_seen: dict[str, str] = {}
     instances: list[OfferInstance] = []
@@ -738,7 +763,8 @@ def _offer_instances(config, vendors, periods, reference, committed, problems) -
                 if site:
                     instance_attrs.update(site=site_id, region=site.region)
                 key = f"{vendor_id}/{offer_id}" + (f"@{site_id}" if site_id else "")
-                schedule = _schedule(offer, periods, committed.get(key, frozenset()), path, problems)
+                schedule = _schedule(offer, periods, committed.signable.get(key, frozenset()), committed.periods, path,
+                                     problems)
                 instances.append(OfferInstance(
                     key=key,
                     catalog_key=f"{vendor_id}/{offer_id}", attrs=FrozenDict(instance_attrs),

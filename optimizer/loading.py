@@ -518,8 +518,12 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _problem_from_error(error: dict, tree: Tree) -> Problem:
-    from . import schema
+def _problem_from_error(error: dict, tree: Tree, model: Any = None) -> Problem:
+    """One pydantic error as a located Problem; `model` (default schema.Config) names the fields
+    an unknown one could have been."""
+    from .schema import Config
+
+    model = model or Config
 
     loc = tuple(error["loc"])
     kind = error["type"]
@@ -537,7 +541,7 @@ def _problem_from_error(error: dict, tree: Tree) -> Problem:
     elif kind == "missing":
         message = "missing, expected a value for this required field"
     elif kind == "extra_forbidden":
-        allowed = allowed_fields(schema.Config, loc[:-1])
+        allowed = allowed_fields(model, loc[:-1])
         suggestion = ""
         if allowed:
             import difflib
@@ -607,13 +611,15 @@ def allowed_fields(model: Any, loc: PathKey) -> list[str]:
     return []
 
 
-def validate_tree(tree: Tree):
-    """Validate the tree against the schema; every error at once, located."""
+def validate_tree(tree: Tree, model: Any = None):
+    """Validate the tree against `model` (a pydantic model; default the scenario's schema.Config);
+    every error at once, located."""
     from pydantic import ValidationError
 
     from .schema import Config
 
+    model = model or Config
     try:
-        return Config.model_validate(tree.data)
+        return model.model_validate(tree.data)
     except ValidationError as exc:
-        raise ConfigError([_problem_from_error(e, tree) for e in exc.errors()]) from None
+        raise ConfigError([_problem_from_error(e, tree, model) for e in exc.errors()]) from None

@@ -34,6 +34,16 @@ def money(value: float) -> str:
     return ("-" if value < 0 and float(text.replace(",", "")) else "") + "$" + text
 
 
+def money_column(values: list[float | None]) -> list[str]:
+    """Amounts that differ in their 4th-6th digits, in one unit: that of the largest, one step
+    down ($1,059.67B, $3.53B, $0.45B), so the differences show; None is ''."""
+    magnitude = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
+    scale, suffix = next(((s, x) for s, x in ((1e12, "B"), (1e9, "M"), (1e6, "k")) if magnitude >= s), (1.0, ""))
+    unit = scale / 1e3 if suffix else 1.0
+    return ["" if v is None else ("-" if v < 0 and round(abs(v) / unit, 2) else "") + f"${abs(v) / unit:,.2f}{suffix}"
+            for v in values]
+
+
 def count(value: float) -> str:
     """1.23M / 45.6k / 789 / 0.0008: three significant digits, the unit picked after rounding
     (999,999 is 1M, not 1e+03k)."""
@@ -470,3 +480,74 @@ def print_leverage(document: dict, console: Console) -> None:
             add_row(offers, row["offer"], row["price_field"], money(row["price"]), money(row["price_low"]),
                  high, count(row["units_signed"]), raise_room, cut)
     console.print(offers)
+
+
+# ---------------------------------------------------------------- the stochastic plan
+
+FIRST_STAGE_SHOWN = 20
+
+
+def print_stochastic(result, console: Console) -> None:
+    """The stochastic plan: its value (SP, WS, EEV, EVPI, VSS), the here-and-now signings beside
+    the base plan's, and each scenario's outcome."""
+    summary = result.summary
+    status = "green" if result.status == "optimal" else "yellow"
+    console.print(f"[bold]{escape(summary['scenario'])}[/bold]  stochastic plan over {summary['scenario_count']} "
+                  f"scenarios, here and now to the end of {result.until}  objective [cyan]{result.objective}[/cyan]  "
+                  f"status [{status}]{result.status}[/{status}]")
+    measure = "E[cost]" + (f" + {summary['cvar_weight']:g}·CVaR{summary['cvar_alpha']:g}" if summary["cvar_weight"] else "")
+    table = _table(console, f"What the plan is worth (each in {measure})", "", "value", "what it is", left=1)
+    table.columns[-1].justify = "left"
+    rows = [("stochastic plan (SP)", summary["objective_usd"], "one set of here-and-now signings, each scenario's best after"),
+            ("expected cost", summary["expected_cost_usd"], "Σ p_s cost_s under the stochastic plan"),
+            ("wait and see (WS)", summary["ws_usd"], "each scenario planned knowing it from the start"),
+            ("base plan (EEV)", summary["eev_usd"], "the base plan's here-and-now signings, then each scenario's best"),
+            ("EVPI = SP − WS", summary["evpi_usd"], "what knowing the future would be worth"),
+            ("VSS = EEV − SP", summary["vss_usd"], "what planning for the scenarios saves over planning for the base")]
+    if summary["cvar_weight"]:
+        rows.insert(2, (f"CVaR{summary['cvar_alpha']:g}", summary["cvar_usd"],
+                        f"the expected cost of the worst {1 - summary['cvar_alpha']:.0%} of outcomes"))
+    for (label, value, meaning), shown in zip(rows, money_column([value for _, value, _ in rows])):
+        add_row(table, label, shown or "unbounded", meaning)
+    console.print(table)
+    signings = sorted(result.first_stage, key=lambda r: -abs(r["change_units"]))[:FIRST_STAGE_SHOWN]
+    table = _table(console, f"Sign now (to the end of {result.until}), beside the base plan's signings",
+                   "offer", "period", "units", "base plan", "change", left=2)
+    for row in sorted(signings, key=lambda r: (r["period"], r["offer"])):
+        add_row(table, row["offer"], row["period"], count(row["acquired_units"]), count(row["base_units"]),
+                f"{'+' if row['change_units'] > 0 else ''}{count(row['change_units'])}" if row["change_units"] else "")
+    console.print(table)
+    if len(result.first_stage) > FIRST_STAGE_SHOWN:
+        console.print(f"[dim]The {FIRST_STAGE_SHOWN} signings that differ most from the base plan's, of "
+                      f"{len(result.first_stage)}: all in --out DIR (first_stage.csv) or --json.[/dim]")
+    vendors = [k.removeprefix("share_") for k in result.scenarios[0] if k.startswith("share_")]
+    table = _table(console, "Each scenario under the stochastic plan (vendor shares of served compute)", "scenario",
+                   "p", "cost", "with foresight", "base plan", "regret", "unmet", *vendors, left=1)
+    costs = money_column([r[k] for r in result.scenarios for k in ("objective_usd", "ws_usd", "eev_usd")])
+    for i, row in enumerate(result.scenarios):
+        cost, foresight, base = costs[3 * i: 3 * i + 3]
+        add_row(table, row["scenario"], f"{row['probability']:.3g}", cost, foresight, base or "infeasible",
+                money(row["regret_usd"]),
+                f"{row['unmet_pct']:.1%}" if row["unmet_pct"] is not None else "",
+                *[f"{row['share_' + v]:.0%}" if row.get("share_" + v) is not None else "" for v in vendors])
+    console.print(table)
+    console.print("[dim]cost: the scenario's objective under the stochastic plan; with foresight: planned knowing "
+                  "the scenario (WS); base plan: after the base plan's here-and-now signings (EEV); regret = cost − "
+                  "with foresight.[/dim]")
+    for note in result.notes:
+        console.print(f"Note: {note}", markup=False, highlight=False)
+
+
+def write_stochastic(result, out: Path, manifest: dict[str, Any]) -> None:
+    """first_stage.csv, scenarios.csv, mix.csv, plan.csv (every scenario's plan), result.json and
+    manifest.json as the directory `out`, atomically (outputs.write_directory)."""
+    from .outputs import write_directory
+    from .results import json_ready
+
+    document = result.to_json()
+    plans = [{"scenario": name, **row} for name, r in result.results.items() for row in r.tables["plan"]]
+    tables = {"first_stage.csv": document["first_stage"], "scenarios.csv": document["scenarios"],
+              "mix.csv": document["mix"], "plan.csv": json_ready(plans)}
+    files = {name: csv_bytes(rows, list(rows[0]) if rows else []) for name, rows in tables.items()}
+    files["result.json"] = (json.dumps(document, indent=1) + "\n").encode()
+    write_directory(out, files, manifest)

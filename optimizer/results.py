@@ -366,7 +366,9 @@ def price_rows(model: Model, solution: Solution, plan: Plan) -> list[dict]:
     of compute for every workload and period (demand rows), binding or not."""
     reading = Reading(model, solution, plan)
     rows = []
-    for row, dual in zip(model.rows, solution.row_duals):
+    duals = solution.row_duals
+    for row in model.rows:
+        dual = duals[row.position]
         family = FAMILIES[row.family]
         if family.price is None or (row.family != "demand" and abs(dual) < DUAL_TOLERANCE):
             continue

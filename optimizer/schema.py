@@ -532,3 +532,77 @@ class Config(Strict):
     objective: Literal["multi-vendor", "cost", "max-share", "hhi"] = "multi-vendor"
     sources: dict[str, str] = {}
     """Citations for the scenario's own figures."""
+
+
+# ---------------------------------------------------------------- scenario files (decisions under uncertainty)
+
+
+MAX_SCENARIOS = 1000
+"""The most scenarios one stochastic plan may have (each is a copy of the model)."""
+
+
+class NamedScenario(Strict):
+    """One state of the world: what-if layers and changes on the base scenario, and its probability."""
+
+    name: Id
+    probability: Fraction
+    description: str | None = None
+    whatifs: list[str] = []
+    """What-if files, relative to the scenarios file, applied in order on the base."""
+    changes: list[dict[str, Any]] = []
+    """What-if changes (as in a what-if file), applied after `whatifs`."""
+
+
+class SampledWhatif(Strict):
+    """A what-if that happens in a sampled scenario with this probability (independently of the others)."""
+
+    whatif: str
+    probability: Fraction
+
+
+class Sample(Strict):
+    """Scenarios drawn at random: each catalog figure with a `low` and `high` drawn from the
+    triangular distribution (low, value, high), and each of `whatifs` applied with its probability."""
+
+    n: Annotated[int, Field(ge=1, le=MAX_SCENARIOS)]
+    seed: int = 0
+    ranges: bool = True
+    """Draw the catalog's ranged figures (false: the what-ifs alone)."""
+    whatifs: list[SampledWhatif] = []
+    probability: Fraction | None = None
+    """The draws' total probability (default: what the named scenarios leave), shared equally."""
+
+
+class CVaR(Strict):
+    """Conditional value at risk: the expected cost of the worst 1 − alpha of outcomes, weighed in."""
+
+    alpha: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    weight: NonNeg
+    """λ in expected cost + λ·CVaR_alpha."""
+
+
+class Risk(Strict):
+    cvar: CVaR | None = None
+
+
+class ScenariosFile(Strict):
+    """A stochastic plan's scenarios: `until` ends the here-and-now stage (signings up to then
+    are decided once, for every scenario); named scenarios and/or a sample; a risk measure."""
+
+    description: str | None = None
+    until: PeriodKey
+    scenarios: Annotated[list[NamedScenario], Field(max_length=MAX_SCENARIOS)] = []
+    sample: Sample | None = None
+    risk: Risk = Risk()
+
+    @model_validator(mode="after")
+    def _some_scenarios(self):
+        if not self.scenarios and self.sample is None:
+            raise ValueError("found no scenarios, expected a list under scenarios, a sample, or both")
+        names = [s.name for s in self.scenarios]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"found scenario name(s) {', '.join(twice)} more than once, expected each name once")
+        if len(self.scenarios) + (self.sample.n if self.sample else 0) > MAX_SCENARIOS:
+            raise ValueError(f"found {len(self.scenarios) + self.sample.n} scenarios, expected at most {MAX_SCENARIOS}")
+        return self

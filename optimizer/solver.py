@@ -237,9 +237,19 @@ class HighsSession:
         """Change column upper bounds (e.g. 0 to exclude an offer); lower bounds stay 0."""
         import highspy
 
+        self.set_column_bounds(columns, np.zeros(len(columns)),
+                               np.array([u if u is not None else highspy.kHighsInf for u in upper], dtype=float))
+
+    def set_column_bounds(self, columns: list[pulp.LpVariable], lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change column bounds (in LP units; np.inf for none)."""
         index = np.array([v.column for v in columns], dtype=np.int32)
-        bounds = np.array([u if u is not None else highspy.kHighsInf for u in upper], dtype=float)
-        self.highs.changeColsBounds(len(index), index, np.zeros(len(index)), bounds)
+        self.highs.changeColsBounds(len(index), index, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float))
+
+    def set_row_bounds(self, rows: list, lower: float, upper: float) -> None:
+        """Bound rows between `lower` and `upper` (np.inf for none): e.g. an equality relaxed away."""
+        self._sync_rows()
+        index = np.array([row.position for row in rows], dtype=np.int32)
+        self.highs.changeRowsBounds(len(index), index, np.full(len(index), lower), np.full(len(index), upper))
 
     def set_row_upper(self, row, upper: float) -> None:
         """Change the right-hand side of a `<=` row (e.g. a frontier's share cap)."""

@@ -45,16 +45,17 @@ def paused_gc():
                 gc.enable()
 
 
-def build(data: ModelData, objective_name: str = "multi-vendor") -> Model:
-    """The model for `objective_name` (one of OBJECTIVES)."""
+def build(data: ModelData, objective_name: str = "multi-vendor", scale: Scale | None = None) -> Model:
+    """The model for `objective_name` (one of OBJECTIVES), in `scale` (default: Scale.of(data);
+    a stochastic plan builds every scenario in its reference scenario's)."""
     if objective_name not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective_name!r}, expected one of {', '.join(OBJECTIVES)}")
     with paused_gc():
-        return _build(data, objective_name)
+        return _build(data, objective_name, scale or Scale.of(data))
 
 
-def _build(data: ModelData, objective_name: str) -> Model:
-    model = Model(data, pulp.LpProblem("cpo", pulp.LpMinimize), scale=Scale.of(data))
+def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
+    model = Model(data, pulp.LpProblem("cpo", pulp.LpMinimize), scale=scale)
     priced = data.resilience_mode == "priced" and objective_name == "multi-vendor"
     with_recourse = bool(data.failures) and (data.resilience_mode == "hard" or priced)
     with_hhi = objective_name == "hhi" or (objective_name == "multi-vendor" and data.hhi_weight > 0)

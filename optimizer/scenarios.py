@@ -1,0 +1,217 @@
+"""Scenario files: the states of the world a stochastic plan hedges against (schema.ScenariosFile).
+
+    description: Risks to the 2026 plan
+    until: 2026                                  # the here-and-now stage: signings to the end of 2026
+    risk: {cvar: {alpha: 0.9, weight: 0.5}}      # optional: expected cost + 0.5 CVaR_0.9
+    scenarios:                                   # named states, each what-ifs on the base
+      - {name: base, probability: 0.6}
+      - {name: mi450-slips, probability: 0.2, whatifs: [../whatif/amd-mi450-slip.yaml]}
+      - name: nvidia-cut
+        probability: 0.2
+        changes: [{scale: "supply[nvidia-direct].cap", by: 0.6, from: 2027}]
+    sample:                                      # and/or drawn states
+      n: 40
+      seed: 7
+      whatifs: [{whatif: ../whatif/broadcom-delay.yaml, probability: 0.25}]
+
+Every scenario is the base scenario (the config, with the command line's what-ifs and `--set`)
+with its what-ifs and changes on top. A sampled scenario applies each listed what-if with its
+probability, independently, and draws every catalog figure that has a `low` and a `high` from
+the triangular distribution (low, value, high), one quantile per figure (a series moves
+together); the draws share `sample.probability` (default: what the named scenarios leave)
+equally. Probabilities that do not sum to 1 are normalised, with a note.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Location, Problem
+from .loading import PathKey, format_path, read_yaml, validate_tree
+
+PROBABILITY_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """One scenario of a set: what-if files and changes on the base, and its probability."""
+
+    name: str
+    probability: float
+    description: str
+    whatifs: tuple[str, ...]
+    changes: tuple[tuple[dict, Location], ...]
+
+
+@dataclass(frozen=True)
+class ScenarioSet:
+    path: Path
+    description: str
+    until: str
+    """The last period of the here-and-now stage (a year or a quarter)."""
+    scenarios: tuple[ScenarioSpec, ...]
+    alpha: float
+    """CVaR's level (0 with no risk measure)."""
+    weight: float
+    """λ, the weight of CVaR in the objective (0: expected cost alone)."""
+    notes: tuple[str, ...] = ()
+
+
+def read_scenarios(path: str | Path, base) -> ScenarioSet:
+    """Read and check a scenario file against the base scenario (api.Scenario): every problem
+    located (FILE:LINE: field: found X, expected Y), what-if files checked to exist, the sample
+    drawn, probabilities normalised (with a note) where they do not sum to 1."""
+    from .schema import ScenariosFile
+
+    path = Path(path)
+    tree = read_yaml(path)
+    parsed = validate_tree(tree, ScenariosFile)
+    problems: list[Problem] = []
+
+    def whatif_path(text: str, where: PathKey) -> str:
+        resolved = (path.parent / text).resolve()
+        if not resolved.is_file():
+            problems.append(Problem(tree.locate(where), format_path(where),
+                                    f"found {text!r}: no such file ({resolved}), expected a what-if file "
+                                    "(relative to the scenarios file)"))
+        return str(resolved)
+
+    scenarios = []
+    for i, entry in enumerate(parsed.scenarios):
+        layers = tuple(whatif_path(w, ("scenarios", i, "whatifs", k)) for k, w in enumerate(entry.whatifs))
+        changes = tuple((change, tree.locate(("scenarios", i, "changes", k))) for k, change in enumerate(entry.changes))
+        scenarios.append(ScenarioSpec(entry.name, entry.probability, entry.description or _described(layers, changes),
+                                      layers, changes))
+    if parsed.sample is not None:
+        sampled = [(whatif_path(s.whatif, ("sample", "whatifs", k)), s.probability)
+                   for k, s in enumerate(parsed.sample.whatifs)]
+        if problems:
+            raise ConfigError(problems)
+        named = sum(s.probability for s in scenarios)
+        mass = parsed.sample.probability if parsed.sample.probability is not None else 1.0 - named
+        if mass <= PROBABILITY_TOLERANCE:
+            raise ConfigError([Problem(tree.locate(("sample",)), "sample.probability",
+                                       f"found the named scenarios' probabilities summing to {named:g}, leaving "
+                                       f"{max(mass, 0.0):g} for the sample, expected some left (or give "
+                                       "sample.probability, the draws' total)")])
+        scenarios += _draws(parsed.sample, sampled, mass, base, tree.locate(("sample",)))
+    if problems:
+        raise ConfigError(problems)
+    scenarios, notes = _normalised(scenarios, tree.locate(("scenarios",)) or Location(str(path)))
+    cvar = parsed.risk.cvar
+    return ScenarioSet(path, parsed.description or path.stem, parsed.until, tuple(scenarios),
+                       cvar.alpha if cvar else 0.0, cvar.weight if cvar else 0.0, tuple(notes))
+
+
+def _described(layers: tuple[str, ...], changes: tuple) -> str:
+    parts = [Path(w).stem for w in layers] + [f"{len(changes)} change(s)"] * bool(changes)
+    return " + ".join(parts) or "the base scenario"
+
+
+def _normalised(scenarios: list[ScenarioSpec], where: Location) -> tuple[list[ScenarioSpec], list[str]]:
+    """Probabilities summing to 1, or divided by their sum (a note says so); a zero sum is an error."""
+    total = sum(s.probability for s in scenarios)
+    if total <= 0:
+        raise ConfigError([Problem(where, "probability", "found probabilities summing to 0, expected a positive sum "
+                                   "(they are normalised to 1)")])
+    if abs(total - 1.0) <= PROBABILITY_TOLERANCE:
+        return scenarios, []
+    from dataclasses import replace
+
+    note = f"the probabilities summed to {total:.6g}; each was divided by it, so that they sum to 1"
+    return [replace(s, probability=s.probability / total) for s in scenarios], [note]
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def _draws(sample, whatifs: list[tuple[str, float]], mass: float, base, where: Location) -> list[ScenarioSpec]:
+    """sample.n scenarios of probability mass / n each: the what-ifs that happen, and a draw of
+    every ranged catalog figure (ranged_figures) when sample.ranges."""
+    import numpy as np
+
+    rng = np.random.default_rng(sample.seed)
+    figures = ranged_figures(base.tree.data) if sample.ranges else []
+    width = len(str(sample.n))
+    draws = []
+    for i in range(sample.n):
+        happened = tuple(path for path, probability in whatifs if rng.random() < probability)
+        quantiles = rng.random(len(figures))
+        changes = tuple(({"set": format_path(figure.path), "to": figure.at(u)}, where)
+                        for figure, u in zip(figures, quantiles))
+        parts = [Path(w).stem for w in happened] + ([f"{len(figures)} catalog figures drawn"] if figures else [])
+        draws.append(ScenarioSpec(f"draw-{i + 1:0{width}d}", mass / sample.n, " + ".join(parts) or "the base scenario",
+                                  happened, changes))
+    return draws
+
+
+@dataclass(frozen=True)
+class RangedFigure:
+    """A catalog figure with a range: `path` to the number (or series) drawn, and its low, value
+    and high (numbers or {period: number} series)."""
+
+    path: PathKey
+    low: Any
+    value: Any
+    high: Any
+
+    def at(self, u: float) -> Any:
+        """The figure at quantile u of the triangular distribution (low, value, high), period by
+        period for a series (the same u for all)."""
+        series = [s for s in (self.low, self.value, self.high) if isinstance(s, dict)]
+        if not series:
+            return triangular(self.low, self.value, self.high, u)
+        from .schema import period_items
+
+        keys = sorted({k for s in series for k in period_items(s)}, key=_time)
+        return {k: triangular(_at(self.low, k), _at(self.value, k), _at(self.high, k), u) for k in keys}
+
+
+def ranged_figures(data: dict) -> list[RangedFigure]:
+    """Every figure in the scenario's catalog with both `low` and `high`, in catalog order: the
+    `value` they bound (the `efficiency` of a throughput given by `basis`)."""
+    found: list[RangedFigure] = []
+
+    def walk(node: Any, path: PathKey) -> None:
+        if isinstance(node, dict):
+            if "low" in node and "high" in node:
+                bounded = "efficiency" if "basis" in node else "value"
+                if bounded in node:
+                    found.append(RangedFigure(path + (bounded,), node["low"], node[bounded], node["high"]))
+                return
+            for key, child in node.items():
+                walk(child, path + (key,))
+        elif isinstance(node, list):
+            for k, child in enumerate(node):
+                walk(child, path + (k,))
+
+    walk(data.get("catalog", {}), ("catalog",))
+    return found
+
+
+def triangular(low: float, mode: float, high: float, u: float) -> float:
+    """The u-quantile of the triangular distribution on [low, high] peaking at mode."""
+    if high <= low:
+        return float(mode)
+    split = (mode - low) / (high - low)
+    if u < split:
+        return low + math.sqrt(u * (high - low) * (mode - low))
+    return high - math.sqrt((1 - u) * (high - low) * (high - mode))
+
+
+def _time(key: Any) -> float:
+    text = str(key)
+    return int(text[:4]) + ((int(text[5]) - 1) / 4 if "Q" in text else 0.0)
+
+
+def _at(series: Any, key: str) -> float:
+    """A number, or a {period: number} series' value at period `key` (steps at each key; before
+    the first, the first value)."""
+    if not isinstance(series, dict):
+        return series
+    items = sorted(((str(k), v) for k, v in series.items()), key=lambda kv: _time(kv[0]))
+    held = [v for k, v in items if _time(k) <= _time(key)]
+    return held[-1] if held else items[0][1]

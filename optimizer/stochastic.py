@@ -1,0 +1,438 @@
+"""The stochastic plan: one set of here-and-now signings for every scenario, each scenario's own
+recourse after them (docs/uncertainty.md has the formulas and a worked example).
+
+Each scenario s of a scenario file (scenarios.py) is the base scenario with its what-ifs, built
+as its own model, every family included (shares, resilience, deals), in the base's scale. Its
+signings in the here-and-now periods (those ending by `until`) are limited to what the base can
+sign then (data.HereAndNow: an order for a product that slips in s arrives late; an offer only
+s has is signed after the stage). The scenarios' models sit side by side in one LP, the
+deterministic equivalent:
+
+    min  Σ_s p_s f_s + λ (η + 1/(1−α) Σ_s p_s ξ_s)
+    stage[o,τ,s]:  x_s[o,τ] − x_{s₀}[o,τ] = 0     τ ≤ until; s₀ the first scenario that has o
+    cvar[s]:       ξ_s + η − f_s ≥ 0,  ξ_s ≥ 0,  η free       (Rockafellar–Uryasev)
+
+f_s is scenario s's deterministic objective (`cost` or `multi-vendor`: cost plus the priced
+resilience and concentration terms). Reported, all in the same measure E + λ·CVaR:
+- SP, the optimum; WS (wait and see), the same LP without the stage rows: each scenario with
+  foresight; EEV, with every scenario's here-and-now signings fixed at the base plan's (the
+  deterministic plan of the base scenario);
+- EVPI = SP − WS ≥ 0 (what knowing the future would be worth), VSS = EEV − SP ≥ 0 (what
+  planning for the scenarios saves over planning for the base); regret_s = f_s(SP) − f_s(WS).
+WS ≤ SP ≤ EEV holds by construction: WS relaxes SP, EEV restricts it. A scenario cannot change
+the signing caps of the here-and-now years (supply, resources, budget): those signings are made
+before any scenario is known (check_stage).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pulp
+
+from .errors import ConfigError, InfeasibleError, Location, Problem, SolverError, VerificationError
+
+STAGE_OBJECTIVES = ("cost", "multi-vendor")
+"""The deterministic parts a stochastic plan can weigh (max-share and hhi are lexicographic)."""
+
+
+@dataclass
+class Block:
+    """One scenario's copy of the model inside the deterministic equivalent."""
+
+    name: str
+    probability: float
+    description: str
+    scenario: Any
+    """api.Scenario."""
+    model: Any
+    """formulation.Model; its columns and rows renumbered to their place in the whole LP."""
+    objective: pulp.LpAffineExpression
+    """f_s in LP money."""
+
+
+@dataclass
+class StochasticResult:
+    """A stochastic plan: the here-and-now signings, each scenario's outcome, and the value of
+    information and of the stochastic solution."""
+
+    status: str
+    objective: str
+    until: str
+    summary: dict[str, Any]
+    first_stage: list[dict[str, Any]]
+    """offer, vendor, product, channel, site, period, acquired_units, base_units, change_units."""
+    scenarios: list[dict[str, Any]]
+    """One row per scenario: probability, f_s under SP, WS and EEV, regret, cost, unmet, shortfall, mix."""
+    results: dict[str, Any] = field(repr=False, default_factory=dict)
+    """Scenario name -> its Result under the stochastic plan (results.Result)."""
+    notes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def frame(self, table: str):
+        import pandas as pd
+
+        return pd.DataFrame({"first_stage": self.first_stage, "scenarios": self.scenarios}[table])
+
+    first_stage_plan = property(lambda self: self.frame("first_stage"), doc="The here-and-now signings.")
+    scenario_table = property(lambda self: self.frame("scenarios"), doc="One row per scenario.")
+
+    def to_json(self) -> dict[str, Any]:
+        from .results import json_ready
+
+        mix = [{"scenario": name, "vendor": row["member"], "period": row["period"], "share": row["share"]}
+               for name, result in self.results.items() for row in result.tables["shares"]
+               if row["group"] == "vendor" and row["measure"] == "compute"]
+        return json_ready({"status": self.status, "objective": self.objective, "until": self.until,
+                           **self.summary, "notes": self.notes, "first_stage": self.first_stage,
+                           "scenarios": self.scenarios, "mix": mix})
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def here_and_now(data, until: str, source: str):
+    """The base's signings in the periods that end by the end of `until` (data.HereAndNow); a
+    `until` inside a period is an error at `source`."""
+    from .data import FrozenDict, HereAndNow, period_end_time
+
+    end = period_end_time(until)
+    ends = [p.end for p in data.periods]
+    if end < ends[-1] - 1e-9 and not any(abs(e - end) < 1e-9 for e in ends) and end > data.periods[0].start:
+        raise ConfigError([Problem(Location(source), "until", f"found {until}, inside the period "
+                                   f"{next(p.name for p in data.periods if p.end > end)}, expected the end of a "
+                                   f"period of the horizon ({', '.join(p.name for p in data.periods[:4])}, ...)")])
+    stage = frozenset(t for t, p in enumerate(data.periods) if p.end <= end + 1e-9)
+    signable: dict[str, frozenset] = {}
+    for offer in data.offers:
+        periods = frozenset(data.periods[t].name for t in offer.signable if t in stage)
+        if periods:
+            signable[offer.key] = periods
+    return HereAndNow(frozenset(data.periods[t].name for t in stage), FrozenDict(signable), source), stage
+
+
+def check_stage(reference, data, name: str, stage: frozenset[int], where: Location) -> list[Problem]:
+    """A scenario that changes a signing cap of a here-and-now year (a supply pool, a resource,
+    the budget) is refused: those signings are decided before it is known."""
+    problems = []
+    years = [year for year in data.years if set(year.periods) <= stage]
+
+    def caps(d) -> dict:
+        found = {}
+        for family, rows in (("supply", d.supply), ("resource", d.resources)):
+            for cap in rows:
+                for year in years:
+                    found[f"{family}[{cap.name}] in {year.name}"] = sum(cap.cap[t] for t in year.periods)
+        for year in years:
+            if d.budget[year.periods[0]] is not None:
+                found[f"budget in {year.name}"] = sum(d.budget[t] for t in year.periods)
+        return found
+
+    before, after = caps(reference), caps(data)
+    for what in sorted(set(before) | set(after)):
+        old, new = before.get(what), after.get(what)
+        if old is None or new is None or abs(old - new) > 1e-9 * max(abs(old), abs(new), 1.0):
+            problems.append(Problem(where, f"scenarios[{name}]",
+                                    f"found it changing {what} ({_shown(old)} -> {_shown(new)}), inside the "
+                                    "here-and-now stage, expected changes after it: those signings are decided "
+                                    "before any scenario is known (start the change later, e.g. from: the next "
+                                    "year, or end the stage earlier with until)"))
+    return problems
+
+
+def _shown(value) -> str:
+    return "none" if value is None else f"{value:,.6g}"
+
+
+# ---------------------------------------------------------------- the deterministic equivalent
+
+
+def load_blocks(base, scenario_set, progress: Callable[[str], None] | None = None):
+    """(blocks' scenarios, stage): every scenario of the set loaded on the base, its here-and-now
+    signings limited to the base's; every problem located, all at once."""
+    from .api import load
+
+    stage, periods = here_and_now(base.data, scenario_set.until, str(scenario_set.path))
+    scenarios, problems = [], []
+    for i, spec in enumerate(scenario_set.scenarios):
+        if progress is not None:
+            progress(f"loading scenario {i + 1} of {len(scenario_set.scenarios)}: {spec.name}")
+        try:
+            loaded = load(base.path, whatifs=(*base.whatifs, *spec.whatifs), changes=spec.changes,
+                          overrides=list(base.override_items), here_and_now=stage)
+        except ConfigError as exc:
+            problems += [Problem(p.location, p.path, f"(scenario {spec.name}) {p.message}") for p in exc.problems]
+            continue
+        where = spec.changes[0][1] if spec.changes else Location(str(scenario_set.path))
+        problems += check_stage(base.data, loaded.data, spec.name, periods, where)
+        scenarios.append(loaded)
+    if problems:
+        raise ConfigError(problems)
+    return scenarios, periods
+
+
+def assemble(blocks: list[Block], stage: frozenset[int], alpha: float, weight: float):
+    """The deterministic equivalent as one formulation.Model (the blocks' columns and rows in
+    order, then the stage and CVaR rows) and its objective."""
+    from .formulation import Model
+
+    first = blocks[0].model
+    whole = Model(first.data, pulp.LpProblem("cpo-stochastic", pulp.LpMinimize), scale=first.scale)
+    for s, block in enumerate(blocks):
+        model = block.model
+        columns, rows = len(whole.columns), len(whole.rows)
+        for var in model.columns:
+            var.column += columns
+        for row in model.rows:
+            row.position += rows
+        whole.columns.extend(model.columns)
+        whole.rows.extend(model.rows)
+        for family in ("lots",):
+            for key, var in model.family(family).items():
+                whole.vars.setdefault(family, {})[(s, *key)] = var
+    shared: dict[tuple[str, str], pulp.LpVariable] = {}
+    for s, block in enumerate(blocks):
+        data = block.model.data
+        for (o, t), var in block.model.family("x").items():
+            if t in stage:
+                key = (data.offers[o].key, data.periods[t].name)
+                if key in shared:
+                    whole.add_row("stage", (*key, block.name), [(var, 1.0), (shared[key], -1.0)], "==", 0.0,
+                                  whole.scale.units)
+                else:
+                    shared[key] = var
+    objective = pulp.LpAffineExpression()
+    for block in blocks:
+        objective += block.probability * block.objective
+    if weight > 0:
+        eta = whole.add_var("cvar_eta", ())
+        eta.lowBound = None
+        objective += weight * eta
+        for block in blocks:
+            excess = whole.add_var("cvar_excess", (block.name,))
+            terms = {excess: 1.0, eta: 1.0}
+            for var, coef in block.objective.items():
+                terms[var] = terms.get(var, 0.0) - coef
+            whole.add_row("cvar", (block.name,), terms, ">=", float(block.objective.constant), whole.scale.money)
+            objective += weight * block.probability / (1 - alpha) * excess
+    return whole, objective
+
+
+def risk_measure(costs: np.ndarray, probabilities: np.ndarray, alpha: float, weight: float) -> tuple[float, float]:
+    """(E[cost], CVaR_α[cost]) of a discrete distribution: CVaR the expected cost of the worst
+    1 − α of probability (the scenario at the boundary counted in part)."""
+    expected = float(probabilities @ costs)
+    if weight <= 0:
+        return expected, expected
+    order = np.argsort(-costs, kind="stable")
+    tail, left, total = 1 - alpha, 1 - alpha, 0.0
+    for i in order:
+        take = min(probabilities[i], left)
+        total += take * costs[i]
+        left -= take
+        if left <= 1e-15:
+            break
+    return expected, total / tail
+
+
+def solve_stochastic(base, scenario_set, objective: str | None = None, solver: str = "highs",
+                     time_limit: float | None = None, progress: Callable[[str], None] | None = None,
+                     verify: bool = True) -> StochasticResult:
+    """The stochastic plan of `base` (api.Scenario) over `scenario_set` (scenarios.ScenarioSet)."""
+    from .api import solve
+    from .formulation import Scale, build, paused_gc
+    from .solver import HighsSession, multi_vendor_objective
+
+    objective = objective or base.config.objective
+    if objective not in STAGE_OBJECTIVES:
+        raise ConfigError([Problem(Location("--objective"), "", f"found {objective}, expected one of "
+                                   f"{', '.join(STAGE_OBJECTIVES)} with --scenarios (max-share and hhi are "
+                                   "lexicographic, solved in stages, which a stochastic plan does not weigh)")])
+    if solver != "highs":
+        raise ConfigError([Problem(Location("--solver"), "", f"found {solver}, expected highs with --scenarios "
+                                   "(the stochastic plan re-solves in HiGHS for WS and EEV; export it with "
+                                   "cpo export --scenarios for other solvers)")])
+    started = time.perf_counter()
+    say = progress or (lambda message: None)
+    say("solving the base scenario (for EEV)")
+    base_result = solve(base, objective=objective, solver=solver, time_limit=time_limit)
+    scenarios, stage = load_blocks(base, scenario_set, say)
+    loaded = time.perf_counter()
+    deadline = time.monotonic() + time_limit if time_limit is not None else None
+    scale = Scale.of(base.data)
+    with paused_gc():
+        blocks = []
+        for spec, scenario in zip(scenario_set.scenarios, scenarios):
+            say(f"building scenario {len(blocks) + 1} of {len(scenarios)}")
+            model = build(scenario.data, objective, scale=scale)
+            part = model.objectives["cost"] if objective == "cost" else multi_vendor_objective(model)
+            blocks.append(Block(spec.name, spec.probability, spec.description, scenario, model, part))
+        whole, expression = assemble(blocks, stage, scenario_set.alpha, scenario_set.weight)
+        built = time.perf_counter()
+        say(f"solving the deterministic equivalent: {len(whole.columns):,} columns, {len(whole.rows):,} rows")
+        session = HighsSession(whole, expression, deadline)
+        sp = session.run()
+        if sp.status == "infeasible":
+            raise InfeasibleError(*_infeasible(blocks, objective, solver))
+        if not sp.has_plan:
+            raise SolverError(f"highs stopped without a usable stochastic plan: {sp.message}")
+        solved = time.perf_counter()
+        say("wait and see: each scenario with foresight")
+        stage_rows = [row for row in whole.rows if row.family == "stage"]
+        session.set_row_bounds(stage_rows, -np.inf, np.inf)
+        ws = session.run(prices=False)
+        session.set_row_bounds(stage_rows, 0.0, 0.0)
+        say("EEV: the base plan's here-and-now signings in every scenario")
+        fixed_columns, fixed_values = _base_signings(blocks, stage, base_result, whole.scale.units)
+        session.set_column_bounds(fixed_columns, fixed_values, fixed_values)
+        eev = session.run(prices=False)
+        say("reporting each scenario")
+        result = _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, objective, verify)
+    result.seconds = {"load": loaded - started, "build": built - loaded, "solve": solved - built,
+                      "ws_eev": time.perf_counter() - solved, "total": time.perf_counter() - started}
+    return result
+
+
+def _base_signings(blocks, stage, base_result, units: float):
+    """Every scenario's here-and-now columns and the base plan's signings there (LP units)."""
+    data = base_result.data
+    held = {(data.offers[o].key, data.periods[t].name): value
+            for (o, t), value in base_result.plan_values.acquired.items() if t in stage}
+    columns, values = [], []
+    for block in blocks:
+        block_data = block.model.data
+        for (o, t), var in block.model.family("x").items():
+            if t in stage:
+                columns.append(var)
+                values.append(held.get((block_data.offers[o].key, block_data.periods[t].name), 0.0) / units)
+    return columns, np.array(values)
+
+
+def _infeasible(blocks, objective, solver) -> tuple[str, list[str]]:
+    """Why the stochastic plan has no solution: a scenario infeasible alone (its diagnosis), or
+    no one first stage every scenario's hard rules accept."""
+    from .api import solve
+
+    for block in blocks:
+        try:
+            solve(block.scenario, objective=objective, solver=solver, verify=False)
+        except InfeasibleError as exc:
+            return f"scenario {block.name!r} has no feasible plan even alone; to make it feasible:", exc.diagnosis
+    return ("every scenario has a plan alone, but no one set of here-and-now signings suits them all:",
+            ["a hard rule (a share rule, hard resilience, a budget or a deal's delivery) of one scenario forbids "
+             "what another needs signed now; relax it in that scenario, or end the stage earlier (until)"])
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, objective, verify) -> StochasticResult:
+    from .results import _value, make_result
+    from .solver import Solution
+
+    money = whole.scale.money
+    p = np.array([b.probability for b in blocks])
+
+    def costs(solution) -> np.ndarray:
+        return np.array([_value(b.objective, solution) * money for b in blocks]) if solution.has_plan else None
+
+    f_sp, f_ws = costs(sp), costs(ws)
+    f_eev = costs(eev) if eev.status == "optimal" else None
+    alpha, weight = scenario_set.alpha, scenario_set.weight
+    expected, cvar = risk_measure(f_sp, p, alpha, weight)
+    measure = lambda f: (lambda e, c: e + weight * c)(*risk_measure(f, p, alpha, weight))  # noqa: E731
+    sp_value, ws_value = measure(f_sp), measure(f_ws)
+    eev_value = measure(f_eev) if f_eev is not None else None
+    results, rows = {}, []
+    for s, block in enumerate(blocks):
+        duals = sp.row_duals / block.probability if block.probability > 0 else np.zeros_like(sp.row_duals)
+        solution = Solution(sp.status, True, f_sp[s] / money, sp.values, duals, "highs", sp.seconds, sp.message,
+                            mip_gap=sp.mip_gap)
+        result = make_result(block.model, solution, objective)
+        if verify:
+            result.verify()
+        results[block.name] = result
+        rows.append(_scenario_row(block, result, f_sp[s], f_ws[s], None if f_eev is None else f_eev[s]))
+    if verify:
+        _verify_stage(blocks, results, stage, whole.scale.units)
+        solver_value = sp.objective * money
+        if abs(solver_value - sp_value) > 1e-6 * max(abs(sp_value), money):
+            raise VerificationError([f"the stochastic objective recomputed from the scenarios ({sp_value:.9g}) differs "
+                                     f"from the solver's ({solver_value:.9g})"])
+    summary = {
+        "scenario": base_result.data.name, "scenarios_file": str(scenario_set.path), "scenario_count": len(blocks),
+        "cvar_alpha": alpha if weight > 0 else None, "cvar_weight": weight,
+        "expected_cost_usd": expected, "cvar_usd": cvar if weight > 0 else None, "objective_usd": sp_value,
+        "ws_usd": ws_value, "eev_usd": eev_value, "evpi_usd": sp_value - ws_value,
+        "vss_usd": eev_value - sp_value if eev_value is not None else None,
+        "eev_status": eev.status, "base_plan_cost_usd": base_result.objective_value_usd,
+        "mip_gap": sp.mip_gap,
+    }
+    notes = list(scenario_set.notes)
+    if eev.status != "optimal":
+        notes.append("EEV: the base plan's here-and-now signings cannot be carried in every scenario (a hard rule, "
+                     "budget or delivery schedule of one forbids them), so VSS is unbounded")
+    return StochasticResult(sp.status, objective, scenario_set.until, summary,
+                            _first_stage_rows(blocks, results, base_result, stage), rows, results, notes)
+
+
+def _scenario_row(block, result, sp: float, ws: float, eev: float | None) -> dict[str, Any]:
+    years = {p.name: p.years for p in result.data.periods}
+    unmet = sum(r["h100e"] * years[r["period"]] for r in result.tables["unmet"])
+    demand = sum(r["demand_h100e"] * years[r["period"]] for r in result.tables["unmet"])
+    served: dict[str, float] = {v: 0.0 for v in result.data.vendors}
+    for row in result.tables["plan"]:
+        served[row["vendor"]] += row["served_h100e"] * years[row["period"]]
+    total = sum(served.values())
+    return {"scenario": block.name, "description": block.description, "probability": block.probability,
+            "objective_usd": sp, "ws_usd": ws, "eev_usd": eev, "regret_usd": sp - ws,
+            "total_cost_usd": result.total_cost_usd, "unmet_pct": unmet / demand if demand else None,
+            "shortfall_usd": sum(r["shortfall_usd"] for r in result.tables["deals"]),
+            **{f"share_{v}": served[v] / total if total else None for v in sorted(served)}}
+
+
+def _first_stage_rows(blocks, results, base_result, stage) -> list[dict[str, Any]]:
+    """The here-and-now signings (the same in every scenario: those of the first scenario that
+    has each offer), beside the base plan's."""
+    base = {(r["offer"], r["period"]): r["acquired_units"] for r in base_result.tables["plan"]}
+    periods = {base_result.data.periods[t].name for t in stage}
+    rows: dict[tuple[str, str], dict] = {}
+    for block in blocks:
+        for row in results[block.name].tables["plan"]:
+            key = (row["offer"], row["period"])
+            if row["period"] in periods and key not in rows and row["acquired_units"] > 0:
+                rows[key] = {k: row[k] for k in ("offer", "vendor", "product", "channel", "site", "period",
+                                                  "acquired_units")}
+    for key, units in base.items():
+        if key[1] in periods and key not in rows and units > 0:
+            offer = next(r for r in base_result.tables["plan"] if (r["offer"], r["period"]) == key)
+            rows[key] = {**{k: offer[k] for k in ("offer", "vendor", "product", "channel", "site", "period")},
+                         "acquired_units": 0.0}
+    out = []
+    for key, row in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[1]["vendor"], kv[0][0])):
+        held = base.get(key, 0.0)
+        out.append({**row, "base_units": held, "change_units": row["acquired_units"] - held})
+    return out
+
+
+def _verify_stage(blocks, results, stage, units: float) -> None:
+    """The second opinion on the stage rows: every scenario signs the same here-and-now units of
+    every offer it has (read from each scenario's plan, not from the LP's rows)."""
+    signed: dict[tuple[str, str], tuple[str, float]] = {}
+    breaches = []
+    for block in blocks:
+        data = results[block.name].data
+        acquired = results[block.name].plan_values.acquired
+        for o, offer in enumerate(data.offers):
+            for t in offer.signable:
+                if t in stage:
+                    key, value = (offer.key, data.periods[t].name), acquired.get((o, t), 0.0)
+                    if key in signed and abs(signed[key][1] - value) > 1e-5 * units + 1e-6 * abs(value):
+                        breaches.append(f"stage[{key[0]},{key[1]}]: {value:.9g} in {block.name} but "
+                                        f"{signed[key][1]:.9g} in {signed[key][0]}")
+                    signed.setdefault(key, (block.name, value))
+    if breaches:
+        raise VerificationError(breaches)

@@ -1,0 +1,201 @@
+"""The stochastic plan (issue #14 items 2-3): scenario files, the deterministic equivalent, CVaR,
+WS, EEV, EVPI and VSS, each worked out by hand on a two-scenario, two-offer case.
+
+The case: nothing to serve in 2026; in 2027 demand is high (10 H100e) with probability p or low
+(0). A reservation signed in 2026 (the here-and-now stage) runs through 2027 for $2 a unit; in
+2027 on-demand capacity costs $3. With r units reserved now:
+    cost_high = 2r + 3·max(10 − r, 0),  cost_low = 2r.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+import optimizer as cpo
+from conftest import offer, product, scenario_doc, vendor
+
+
+def bet(base_demand_2027: float, scale: float = 1.0, quarterly: bool = False) -> dict:
+    catalog = {"v": vendor({"p": product(reference=True)},
+                           {"res": offer("p", 2.0, channel="reserved", provider="r", term=2, lead_months=12, end=2026),
+                            "od": offer("p", 3.0)})}
+    doc = scenario_doc(catalog, demand={2026: 0, 2027: base_demand_2027 * scale}, end=2027)
+    if quarterly:
+        doc["periods"]["step"] = "quarter"
+    return doc
+
+
+def write(tmp_path, doc: dict, p_high: float, scale: float = 1.0, until="2026", risk=None) -> tuple:
+    path = tmp_path / "lab.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    scenarios = {"until": until, "scenarios": [
+        {"name": "high", "probability": p_high,
+         "changes": [{"set": "workloads.training.demand", "to": {2026: 0, 2027: 10 * scale}}]},
+        {"name": "low", "probability": round(1 - p_high, 12),
+         "changes": [{"set": "workloads.training.demand", "to": {2026: 0, 2027: 0}}]}]}
+    if risk:
+        scenarios["risk"] = risk
+    file = tmp_path / "risks.yaml"
+    file.write_text(yaml.safe_dump(scenarios, sort_keys=False))
+    return path, file
+
+
+def reserved(result) -> float:
+    return sum(r["acquired_units"] for r in result.first_stage if r["offer"] == "v/res")
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e9])
+def test_sp_ws_eev_evpi_and_vss_by_hand(tmp_path, scale):
+    """p = 0.8, the base planning for the mean demand (8). E[cost] = 0.8(30 − r) + 0.2·2r = 24 − 0.4r:
+    reserve 10, SP = 20. WS: reserve 10 if high (20), nothing if low (0): 16; EVPI = 4. The base
+    plan reserves 8: high 16 + 6, low 16: EEV = 20.8; VSS = 0.8."""
+    path, file = write(tmp_path, bet(8, scale), 0.8, scale)
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    summary = result.summary
+    assert reserved(result) == pytest.approx(10 * scale)
+    assert summary["objective_usd"] == pytest.approx(20 * scale)
+    assert summary["expected_cost_usd"] == pytest.approx(20 * scale)
+    assert summary["ws_usd"] == pytest.approx(16 * scale)
+    assert summary["eev_usd"] == pytest.approx(20.8 * scale)
+    assert summary["evpi_usd"] == pytest.approx(4 * scale)
+    assert summary["vss_usd"] == pytest.approx(0.8 * scale)
+    rows = {r["scenario"]: r for r in result.scenarios}
+    assert rows["high"]["objective_usd"] == pytest.approx(20 * scale)
+    assert rows["low"]["objective_usd"] == pytest.approx(20 * scale)
+    assert rows["low"]["regret_usd"] == pytest.approx(20 * scale)  # with foresight, nothing
+    assert rows["high"]["regret_usd"] == pytest.approx(0, abs=1e-9 * scale)
+    (res,) = [r for r in result.first_stage if r["offer"] == "v/res"]
+    assert res["base_units"] == pytest.approx(8 * scale) and res["change_units"] == pytest.approx(2 * scale)
+
+
+def test_quarterly_periods_give_the_same_answer(tmp_path):
+    """The same bet in quarters (the stage ends with 2026Q4): a unit-year costs the same."""
+    path, file = write(tmp_path, bet(8, quarterly=True), 0.8)
+    summary = cpo.solve(cpo.load(path), objective="cost", scenarios=file).summary
+    assert (summary["objective_usd"], summary["ws_usd"], summary["eev_usd"]) == (
+        pytest.approx(20), pytest.approx(16), pytest.approx(20.8))
+
+
+def test_a_stage_ending_inside_a_period_is_an_error(tmp_path):
+    path, file = write(tmp_path, bet(8), 0.8, until="2026Q2")
+    with pytest.raises(cpo.ConfigError, match="until: found 2026Q2, inside the period 2026"):
+        cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+
+
+def test_the_expected_cost_prefers_no_reservation_at_a_low_probability(tmp_path):
+    """p = 0.2: E = 6 + 1.4r, reserve nothing; SP = 6 (= WS: the reservation is never worth its
+    price in expectation... but in the high scenario it would have been: WS = 0.2·20 = 4)."""
+    path, file = write(tmp_path, bet(2), 0.2)
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert reserved(result) == pytest.approx(0, abs=1e-9)
+    assert result.summary["objective_usd"] == pytest.approx(6)
+    assert result.summary["ws_usd"] == pytest.approx(4)
+    assert result.summary["evpi_usd"] == pytest.approx(2)
+
+
+def test_cvar_with_alpha_zero_is_the_expected_cost(tmp_path):
+    """CVaR_0 is the mean: the plan of expectation alone, objective (1 + λ)·6."""
+    path, file = write(tmp_path, bet(2), 0.2, risk={"cvar": {"alpha": 0.0, "weight": 2.0}})
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert reserved(result) == pytest.approx(0, abs=1e-9)
+    assert result.summary["cvar_usd"] == pytest.approx(result.summary["expected_cost_usd"])
+    assert result.summary["objective_usd"] == pytest.approx(18)
+
+
+def test_a_heavy_cvar_weight_hedges_against_the_worst_case(tmp_path):
+    """α = 0.9: CVaR is the high scenario's cost, 30 − r (the worst 10% of outcomes). With λ = 2,
+    6 + 1.4r + 2(30 − r) falls to r = 10 (both scenarios then cost 20): E = 20, CVaR = 20,
+    objective 60 (reserving nothing: 6 + 60 = 66)."""
+    path, file = write(tmp_path, bet(2), 0.2, risk={"cvar": {"alpha": 0.9, "weight": 2.0}})
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert reserved(result) == pytest.approx(10)
+    assert result.summary["expected_cost_usd"] == pytest.approx(20)
+    assert result.summary["cvar_usd"] == pytest.approx(20)
+    assert result.summary["objective_usd"] == pytest.approx(60)
+    assert result.summary["evpi_usd"] >= -1e-9 and result.summary["vss_usd"] >= -1e-9
+
+
+def test_probabilities_that_do_not_sum_to_one_are_normalised_with_a_note(tmp_path):
+    path, file = write(tmp_path, bet(8), 0.8)
+    document = yaml.safe_load(file.read_text())
+    document["scenarios"][0]["probability"], document["scenarios"][1]["probability"] = 0.4, 0.1
+    file.write_text(yaml.safe_dump(document))
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert [r["probability"] for r in result.scenarios] == pytest.approx([0.8, 0.2])
+    assert result.summary["objective_usd"] == pytest.approx(20)
+    assert "summed to 0.5" in result.notes[0]
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"until": "2026", "scenarios": []}, "found no scenarios"),
+    ({"until": "soon", "scenarios": [{"name": "a", "probability": 1}]}, "until: found 'soon', expected a year"),
+    ({"until": 2026, "scenarios": [{"name": "a", "probability": 1.5}]}, "scenarios[0].probability: found 1.5"),
+    ({"until": 2026, "scenarios": [{"name": "a", "probability": 1, "whatifs": ["nowhere.yaml"]}]},
+     "scenarios[0].whatifs[0]: found 'nowhere.yaml': no such file"),
+    ({"until": 2026, "scenarios": [{"name": "a", "probability": 0.5}, {"name": "a", "probability": 0.5}]},
+     "found scenario name(s) a more than once"),
+    ({"until": 2026, "scenarios": [{"name": "a", "probability": 1, "weight": 2}]}, "scenarios[0].weight: unknown field"),
+])
+def test_a_bad_scenarios_file_is_located(tmp_path, change, expected):
+    path, file = write(tmp_path, bet(8), 0.8)
+    file.write_text(yaml.safe_dump(change))
+    with pytest.raises(cpo.ConfigError) as error:
+        cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert expected in str(error.value)
+    assert str(file) in str(error.value)
+
+
+def test_a_scenario_changing_a_here_and_now_cap_is_refused(tmp_path):
+    doc = bet(8)
+    doc["catalog"]["v"]["offers"]["res"]["supply_cap"] = {"value": 100, "source": "test"}
+    path, file = write(tmp_path, doc, 0.8)
+    document = yaml.safe_load(file.read_text())
+    document["scenarios"][0]["changes"].append({"set": "catalog.v.offers.res.supply_cap.value", "to": 5})
+    file.write_text(yaml.safe_dump(document))
+    with pytest.raises(cpo.ConfigError, match=r"changing supply\[offer.v/res\] in 2026 \(100 -> 5\), inside the "
+                                              "here-and-now stage"):
+        cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+
+
+def test_an_order_that_slips_in_one_scenario_arrives_late_there(tmp_path):
+    """Demand 10 in 2027 for sure; in one scenario (p = 0.5) the reservation's product slips a
+    year. The order signed in 2026 stays signed there and arrives late: active from 2028, after
+    the horizon, so it pays no rent in it and 2027 is served on demand ($30). On time, r reserved
+    cost 2r + 3(10 − r) = 30 − r; so E = 30 − r/2: reserve 10, E = 25 (= WS: 0.5·20 + 0.5·30)."""
+    path, file = write(tmp_path, bet(10), 0.5)
+    document = {"until": 2026, "scenarios": [
+        {"name": "on-time", "probability": 0.5},
+        {"name": "slip", "probability": 0.5, "changes": [{"delay": "catalog.v.offers.res", "by": 1}]}]}
+    file.write_text(yaml.safe_dump(document))
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert reserved(result) == pytest.approx(10)
+    assert result.summary["objective_usd"] == pytest.approx(25)
+    assert result.summary["ws_usd"] == pytest.approx(25)
+    rows = {r["scenario"]: r for r in result.scenarios}
+    assert rows["slip"]["objective_usd"] == pytest.approx(30)
+
+
+def test_the_cli_prints_the_plan_and_writes_json(tmp_path):
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    path, file = write(tmp_path, bet(8), 0.8)
+    runner = CliRunner()
+    run = runner.invoke(app, ["solve", str(path), "--objective", "cost", "--scenarios", str(file), "--json"])
+    assert run.exit_code == 0, run.output
+    document = json.loads(run.stdout)
+    assert document["evpi_usd"] == pytest.approx(4) and document["vss_usd"] == pytest.approx(0.8)
+    assert {r["scenario"] for r in document["scenarios"]} == {"high", "low"}
+    shown = runner.invoke(app, ["solve", str(path), "--objective", "cost", "--scenarios", str(file)],
+                          env={"COLUMNS": "100"})
+    assert shown.exit_code == 0, shown.output
+    assert "EVPI" in shown.output and "VSS" in shown.output and "v/res" in shown.output
+    out = tmp_path / "out"
+    written = runner.invoke(app, ["solve", str(path), "--objective", "cost", "--scenarios", str(file), "--out", str(out)])
+    assert written.exit_code == 0, written.output
+    assert {p.name for p in out.iterdir()} >= {"first_stage.csv", "scenarios.csv", "result.json", "manifest.json",
+                                               "mix.csv"}
