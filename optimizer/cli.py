@@ -498,6 +498,47 @@ def leverage(
         _emit(document, as_json, lambda: print_leverage(document, out_console), (out,))
 
 
+@app.command()
+def alternatives(
+    config: Path = ConfigArg,
+    whatif: list[Path] = WhatifOpt,
+    set_: list[str] = SetOpt,
+    slack: float = typer.Option(0.01, "--slack", min=0.0, max=1.0,
+                                help="Plans costing at most this fraction above the optimum (0.01: 1%)."),
+    by: str = typer.Option("vendor", "--by", help="vendor (default), site, deal, or any offer attribute "
+                                                  "(provider, region, product...)."),
+    plans: int = typer.Option(0, "--plans", "-k", min=0, max=1000, help="Also this many diverse plans, from random "
+                                                                        "directions in the members' shares."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random directions."),
+    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="cost or multi-vendor (default: the "
+                                                                            "scenario's)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write ranges.csv and plans.csv to this directory."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the ranges as bars (PNG)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the ranges as JSON and nothing else."),
+) -> None:
+    """Near-optimal alternatives: how far each vendor's (site's, deal's) share of served compute can
+    move among plans within --slack of the optimum that serve as much: the lab's room to negotiate."""
+    _check_choice("--objective", objective, ("cost", "multi-vendor"))
+    with handle_errors(as_json):
+        _check_outputs(out, plot)
+        import optimizer
+
+        from .alternatives import alternatives as near_optimal
+        from .outputs import manifest
+        from .report import plot_alternatives, print_alternatives, write_tables
+
+        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        found = near_optimal(scenario, slack, by, plans, objective, seed)
+        made = manifest(scenario, {"command": "alternatives", "objective": found.objective, "slack": slack, "by": by,
+                                   "plans": plans, "seed": seed})
+        document = found.to_json()
+        if out is not None:
+            write_tables({"ranges.csv": document["ranges"], "plans.csv": document["plans"]}, out, made)
+        if plot is not None:
+            plot_alternatives(document, plot, made)
+        _emit(document, as_json, lambda: print_alternatives(document, out_console), (out, plot))
+
+
 def _emit(document, as_json: bool, show, written: tuple) -> None:
     """`--json`: the document on stdout and nothing else; otherwise the tables (`show()`), then
     the files written."""
@@ -563,11 +604,14 @@ def vendors(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of scenario and vendor files (for editor completion)."""
-    from .schema import Config
+def schema(kind: str = typer.Option("config", "--kind", help="config (a scenario and its catalog, the default) "
+                                                            "or scenarios (a scenario file for --scenarios).")) -> None:
+    """Print the JSON Schema of scenario and vendor files, or of scenario files (for editor completion)."""
+    from .schema import Config, ScenariosFile
 
-    sys.stdout.write(json.dumps(Config.model_json_schema(by_alias=True), indent=1) + "\n")
+    models = {"config": Config, "scenarios": ScenariosFile}
+    _check_choice("--kind", kind, models)
+    sys.stdout.write(json.dumps(models[kind].model_json_schema(by_alias=True), indent=1) + "\n")
 
 
 @app.command()

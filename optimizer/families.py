@@ -82,6 +82,14 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            field=NOT_RELAXABLE, internal=True),
     Family("frontier_cap", "", None, "reported as the frontier's marginal $ per point (strategy.py)",
            field=NOT_RELAXABLE, internal=True),
+    Family("near_optimal", "", None, "not reported: the slack of near-optimal alternatives (alternatives.py)",
+           field=NOT_RELAXABLE, internal=True),
+    Family("served_fixed", "wt", None, "not reported: alternatives serve what the optimum serves (alternatives.py)",
+           field=NOT_RELAXABLE, internal=True),
+    Family("stage", "---", None, "not reported: one here-and-now signing for every scenario (stochastic.py)",
+           field=NOT_RELAXABLE, internal=True),
+    Family("cvar", "-", None, "not reported: a scenario's cost above the value at risk (stochastic.py)",
+           field=NOT_RELAXABLE, internal=True),
 )}
 
 RELAXABLE = tuple(name for name, family in FAMILIES.items() if family.relax is not None)

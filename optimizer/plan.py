@@ -66,8 +66,14 @@ class Plan:
 
     def served(self, o: int, t: int) -> float:
         """H100e served by offer o in t: Σ_w θ[o,w,t] y[o,w,t]."""
-        offer = self.data.offers[o]
-        return sum(offer.rate(w, t) * self.assigned.get((o, w, t), 0.0) for w in offer.theta)
+        return self._served_by_offer.get((o, t), 0.0)
+
+    @cached_property
+    def _served_by_offer(self) -> dict[tuple[int, int], float]:
+        served: dict[tuple[int, int], float] = {}
+        for (o, w, t), units in self.assigned.items():
+            served[(o, t)] = served.get((o, t), 0.0) + units * self.data.offers[o].rate(w, t)
+        return served
 
     def upfront_cash(self, o: int, t: int) -> float:
         """upfront_o(t) x[o,t]: the price of the period the units are signed in."""

@@ -551,3 +551,52 @@ def write_stochastic(result, out: Path, manifest: dict[str, Any]) -> None:
     files = {name: csv_bytes(rows, list(rows[0]) if rows else []) for name, rows in tables.items()}
     files["result.json"] = (json.dumps(document, indent=1) + "\n").encode()
     write_directory(out, files, manifest)
+
+
+# ---------------------------------------------------------------- near-optimal alternatives
+
+
+def print_alternatives(document: dict[str, Any], console: Console) -> None:
+    """Each member's share at the optimum and its range among plans within the slack."""
+    by, slack = document["by"], document["slack"]
+    table = _table(console, f"{document['scenario']}: {by} shares of served compute (whole horizon) among plans within "
+                   f"{slack:.1%} of the optimum ({money(document['optimum_usd'])}, objective {document['objective']}) "
+                   "serving as much", by, "optimum", "min", "max", "room", left=1)
+    for row in document["ranges"]:
+        add_row(table, row["member"], f"{row['optimum_share']:.1%}", f"{row['min_share']:.1%}",
+                f"{row['max_share']:.1%}", f"{row['max_share'] - row['min_share']:.1%}")
+    console.print(table)
+    if document["plans"]:
+        members = [r["member"] for r in document["ranges"]]
+        table = _table(console, "Diverse plans within the slack (random directions)", "plan", "objective", "cost",
+                       *members, left=1)
+        for row in document["plans"]:
+            add_row(table, str(row["plan"]), money(row["objective_usd"]), money(row["total_cost_usd"]),
+                    *[f"{row['share_' + m]:.1%}" for m in members])
+        console.print(table)
+    console.print("[dim]room = max − min: how far the share can move at almost no cost; the plans at each end are in "
+                  "--json (their costs) and every one is verified.[/dim]")
+
+
+def plot_alternatives(document: dict[str, Any], target: Path, manifest: dict[str, Any]) -> None:
+    """Range bars: each member's min-max share within the slack, the optimum's marked (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = document["ranges"]
+    figure, axis = plt.subplots(figsize=(7, 0.55 * len(rows) + 1.6))
+    for i, row in enumerate(rows):
+        axis.plot([row["min_share"], row["max_share"]], [i, i], linewidth=9, color="#8fb8de", solid_capstyle="butt")
+        axis.plot([row["optimum_share"]], [i], marker="D", color="#1f4e79", markersize=7)
+        axis.text(row["max_share"] + 0.005, i, f"{row['min_share']:.0%}-{row['max_share']:.0%}", va="center", fontsize=8)
+    axis.set_yticks(range(len(rows)), [r["member"] for r in rows], fontsize=9)
+    axis.invert_yaxis()
+    axis.set_xlim(0, min(1.0, max(r["max_share"] for r in rows) + 0.12))
+    axis.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    axis.set_xlabel("share of served compute, whole horizon (diamond: the optimum)")
+    axis.set_title(f"{document['scenario']}: {document['by']} shares within {document['slack']:.1%} of the optimum",
+                   fontsize=10)
+    figure.tight_layout()
+    _save_figure(figure, Path(target), manifest)

@@ -245,6 +245,13 @@ class HighsSession:
         index = np.array([v.column for v in columns], dtype=np.int32)
         self.highs.changeColsBounds(len(index), index, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float))
 
+    def prefer_primal(self) -> None:
+        """Re-solve from the last basis with primal simplex and no presolve: after the objective
+        changes (or rows are relaxed) that basis stays feasible, and on the example a re-solve
+        takes 0.01-0.03 s this way against 0.2 s with presolve (docs/performance.md)."""
+        self.highs.setOptionValue("presolve", "off")
+        self.highs.setOptionValue("simplex_strategy", 4)
+
     def set_row_bounds(self, rows: list, lower: float, upper: float) -> None:
         """Bound rows between `lower` and `upper` (np.inf for none): e.g. an equality relaxed away."""
         self._sync_rows()
