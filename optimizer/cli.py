@@ -372,15 +372,26 @@ def _finite(value):
 def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: list[str] = SetOpt,
              show_effective: bool = typer.Option(False, "--show-effective",
                                                  help="List every value the what-ifs and --set changed: before, after, where.")) -> None:
-    """Check a scenario (and what-ifs) against the schema and the catalog; print every error at once."""
+    """Check a scenario (and what-ifs) against the schema and the catalog; print every error at once.
+    Warn (on stderr) about prices older than 12 months or resting only on an aggregator."""
     with handle_errors():
+        import datetime
+
         import optimizer
 
+        from .catalog import price_warnings, scenario_problems
+        from .errors import ConfigError
+
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        problems = scenario_problems(scenario)
+        if problems:
+            raise ConfigError(problems)
         if show_effective:
             from .report import print_changes
 
             print_changes(scenario.changes, out_console)
+        for warning in price_warnings(scenario, datetime.date.today()):
+            err_console.print(f"warning: {warning}", highlight=False, markup=False)
         data = scenario.data
         out_console.print(
             f"ok: {scenario.name}: {len(data.periods)} periods ({data.periods[0].name}-{data.periods[-1].name}), "
@@ -392,10 +403,11 @@ def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: lis
 def vendors(
     directory: Optional[Path] = typer.Option(None, "--vendors", help="Catalog directory (default: the repo's vendors/)."),
     vendor: Optional[str] = typer.Option(None, "--vendor", help="Only this vendor."),
-    assumptions: bool = typer.Option(False, "--assumptions", help="Only figures that are assumptions."),
+    assumptions: bool = typer.Option(False, "--assumptions",
+                                     help="Only figures that are assumptions or derived from one (kind assumption)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON rows."),
 ) -> None:
-    """The vendor catalog: every figure with its source."""
+    """The vendor catalog: every figure with its range, date, kind and source."""
     with handle_errors():
         from .catalog import catalog_rows
 
@@ -409,13 +421,53 @@ def vendors(
 
         for name in dict.fromkeys(r["vendor"] for r in rows):
             table = Table(title=escape(name), title_justify="left", show_lines=False)
-            for column in ("item", "field", "value", "source"):
-                table.add_column(column, overflow="fold", justify="right" if column == "value" else "left")
+            for column in ("item", "field", "value", "range", "as of", "kind", "source"):
+                table.add_column(column, overflow="fold", justify="right" if column in ("value", "range") else "left")
             for row in rows:
                 if row["vendor"] == name:
-                    add_row(table, row["item"], row["field"], f"{row['value']:,.6g}", row["source"])
+                    add_row(table, row["item"], row["field"], _figure_text(row["value"]),
+                            f"{_figure_text(row['low'])}-{_figure_text(row['high'])}" if row["low"] is not None else "",
+                            row["as_of"] or "", row["kind"] or "", row["source"])
             out_console.print(table)
-        out_console.print(f"{len(rows)} figures; {sum(r['assumption'] for r in rows)} are assumptions.")
+        out_console.print(f"{len(rows)} figures; {sum(r['assumption'] for r in rows)} are assumptions or derived "
+                          "from one.")
+
+
+def _figure_text(value) -> str:
+    """A figure's value (a number or a {period: number} series) in a table cell."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v:,.6g}" for k, v in value.items())
+    return f"{value:,.6g}"
+
+
+@app.command()
+def sources(
+    directory: Optional[Path] = typer.Option(None, "--vendors", help="Catalog directory (default: the repo's vendors/)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON rows."),
+) -> None:
+    """The sourcing table: per vendor file, how many figures are dated (as_of and a kind other than
+    assumption), assumptions with a low-high range, or neither (listed, to fix)."""
+    with handle_errors():
+        from .catalog import STATUSES, sourcing_rows, ungrounded
+
+        rows = sourcing_rows(directory)
+        missing = ungrounded(directory) if rows[-1]["neither"] else []
+        if as_json:
+            sys.stdout.write(json.dumps({"files": rows, "neither": missing}, indent=1) + "\n")
+            return
+        from rich.table import Table
+
+        from .report import add_row
+
+        table = Table(title="Sourcing of the catalog's figures", title_justify="left")
+        for column in ("file", "figures", *STATUSES):
+            table.add_column(column, justify="left" if column == "file" else "right")
+        for row in rows:
+            add_row(table, row["file"], *(str(row[k]) for k in ("figures", *STATUSES)),
+                    style="bold" if row["file"] == "total" else "")
+        out_console.print(table)
+        for name in missing:
+            out_console.print(f"neither dated nor a ranged assumption: {name}", markup=False, highlight=False)
 
 
 @app.command()
