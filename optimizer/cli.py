@@ -471,6 +471,54 @@ def sources(
 
 
 @app.command()
+def sensitivity(
+    config: Path = ConfigArg,
+    whatif: list[Path] = WhatifOpt,
+    set_: list[str] = SetOpt,
+    top: int = typer.Option(15, "--top", "-n", min=1, help="Figures shown in the table and the plot (files hold all)."),
+    rank: str = typer.Option("cost", "--rank", help="cost (the procurement cost swing, default) or mix (the largest "
+                                                    "vendor-share move)."),
+    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="As for solve."),
+    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the tornado (PNG)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write sensitivity.csv (every figure) to this directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print the tornado as JSON and nothing else."),
+) -> None:
+    """A tornado: re-solve with each ranged catalog figure at its low and its high end (everything
+    else at base) and rank the figures by how far they move the procurement cost and the vendor mix."""
+    from .formulation import OBJECTIVES
+    from .sensitivity import RANKS
+    from .solver import SOLVERS
+
+    _check_choice("--objective", objective, OBJECTIVES)
+    _check_choice("--solver", solver, SOLVERS)
+    _check_choice("--rank", rank, RANKS)
+    with handle_errors(as_json):
+        _check_outputs(out, plot)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        import optimizer
+
+        from .outputs import manifest
+        from .report import write_tables
+        from .sensitivity import plot_tornado, print_tornado, ranged_figures, sensitivity_document
+
+        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, disable=as_json) as progress:
+            task = progress.add_task("sensitivity solves", total=1 + 2 * len(ranged_figures(scenario)))
+            document = sensitivity_document(scenario, objective, solver, jobs, rank,
+                                            on_result=lambda: progress.advance(task))
+        made = manifest(scenario, {"command": "sensitivity", "objective": objective, "solver": solver, "rank": rank})
+        if plot is not None:
+            plot_tornado(document, plot, made, top)
+        if out is not None:
+            write_tables({"sensitivity.csv": document["rows"]}, out, made)
+        _emit(document, as_json, lambda: print_tornado(document, out_console, top), (plot, out))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario and vendor files (for editor completion)."""
     from .schema import Config
