@@ -42,6 +42,9 @@ err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # messages are 
 ConfigArg = typer.Argument(..., help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
 WhatifOpt = typer.Option([], "--whatif", "-w", help="What-if YAML layered on the scenario (repeatable, in order).")
 SetOpt = typer.Option([], "--set", "-s", help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, applied last).")
+ObjectiveOpt = typer.Option(None, "--objective", "-o", help="As for solve.")
+SolverOpt = typer.Option("highs", help="highs (default), cbc or highs-pulp.")
+JobsOpt = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores).")
 
 
 @contextlib.contextmanager
@@ -181,9 +184,9 @@ def compare(
                                                    show_default=False),
     whatif: list[Path] = typer.Option([], "--whatif", "-w", help="More what-if files (repeatable)."),
     set_: list[str] = SetOpt,
-    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="As for solve."),
-    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores)."),
+    objective: Optional[str] = ObjectiveOpt,
+    solver: str = SolverOpt,
+    jobs: Optional[int] = JobsOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Write compare.csv and mix.csv to this directory."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the vendor mix per scenario as stacked bars (PNG)."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON and nothing else."),
@@ -478,9 +481,9 @@ def sensitivity(
     top: int = typer.Option(15, "--top", "-n", min=1, help="Figures shown in the table and the plot (files hold all)."),
     rank: str = typer.Option("cost", "--rank", help="cost (the procurement cost swing, default) or mix (the largest "
                                                     "vendor-share move)."),
-    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="As for solve."),
-    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores)."),
+    objective: Optional[str] = ObjectiveOpt,
+    solver: str = SolverOpt,
+    jobs: Optional[int] = JobsOpt,
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the tornado (PNG)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write sensitivity.csv (every figure) to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the tornado as JSON and nothing else."),
