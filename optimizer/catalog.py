@@ -35,7 +35,7 @@ carrying a low-high range, or neither (to fix)."""
 def read_vendors(directory: Path | None = None) -> dict[str, tuple[Vendor, Tree]]:
     """Every vendor file in `directory` (default: the repo's vendors/), validated, with its
     located tree; every problem at once, located in its file (a `sources:` entry citing an
-    AI-maintained wiki included)."""
+    AI-maintained wiki and a value outside its range included)."""
     from pydantic import ValidationError
 
     from .loading import _problem_from_error
@@ -64,7 +64,7 @@ def load_catalog(directory: Path | None = None) -> dict[str, Vendor]:
 
 def figures(node: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, Provenance]]:
     """(path inside `node`, figure) for every sourced figure in a vendor (or any part of one),
-    in the order of the file."""
+    in the schema's field order (products, then offers)."""
     if isinstance(node, Provenance):
         yield path, node
     elif isinstance(node, BaseModel):
@@ -89,7 +89,8 @@ def source_problems(vendor: Vendor, tree: Tree, prefix: PathKey = ()) -> list[Pr
     return problems
 
 
-def range_problems(vendor: Vendor, tree: Tree, prefix: PathKey = (), changed: frozenset[str] = frozenset()) -> list[Problem]:
+def range_problems(vendor: Vendor, tree: Tree, prefix: PathKey = (),
+                   changed: frozenset[str] = frozenset()) -> list[Problem]:
     """A problem for each figure whose value (efficiency, for a throughput given by basis) lies
     outside its low-high range, located in `tree` at `prefix`; figures whose formatted path is in
     `changed` (moved by a what-if or --set, which may take a value anywhere) are left out."""
@@ -186,11 +187,6 @@ def ungrounded(directory: Path | None = None) -> list[str]:
 # ---------------------------------------------------------------- cpo validate
 
 
-def in_play(scenario) -> dict[str, Vendor]:
-    """The scenario's catalog vendors that can serve it (after `vendors:`)."""
-    return {v: scenario.config.catalog[v] for v in scenario.data.vendors}
-
-
 def scenario_problems(scenario) -> list[Problem]:
     """Located errors in the scenario's catalog that the schema cannot see: a `sources:` entry
     citing an AI-maintained wiki, a value outside its range (unless a what-if or --set moved it)."""
@@ -198,7 +194,8 @@ def scenario_problems(scenario) -> list[Problem]:
     problems = []
     for vendor_id, vendor in scenario.config.catalog.items():
         prefix = ("catalog", vendor_id)
-        problems += source_problems(vendor, scenario.tree, prefix) + range_problems(vendor, scenario.tree, prefix, changed)
+        problems += source_problems(vendor, scenario.tree, prefix)
+        problems += range_problems(vendor, scenario.tree, prefix, changed)
     return problems
 
 
@@ -212,8 +209,8 @@ def price_warnings(scenario, today: datetime.date) -> list[Problem]:
     reference = min(start, today)
     cutoff = _months_before(reference, STALE_MONTHS)
     warnings = []
-    for vendor_id, vendor in in_play(scenario).items():
-        for offer_id, offer in vendor.offers.items():
+    for vendor_id in scenario.data.vendors:
+        for offer_id, offer in scenario.config.catalog[vendor_id].offers.items():
             if f"{vendor_id}/{offer_id}" not in offers:
                 continue
             for field in PRICE_FIELDS:

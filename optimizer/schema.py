@@ -249,7 +249,8 @@ class Provenance(Strict):
                              "a human-edited publication or `assumption: <why>`")
         starts = self.source.strip().lower().startswith("assumption")
         if starts and self.kind not in (None, "assumption"):
-            raise ValueError(f"found kind {self.kind} for a source starting with 'assumption', expected kind: assumption")
+            raise ValueError(f"found kind {self.kind} for a source starting with 'assumption', "
+                             "expected kind: assumption")
         derived = "derived from" in f"{self.source} {self.note or ''}".lower()
         if self.kind == "assumption" and not starts and not derived:
             raise ValueError("found kind assumption, expected a source starting with 'assumption: <why>', or "

@@ -9,7 +9,8 @@ for a throughput given by basis), applied after the scenario's what-ifs and `--s
 the swing (the largest minus the smallest of the costs at low, base and high; infinite if an
 end has no plan), and the largest move of any vendor's share of served compute over the
 horizon (H100e-years, as compare.py computes it; signed, in share points as a fraction). Rows
-are ranked by swing (`rank="cost"`) or by the size of the share move (`rank="mix"`). The solves run in parallel processes (compare.solve_outcome).
+are ranked by swing (`rank="cost"`) or by the size of the share move (`rank="mix"`). The
+solves run in parallel processes (compare.solve_outcome).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def ranged_figures(scenario) -> list[RangedFigure]:
                 continue
             field = figure.ranged_field()
             suffix = ".efficiency" if isinstance(figure, Throughput) and figure.basis else ""
-            head = f"{vendor_id}/{path[1]} {format_path(path[2:])}" if len(path) > 2 else f"{vendor_id} {format_path(path)}"
+            head = (f"{vendor_id}/{path[1]} {format_path(path[2:])}" if len(path) > 2
+                    else f"{vendor_id} {format_path(path)}")
             found.append(RangedFigure(head + suffix, format_path(("catalog", vendor_id) + path + (field,)),
                                       low, getattr(figure, field), high))
     return found
