@@ -40,7 +40,8 @@ class Alternatives:
     slack: float
     optimum_usd: float
     ranges: list[dict[str, Any]]
-    """member, optimum_share, min_share, max_share, min_plan_cost_usd, max_plan_cost_usd."""
+    """member, optimum_share, min_share, max_share, and the objective and procurement cost of
+    the plan at each end (min_plan_objective_usd, min_plan_cost_usd, max_plan_...)."""
     plans: list[dict[str, Any]] = field(default_factory=list)
     """One row per diverse plan: plan, objective_usd, total_cost_usd, share_<member>..."""
     seconds: dict[str, float] = field(default_factory=dict, repr=False)
@@ -108,10 +109,11 @@ def alternatives(scenario, slack: float = 0.01, by: str = "vendor", plans: int =
             for sense in (1.0, -1.0):
                 session.set_objective(sense * expression)
                 solution = _optimal(session.run(prices=False), scenario)
-                extremes.append((_value(expression, solution), _checked(model, solution, f, best, slack)))
-            (low, low_cost), (high, high_cost) = extremes
+                extremes.append((_value(expression, solution), *_checked(model, solution, f, best, slack)))
+            (low, low_objective, low_cost), (high, high_objective, high_cost) = extremes
             ranges.append({"member": member, "optimum_share": at_optimum[member], "min_share": low, "max_share": high,
-                           "min_plan_cost_usd": low_cost, "max_plan_cost_usd": high_cost})
+                           "min_plan_objective_usd": low_objective, "min_plan_cost_usd": low_cost,
+                           "max_plan_objective_usd": high_objective, "max_plan_cost_usd": high_cost})
         rows = []
         directions = np.random.default_rng(seed).normal(size=(plans, len(shares)))
         for k, direction in enumerate(directions):
@@ -120,8 +122,8 @@ def alternatives(scenario, slack: float = 0.01, by: str = "vendor", plans: int =
                 expression += -float(weight) * share
             session.set_objective(expression)
             solution = _optimal(session.run(prices=False), scenario)
-            cost = _checked(model, solution, f, best, slack)
-            rows.append({"plan": k + 1, "objective_usd": _value(f, solution) * model.scale.money, "total_cost_usd": cost,
+            value, cost = _checked(model, solution, f, best, slack)
+            rows.append({"plan": k + 1, "objective_usd": value, "total_cost_usd": cost,
                          **{f"share_{m}": _value(e, solution) for m, e in shares.items()}})
     money = model.scale.money
     return Alternatives(scenario.name, objective, by, slack, best * money, ranges, rows,
@@ -159,9 +161,9 @@ def _optimal(solution, scenario):
     return solution
 
 
-def _checked(model, solution, f, best: float, slack: float) -> float:
-    """The plan verified (every row recomputed from the data: verify.verify_plan), its
-    procurement cost recomputed from the plan, and its objective within the slack; that cost."""
+def _checked(model, solution, f, best: float, slack: float) -> tuple[float, float]:
+    """The plan verified (every row recomputed from the data: verify.verify_plan) and its
+    objective within the slack: (objective, procurement cost recomputed from the plan)."""
     from .results import OUTSIDE_PROCUREMENT, plan_from_solution
     from .verify import verify_plan
 
@@ -171,4 +173,4 @@ def _checked(model, solution, f, best: float, slack: float) -> float:
     value, limit = _value(f, solution) * money, (best + slack * abs(best)) * money
     if value > limit + 1e-7 * max(abs(limit), money):
         raise VerificationError([f"a near-optimal plan's objective, {value:.9g}, is above the slack's {limit:.9g}"])
-    return sum(v for k, v in plan.cost_breakdown().items() if k not in OUTSIDE_PROCUREMENT)
+    return value, sum(v for k, v in plan.cost_breakdown().items() if k not in OUTSIDE_PROCUREMENT)

@@ -42,6 +42,9 @@ err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # messages are 
 ConfigArg = typer.Argument(..., help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
 WhatifOpt = typer.Option([], "--whatif", "-w", help="What-if YAML layered on the scenario (repeatable, in order).")
 SetOpt = typer.Option([], "--set", "-s", help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, applied last).")
+ObjectiveOpt = typer.Option(None, "--objective", "-o", help="As for solve.")
+SolverOpt = typer.Option("highs", help="highs (default), cbc or highs-pulp.")
+JobsOpt = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores).")
 CommitUntilOpt = typer.Option(None, "--commit-until", metavar="YEAR",
                               help="Hold the base plan's signings up to YEAR (2026 or 2026Q2): fixed, the rest "
                                    "re-optimised; with what-ifs, each as a surprise after them.")
@@ -276,9 +279,9 @@ def compare(
                                                    show_default=False),
     whatif: list[Path] = typer.Option([], "--whatif", "-w", help="More what-if files (repeatable)."),
     set_: list[str] = SetOpt,
-    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="As for solve."),
-    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores)."),
+    objective: Optional[str] = ObjectiveOpt,
+    solver: str = SolverOpt,
+    jobs: Optional[int] = JobsOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Write compare.csv and mix.csv to this directory."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the vendor mix per scenario as stacked bars (PNG)."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON and nothing else."),
@@ -557,15 +560,26 @@ def _emit(document, as_json: bool, show, written: tuple) -> None:
 def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: list[str] = SetOpt,
              show_effective: bool = typer.Option(False, "--show-effective",
                                                  help="List every value the what-ifs and --set changed: before, after, where.")) -> None:
-    """Check a scenario (and what-ifs) against the schema and the catalog; print every error at once."""
+    """Check a scenario (and what-ifs) against the schema and the catalog; print every error at once.
+    Warn (on stderr) about prices older than 12 months or resting only on an aggregator."""
     with handle_errors():
+        import datetime
+
         import optimizer
 
+        from .catalog import price_warnings, scenario_problems
+        from .errors import ConfigError
+
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        problems = scenario_problems(scenario)
+        if problems:
+            raise ConfigError(problems)
         if show_effective:
             from .report import print_changes
 
             print_changes(scenario.changes, out_console)
+        for warning in price_warnings(scenario, datetime.date.today()):
+            err_console.print(f"warning: {warning}", highlight=False, markup=False)
         data = scenario.data
         out_console.print(
             f"ok: {scenario.name}: {len(data.periods)} periods ({data.periods[0].name}-{data.periods[-1].name}), "
@@ -577,10 +591,11 @@ def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: lis
 def vendors(
     directory: Optional[Path] = typer.Option(None, "--vendors", help="Catalog directory (default: the repo's vendors/)."),
     vendor: Optional[str] = typer.Option(None, "--vendor", help="Only this vendor."),
-    assumptions: bool = typer.Option(False, "--assumptions", help="Only figures that are assumptions."),
+    assumptions: bool = typer.Option(False, "--assumptions",
+                                     help="Only figures that are assumptions or derived from one (kind assumption)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON rows."),
 ) -> None:
-    """The vendor catalog: every figure with its source."""
+    """The vendor catalog: every figure with its range, date, kind and source."""
     with handle_errors():
         from .catalog import catalog_rows
 
@@ -594,13 +609,101 @@ def vendors(
 
         for name in dict.fromkeys(r["vendor"] for r in rows):
             table = Table(title=escape(name), title_justify="left", show_lines=False)
-            for column in ("item", "field", "value", "source"):
-                table.add_column(column, overflow="fold", justify="right" if column == "value" else "left")
+            for column in ("item", "field", "value", "range", "as of", "kind", "source"):
+                table.add_column(column, overflow="fold", justify="right" if column in ("value", "range") else "left")
             for row in rows:
                 if row["vendor"] == name:
-                    add_row(table, row["item"], row["field"], f"{row['value']:,.6g}", row["source"])
+                    add_row(table, row["item"], row["field"], _figure_text(row["value"]),
+                            f"{_figure_text(row['low'])}-{_figure_text(row['high'])}" if row["low"] is not None else "",
+                            row["as_of"] or "", row["kind"] or "", row["source"])
             out_console.print(table)
-        out_console.print(f"{len(rows)} figures; {sum(r['assumption'] for r in rows)} are assumptions.")
+        out_console.print(f"{len(rows)} figures; {sum(r['assumption'] for r in rows)} are assumptions or derived "
+                          "from one.")
+
+
+def _figure_text(value) -> str:
+    """A figure's value (a number or a {period: number} series) in a table cell."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v:,.6g}" for k, v in value.items())
+    return f"{value:,.6g}"
+
+
+@app.command()
+def sources(
+    directory: Optional[Path] = typer.Option(None, "--vendors", help="Catalog directory (default: the repo's vendors/)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON rows."),
+) -> None:
+    """The sourcing table: per vendor file, how many figures are dated (as_of and a kind other than
+    assumption), assumptions with a low-high range, or neither (listed, to fix)."""
+    with handle_errors():
+        from .catalog import STATUSES, sourcing_rows, ungrounded
+
+        rows = sourcing_rows(directory)
+        missing = ungrounded(directory) if rows[-1]["neither"] else []
+        if as_json:
+            sys.stdout.write(json.dumps({"files": rows, "neither": missing}, indent=1) + "\n")
+            return
+        from rich.table import Table
+
+        from .report import add_row
+
+        table = Table(title="Sourcing of the catalog's figures", title_justify="left")
+        for column in ("file", "figures", *STATUSES):
+            table.add_column(column, justify="left" if column == "file" else "right")
+        for row in rows:
+            add_row(table, row["file"], *(str(row[k]) for k in ("figures", *STATUSES)),
+                    style="bold" if row["file"] == "total" else "")
+        out_console.print(table)
+        for name in missing:
+            out_console.print(f"neither dated nor a ranged assumption: {name}", markup=False, highlight=False)
+
+
+@app.command()
+def sensitivity(
+    config: Path = ConfigArg,
+    whatif: list[Path] = WhatifOpt,
+    set_: list[str] = SetOpt,
+    top: int = typer.Option(15, "--top", "-n", min=1, help="Figures shown in the table and the plot (files hold all)."),
+    rank: str = typer.Option("cost", "--rank", help="cost (the procurement cost swing, default) or mix (the largest "
+                                                    "vendor-share move)."),
+    objective: Optional[str] = ObjectiveOpt,
+    solver: str = SolverOpt,
+    jobs: Optional[int] = JobsOpt,
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the tornado (PNG)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write sensitivity.csv (every figure) to this directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print the tornado as JSON and nothing else."),
+) -> None:
+    """A tornado: re-solve with each ranged catalog figure at its low and its high end (everything
+    else at base) and rank the figures by how far they move the procurement cost and the vendor mix."""
+    from .formulation import OBJECTIVES
+    from .sensitivity import RANKS
+    from .solver import SOLVERS
+
+    _check_choice("--objective", objective, OBJECTIVES)
+    _check_choice("--solver", solver, SOLVERS)
+    _check_choice("--rank", rank, RANKS)
+    with handle_errors(as_json):
+        _check_outputs(out, plot)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        import optimizer
+
+        from .outputs import manifest
+        from .report import write_tables
+        from .sensitivity import plot_tornado, print_tornado, ranged_figures, sensitivity_document
+
+        scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, disable=as_json) as progress:
+            task = progress.add_task("sensitivity solves", total=1 + 2 * len(ranged_figures(scenario)))
+            document = sensitivity_document(scenario, objective, solver, jobs, rank,
+                                            on_result=lambda: progress.advance(task))
+        made = manifest(scenario, {"command": "sensitivity", "objective": objective, "solver": solver, "rank": rank})
+        if plot is not None:
+            plot_tornado(document, plot, made, top)
+        if out is not None:
+            write_tables({"sensitivity.csv": document["rows"]}, out, made)
+        _emit(document, as_json, lambda: print_tornado(document, out_console, top), (plot, out))
 
 
 @app.command()

@@ -16,7 +16,7 @@ Two costs per what-if, with `commit_until`:
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,14 +120,25 @@ def run_outcomes(scenario, whatifs: list[str], objective: str | None = None, sol
     return outcomes
 
 
-def solve_outcomes(arguments: list[tuple], jobs: int | None = None) -> list[Outcome]:
-    """solve_outcome(*args) for each, in parallel processes where there are several and more
-    than one core."""
+def solve_outcomes(arguments: list[tuple], jobs: int | None = None, on_result=None) -> list[Outcome]:
+    """solve_outcome(*args) for each, in order; in parallel processes where there are several
+    and more than one core; on_result() is called as each finishes (progress)."""
     jobs = jobs or min(os.cpu_count() or 1, len(arguments))
     if jobs <= 1 or len(arguments) < 3:
-        return [solve_outcome(*args) for args in arguments]
+        outcomes = []
+        for args in arguments:
+            outcomes.append(solve_outcome(*args))
+            if on_result:
+                on_result()
+        return outcomes
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(solve_outcome, *zip(*arguments)))
+        futures = {pool.submit(solve_outcome, *args): i for i, args in enumerate(arguments)}
+        outcomes: list = [None] * len(arguments)
+        for future in as_completed(futures):
+            outcomes[futures[future]] = future.result()
+            if on_result:
+                on_result()
+    return outcomes
 
 
 def scenario_tasks(scenario, whatifs: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -154,46 +154,168 @@ class Strict(BaseModel):
 # ---------------------------------------------------------------- vendor catalog
 
 
-class Sourced(Strict):
-    """A figure and where it comes from: a key of the vendor's `sources`, a citation, or
-    `assumption: <why>`."""
+AI_MAINTAINED_WIKIS = ("grokipedia",)
+"""Sites whose articles an AI writes and maintains: never a source for a figure."""
+KINDS = ("datasheet", "filing", "mlperf", "analyst", "press", "aggregator", "assumption")
+"""What a figure rests on: a vendor's datasheet or price list, a company filing, an MLCommons
+result, an analyst's estimate, a press report, an aggregator (a site compiling others' figures),
+or an assumption (or a figure derived from one)."""
+AS_OF = re.compile(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?")
 
-    value: Finite
+
+def _as_of(value: Any) -> str:
+    """A validator: `YYYY-MM` or `YYYY-MM-DD` naming a real month or day."""
+    import datetime
+
+    match = AS_OF.fullmatch(value) if isinstance(value, str) else None
+    if match is not None:
+        year, month, day = (int(part) if part else 1 for part in match.groups())
+        try:
+            datetime.date(year, month, day)
+            return value
+        except ValueError:
+            pass
+    raise ValueError(f"found {value!r}, expected a date like 2026-05 or 2026-05-08 (quoted)")
+
+
+AsOf = Annotated[str, BeforeValidator(_as_of)]
+"""When a fact held: a month (2026-05) or a day ("2026-05-08", quoted in YAML)."""
+
+
+def names_ai_wiki(text: str) -> str | None:
+    """The AI-maintained wiki that `text` cites, if any."""
+    lowered = text.lower()
+    return next((wiki for wiki in AI_MAINTAINED_WIKIS if wiki in lowered), None)
+
+
+def _key_time(key: str) -> float:
+    """'2027' -> 2027.0, '2027Q3' -> 2027.5."""
+    return int(key[:4]) + (int(key[5]) - 1) / 4 if "Q" in key else float(key)
+
+
+def _at(series: Any, key: str | None) -> float:
+    """A number, or a {period: number} series' value at period `key` (steps at each key; before
+    the first key, the first value)."""
+    if not isinstance(series, dict):
+        return series
+    items = sorted(series.items(), key=lambda kv: _key_time(kv[0]))
+    if key is None:
+        return items[0][1]
+    held = [v for k, v in items if _key_time(k) <= _key_time(key)]
+    return held[-1] if held else items[0][1]
+
+
+def range_problem(low: Any, base: Any, high: Any, name: str) -> str | None:
+    """Why `low <= base <= high` (or, with `base` None, `low <= high`) fails at some period
+    (numbers or {period: number} series), or None."""
+    keys = sorted({k for s in (low, base, high) if isinstance(s, dict) for k in s}, key=_key_time)
+    for key in keys or [None]:
+        lo, hi = _at(low, key), _at(high, key)
+        mid = lo if base is None else _at(base, key)
+        if not lo <= mid <= hi:
+            where = f" at {key}" if key else ""
+            if base is None:
+                return f"found low {lo:g} above high {hi:g}{where}, expected low <= high"
+            return (f"found low {lo:g}, {name} {mid:g}, high {hi:g}{where}, expected low <= {name} <= high "
+                    f"(the {name} is what solve uses; low and high bound it)")
+    return None
+
+
+class Provenance(Strict):
+    """Where a figure comes from and how far to trust it: `source` (a key of the vendor's
+    `sources`, a citation, or `assumption: <why>`), `as_of` (when the fact held), `kind` (what it
+    rests on, one of KINDS) and, for an assumed or disputed figure, `low` and `high` around the
+    value solve uses (on `efficiency` for a throughput given by `basis`). The schema checks that
+    low <= high; that a vendor file's value lies between them is checked on the catalog as
+    written (catalog.range_problems), since a what-if or a sweep may move a value anywhere."""
+
     source: Annotated[str, StringConstraints(min_length=1)]
     note: str | None = None
+    as_of: AsOf | None = None
+    kind: Literal[KINDS] | None = None
+
+    @property
+    def is_assumption(self) -> bool:
+        """An assumption, or derived from one (kind assumption)."""
+        return self.kind == "assumption" or self.source.strip().lower().startswith("assumption")
+
+    def ranged_field(self) -> str:
+        """The field `low` and `high` bound (and a sensitivity run moves)."""
+        return "value"
+
+    @model_validator(mode="after")
+    def _provenance(self):
+        wiki = names_ai_wiki(self.source)
+        if wiki is not None:
+            raise ValueError(f"found a source citing {wiki}, an AI-maintained wiki, expected a primary source, "
+                             "a human-edited publication or `assumption: <why>`")
+        starts = self.source.strip().lower().startswith("assumption")
+        if starts and self.kind not in (None, "assumption"):
+            raise ValueError(f"found kind {self.kind} for a source starting with 'assumption', "
+                             "expected kind: assumption")
+        derived = "derived from" in f"{self.source} {self.note or ''}".lower()
+        if self.kind == "assumption" and not starts and not derived:
+            raise ValueError("found kind assumption, expected a source starting with 'assumption: <why>', or "
+                             "'derived from ...' in the source or note naming the assumption it rests on")
+        low, high = getattr(self, "low", None), getattr(self, "high", None)
+        if (low is None) != (high is None):
+            raise ValueError("found only one of low and high, expected both (a range) or neither")
+        problem = range_problem(low, None, high, "") if low is not None else None
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class Sourced(Provenance):
+    """A sourced figure (see Provenance)."""
+
+    value: Finite
+    low: Finite | None = None
+    high: Finite | None = None
 
 
 class SourcedAmount(Sourced):
     value: NonNeg
+    low: NonNeg | None = None
+    high: NonNeg | None = None
 
 
 class SourcedPositive(Sourced):
     value: Positive
+    low: Positive | None = None
+    high: Positive | None = None
 
 
 class SourcedFraction(Sourced):
     value: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    low: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    high: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
 
 
-class SourcedSeries(Strict):
-    """A sourced non-negative Series (e.g. a supply cap in units per year)."""
+class SourcedSeries(Provenance):
+    """A sourced non-negative Series (e.g. a supply cap in units per year); `low` and `high`
+    are numbers or series too, compared with the value at every period any of them names."""
 
     value: AmountSeries
-    source: Annotated[str, StringConstraints(min_length=1)]
-    note: str | None = None
+    low: AmountSeries | None = None
+    high: AmountSeries | None = None
 
 
-class Throughput(Strict):
+class Throughput(Provenance):
     """H100e per unit on one workload profile: either `value` directly, or
     `basis` (a spec name) whose ratio to the reference product's spec is multiplied by
     `efficiency` (software maturity and realised utilisation relative to the H100). `value`
-    and `efficiency` may be series ({2027: 0.6, 2029: 0.8}: a stack that matures)."""
+    and `efficiency` may be series ({2027: 0.6, 2029: 0.8}: a stack that matures). `low` and
+    `high` (numbers or series) bound `efficiency` when a basis is given, else `value`."""
 
     value: AmountSeries | None = None
     basis: str | None = None
     efficiency: PositiveSeries = 1.0
-    source: Annotated[str, StringConstraints(min_length=1)]
-    note: str | None = None
+    low: AmountSeries | None = None
+    high: AmountSeries | None = None
+
+    def ranged_field(self) -> str:
+        return "efficiency" if self.basis is not None else "value"
 
     @model_validator(mode="after")
     def _one_way(self):

@@ -34,7 +34,7 @@ def test_every_range_holds_the_optimum_and_every_plan_meets_the_slack(make_scena
     limit = found.optimum_usd * 1.01 * (1 + 1e-9)
     for row in found.ranges:
         assert row["min_share"] <= row["optimum_share"] + 1e-9 <= row["max_share"] + 2e-9
-        assert row["min_plan_cost_usd"] <= limit and row["max_plan_cost_usd"] <= limit
+        assert row["min_plan_objective_usd"] <= limit and row["max_plan_objective_usd"] <= limit
     assert sum(r["optimum_share"] for r in found.ranges) == pytest.approx(1.0)
     for plan in found.plans:
         assert plan["objective_usd"] <= limit
