@@ -179,23 +179,19 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
 
 
 def _surprise_columns(outcome: Outcome, base: Outcome) -> dict[str, Any]:
+    from .results import difference
+
     """The surprise cost beside the foresight one: its status, cost, change against the base,
     what signing before knowing cost (surprise − foresight), and unmet share."""
     surprise = outcome.surprise
     cost = surprise.total_cost_usd
     return {"surprise_status": surprise.status, "surprise_cost_usd": cost,
             "surprise_delta_usd": cost - base.total_cost_usd if cost is not None and base.total_cost_usd else None,
-            "cost_of_committing_usd": (_difference(cost, outcome.total_cost_usd)
+            "cost_of_committing_usd": (difference(cost, outcome.total_cost_usd)
                                        if cost is not None and outcome.total_cost_usd is not None else None),
             "surprise_unmet_pct": (surprise.unmet_h100e_years / surprise.demand_h100e_years
                                    if surprise.demand_h100e_years else None),
             "surprise_message": surprise.message}
-
-
-def _difference(a: float, b: float) -> float:
-    """a − b, 0 where it is below the rounding of the totals (a solve and its re-solve with the
-    same signings held differ by ~1e-12 of them)."""
-    return 0.0 if abs(a - b) <= 1e-11 * max(abs(a), abs(b)) else a - b
 
 
 def _moves(before: dict[str, float], after: dict[str, float]) -> list[str]:

@@ -35,11 +35,10 @@ def money(value: float) -> str:
 
 
 def money_column(values: list[float | None]) -> list[str]:
-    """Amounts that differ in their 4th-6th digits, in one unit: that of the largest, one step
-    down ($1,059.67B, $3.53B, $0.45B), so the differences show; None is ''."""
+    """Amounts that differ in their 4th-6th digits, in one unit, billions at most ($1,059.67B,
+    $802.61B, $3.53B, $0.45B), so the differences show; None is ''."""
     magnitude = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
-    scale, suffix = next(((s, x) for s, x in ((1e12, "B"), (1e9, "M"), (1e6, "k")) if magnitude >= s), (1.0, ""))
-    unit = scale / 1e3 if suffix else 1.0
+    unit, suffix = next(((s, x) for s, x in ((1e9, "B"), (1e6, "M"), (1e3, "k")) if magnitude >= s), (1.0, ""))
     return ["" if v is None else ("-" if v < 0 and round(abs(v) / unit, 2) else "") + f"${abs(v) / unit:,.2f}{suffix}"
             for v in values]
 
@@ -514,26 +513,34 @@ def print_stochastic(result, console: Console) -> None:
     table = _table(console, f"Sign now (to the end of {result.until}), beside the base plan's signings",
                    "offer", "period", "units", "base plan", "change", left=2)
     for row in sorted(signings, key=lambda r: (r["period"], r["offer"])):
+        change = row["change_units"]
+        moved = abs(change) > 1e-6 * max(abs(row["base_units"]), abs(row["acquired_units"]))
         add_row(table, row["offer"], row["period"], count(row["acquired_units"]), count(row["base_units"]),
-                f"{'+' if row['change_units'] > 0 else ''}{count(row['change_units'])}" if row["change_units"] else "")
+                f"{'+' if change > 0 else ''}{count(change)}" if moved else "")
     console.print(table)
     if len(result.first_stage) > FIRST_STAGE_SHOWN:
         console.print(f"[dim]The {FIRST_STAGE_SHOWN} signings that differ most from the base plan's, of "
                       f"{len(result.first_stage)}: all in --out DIR (first_stage.csv) or --json.[/dim]")
-    vendors = [k.removeprefix("share_") for k in result.scenarios[0] if k.startswith("share_")]
-    table = _table(console, "Each scenario under the stochastic plan (vendor shares of served compute)", "scenario",
-                   "p", "cost", "with foresight", "base plan", "regret", "unmet", *vendors, left=1)
+    shortfalls = any(r["shortfall_usd"] > 0 for r in result.scenarios)
+    table = _table(console, "Each scenario under the stochastic plan", "scenario", "p", "cost", "foresight",
+                   "base plan", "regret", "unmet", *["shortfall"] * shortfalls, left=1)
+    table.columns[0].no_wrap = True
     costs = money_column([r[k] for r in result.scenarios for k in ("objective_usd", "ws_usd", "eev_usd")])
     for i, row in enumerate(result.scenarios):
         cost, foresight, base = costs[3 * i: 3 * i + 3]
         add_row(table, row["scenario"], f"{row['probability']:.3g}", cost, foresight, base or "infeasible",
-                money(row["regret_usd"]),
-                f"{row['unmet_pct']:.1%}" if row["unmet_pct"] is not None else "",
-                *[f"{row['share_' + v]:.0%}" if row.get("share_" + v) is not None else "" for v in vendors])
+                money(row["regret_usd"]), f"{row['unmet_pct']:.1%}" if row["unmet_pct"] is not None else "",
+                *[money(row["shortfall_usd"])] * shortfalls)
     console.print(table)
-    console.print("[dim]cost: the scenario's objective under the stochastic plan; with foresight: planned knowing "
-                  "the scenario (WS); base plan: after the base plan's here-and-now signings (EEV); regret = cost − "
-                  "with foresight.[/dim]")
+    console.print("[dim]cost: the scenario's objective under the stochastic plan; foresight: planned knowing the "
+                  "scenario (WS); base plan: after the base plan's here-and-now signings (EEV); regret = cost − "
+                  "foresight" + ("; shortfall: take-or-pay owed" if shortfalls else "") + ".[/dim]")
+    vendors = [k.removeprefix("share_") for k in result.scenarios[0] if k.startswith("share_")]
+    table = _table(console, "Vendor shares of served compute (whole horizon) in each scenario", "scenario", *vendors)
+    for row in result.scenarios:
+        add_row(table, row["scenario"], *[f"{row['share_' + v]:.0%}" if row.get("share_" + v) is not None else ""
+                                          for v in vendors])
+    console.print(table)
     for note in result.notes:
         console.print(f"Note: {note}", markup=False, highlight=False)
 

@@ -153,6 +153,12 @@ class Result:
         verify_plan(self.plan_values, self, tolerance)
 
 
+def difference(a: float, b: float) -> float:
+    """a − b, 0 where it is below the rounding of the totals: a solve and a re-solve of the same
+    plan (a held plan, a stochastic plan's scenario with foresight) differ by ~1e-12 of them."""
+    return 0.0 if abs(a - b) <= 1e-11 * max(abs(a), abs(b)) else a - b
+
+
 def json_ready(value: Any) -> Any:
     """JSON-ready: floats to 15 significant digits (a float's own precision without its last
     binary digits: 0.1 + 0.2 is 0.3; a tiny scenario's figures keep theirs, since rounding to 6

@@ -44,6 +44,8 @@ class ScenarioSpec:
     description: str
     whatifs: tuple[str, ...]
     changes: tuple[tuple[dict, Location], ...]
+    location: Location | None = None
+    """Where the scenario is written (its entry, or the sample)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def read_scenarios(path: str | Path, base) -> ScenarioSet:
         layers = tuple(whatif_path(w, ("scenarios", i, "whatifs", k)) for k, w in enumerate(entry.whatifs))
         changes = tuple((change, tree.locate(("scenarios", i, "changes", k))) for k, change in enumerate(entry.changes))
         scenarios.append(ScenarioSpec(entry.name, entry.probability, entry.description or _described(layers, changes),
-                                      layers, changes))
+                                      layers, changes, tree.locate(("scenarios", i))))
     if parsed.sample is not None:
         sampled = [(whatif_path(s.whatif, ("sample", "whatifs", k)), s.probability)
                    for k, s in enumerate(parsed.sample.whatifs)]
@@ -144,7 +146,7 @@ def _draws(sample, whatifs: list[tuple[str, float]], mass: float, base, where: L
                         for figure, u in zip(figures, quantiles))
         parts = [Path(w).stem for w in happened] + ([f"{len(figures)} catalog figures drawn"] if figures else [])
         draws.append(ScenarioSpec(f"draw-{i + 1:0{width}d}", mass / sample.n, " + ".join(parts) or "the base scenario",
-                                  happened, changes))
+                                  happened, changes, where))
     return draws
 
 

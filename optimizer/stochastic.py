@@ -166,8 +166,8 @@ def load_blocks(base, scenario_set, progress: Callable[[str], None] | None = Non
         except ConfigError as exc:
             problems += [Problem(p.location, p.path, f"(scenario {spec.name}) {p.message}") for p in exc.problems]
             continue
-        where = spec.changes[0][1] if spec.changes else Location(str(scenario_set.path))
-        problems += check_stage(base.data, loaded.data, spec.name, periods, where)
+        problems += check_stage(base.data, loaded.data, spec.name, periods,
+                                spec.location or Location(str(scenario_set.path)))
         scenarios.append(loaded)
     if problems:
         raise ConfigError(problems)
@@ -380,6 +380,8 @@ def _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, object
 
 
 def _scenario_row(block, result, sp: float, ws: float, eev: float | None) -> dict[str, Any]:
+    from .results import difference
+
     years = {p.name: p.years for p in result.data.periods}
     unmet = sum(r["h100e"] * years[r["period"]] for r in result.tables["unmet"])
     demand = sum(r["demand_h100e"] * years[r["period"]] for r in result.tables["unmet"])
@@ -388,7 +390,7 @@ def _scenario_row(block, result, sp: float, ws: float, eev: float | None) -> dic
         served[row["vendor"]] += row["served_h100e"] * years[row["period"]]
     total = sum(served.values())
     return {"scenario": block.name, "description": block.description, "probability": block.probability,
-            "objective_usd": sp, "ws_usd": ws, "eev_usd": eev, "regret_usd": sp - ws,
+            "objective_usd": sp, "ws_usd": ws, "eev_usd": eev, "regret_usd": difference(sp, ws),
             "total_cost_usd": result.total_cost_usd, "unmet_pct": unmet / demand if demand else None,
             "shortfall_usd": sum(r["shortfall_usd"] for r in result.tables["deals"]),
             **{f"share_{v}": served[v] / total if total else None for v in sorted(served)}}
