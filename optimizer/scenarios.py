@@ -33,6 +33,10 @@ from .errors import ConfigError, Location, Problem
 from .loading import PathKey, format_path, read_yaml, validate_tree
 
 PROBABILITY_TOLERANCE = 1e-9
+NOT_DRAWN = ("kw_per_unit",)
+"""Ranged figures a sample leaves at their value: a product's power is what sites and MW caps
+are planned with (its range is for `cpo sensitivity`); drawn, it would change what the
+here-and-now signings count against their caps in each scenario."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,46 @@ class ScenarioSpec:
 
 
 @dataclass(frozen=True)
+class Sampler:
+    """How a sample draws scenarios: the what-ifs that happen, each with its probability, and
+    (ranges) every ranged catalog figure of the base, from `seed`."""
+
+    n: int
+    seed: int
+    ranges: bool
+    whatifs: tuple[tuple[str, float], ...]
+    where: Location | None
+
+    def draw(self, base, until: str, n: int | None = None, seed: int | None = None, mass: float = 1.0,
+             prefix: str = "draw") -> list[ScenarioSpec]:
+        """n scenarios (default self.n) of probability mass / n each, from `seed` (default
+        self.seed). A supply cap is drawn for the periods after `until` only: what can be signed
+        here and now is known (stochastic.check_stage)."""
+        import numpy as np
+
+        n = self.n if n is None else n
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        figures = [f for f in ranged_figures(base.tree.data) if f.path[-2] not in NOT_DRAWN] if self.ranges else []
+        periods = [p.name for p in base.data.periods]
+        from .data import period_end_time, period_time
+
+        later = [p for p in periods if period_time(p) >= period_end_time(until) - 1e-9]
+        stage = (periods[0], later[0]) if later else None
+        width = len(str(n))
+        draws = []
+        for i in range(n):
+            happened = tuple(path for path, probability in self.whatifs if rng.random() < probability)
+            quantiles = rng.random(len(figures))
+            changes = tuple(({"set": format_path(figure.path),
+                              "to": figure.at(u, stage if "supply_cap" in figure.path else None)}, self.where)
+                            for figure, u in zip(figures, quantiles))
+            parts = [Path(w).stem for w in happened] + ([f"{len(figures)} catalog figures drawn"] if figures else [])
+            draws.append(ScenarioSpec(f"{prefix}-{i + 1:0{width}d}", mass / n, " + ".join(parts) or "the base scenario",
+                                      happened, changes, self.where))
+        return draws
+
+
+@dataclass(frozen=True)
 class ScenarioSet:
     path: Path
     description: str
@@ -60,6 +104,8 @@ class ScenarioSet:
     weight: float
     """λ, the weight of CVaR in the objective (0: expected cost alone)."""
     notes: tuple[str, ...] = ()
+    sampler: Sampler | None = None
+    """The file's sample (for fresh draws: `cpo evaluate --sample`)."""
 
 
 def read_scenarios(path: str | Path, base) -> ScenarioSet:
@@ -87,9 +133,12 @@ def read_scenarios(path: str | Path, base) -> ScenarioSet:
         changes = tuple((change, tree.locate(("scenarios", i, "changes", k))) for k, change in enumerate(entry.changes))
         scenarios.append(ScenarioSpec(entry.name, entry.probability, entry.description or _described(layers, changes),
                                       layers, changes, tree.locate(("scenarios", i))))
+    sampler = None
     if parsed.sample is not None:
-        sampled = [(whatif_path(s.whatif, ("sample", "whatifs", k)), s.probability)
-                   for k, s in enumerate(parsed.sample.whatifs)]
+        sample = parsed.sample
+        sampler = Sampler(sample.n, sample.seed, sample.ranges,
+                          tuple((whatif_path(s.whatif, ("sample", "whatifs", k)), s.probability)
+                                for k, s in enumerate(sample.whatifs)), tree.locate(("sample",)))
         if problems:
             raise ConfigError(problems)
         named = sum(s.probability for s in scenarios)
@@ -99,13 +148,13 @@ def read_scenarios(path: str | Path, base) -> ScenarioSet:
                                        f"found the named scenarios' probabilities summing to {named:g}, leaving "
                                        f"{max(mass, 0.0):g} for the sample, expected some left (or give "
                                        "sample.probability, the draws' total)")])
-        scenarios += _draws(parsed.sample, sampled, mass, base, tree.locate(("sample",)))
+        scenarios += sampler.draw(base, str(parsed.until), mass=mass)
     if problems:
         raise ConfigError(problems)
     scenarios, notes = _normalised(scenarios, tree.locate(("scenarios",)) or Location(str(path)))
     cvar = parsed.risk.cvar
     return ScenarioSet(path, parsed.description or path.stem, parsed.until, tuple(scenarios),
-                       cvar.alpha if cvar else 0.0, cvar.weight if cvar else 0.0, tuple(notes))
+                       cvar.alpha if cvar else 0.0, cvar.weight if cvar else 0.0, tuple(notes), sampler)
 
 
 def _described(layers: tuple[str, ...], changes: tuple) -> str:
@@ -130,26 +179,6 @@ def _normalised(scenarios: list[ScenarioSpec], where: Location) -> tuple[list[Sc
 # ---------------------------------------------------------------- sampling
 
 
-def _draws(sample, whatifs: list[tuple[str, float]], mass: float, base, where: Location) -> list[ScenarioSpec]:
-    """sample.n scenarios of probability mass / n each: the what-ifs that happen, and a draw of
-    every ranged catalog figure (ranged_figures) when sample.ranges."""
-    import numpy as np
-
-    rng = np.random.default_rng(sample.seed)
-    figures = ranged_figures(base.tree.data) if sample.ranges else []
-    width = len(str(sample.n))
-    draws = []
-    for i in range(sample.n):
-        happened = tuple(path for path, probability in whatifs if rng.random() < probability)
-        quantiles = rng.random(len(figures))
-        changes = tuple(({"set": format_path(figure.path), "to": figure.at(u)}, where)
-                        for figure, u in zip(figures, quantiles))
-        parts = [Path(w).stem for w in happened] + ([f"{len(figures)} catalog figures drawn"] if figures else [])
-        draws.append(ScenarioSpec(f"draw-{i + 1:0{width}d}", mass / sample.n, " + ".join(parts) or "the base scenario",
-                                  happened, changes, where))
-    return draws
-
-
 @dataclass(frozen=True)
 class RangedFigure:
     """A catalog figure with a range: `path` to the number (or series) drawn, and its low, value
@@ -160,16 +189,20 @@ class RangedFigure:
     value: Any
     high: Any
 
-    def at(self, u: float) -> Any:
+    def at(self, u: float, stage: tuple[str, str] | None = None) -> Any:
         """The figure at quantile u of the triangular distribution (low, value, high), period by
-        period for a series (the same u for all)."""
+        period for a series (the same u for all). With `stage` (the horizon's first period, the
+        first after the here-and-now stage), the value itself before the second, drawn from it."""
         series = [s for s in (self.low, self.value, self.high) if isinstance(s, dict)]
-        if not series:
+        if not series and stage is None:
             return triangular(self.low, self.value, self.high, u)
         from .schema import period_items
 
-        keys = sorted({k for s in series for k in period_items(s)}, key=_time)
-        return {k: triangular(_at(self.low, k), _at(self.value, k), _at(self.high, k), u) for k in keys}
+        keys = {k for s in series for k in period_items(s)} | set(stage or ())
+        drawn = {k: triangular(_at(self.low, k), _at(self.value, k), _at(self.high, k), u) for k in keys}
+        if stage is not None:
+            drawn.update({k: _at(self.value, k) for k in keys if _time(k) < _time(stage[1])})
+        return dict(sorted(drawn.items(), key=lambda kv: _time(kv[0])))
 
 
 def ranged_figures(data: dict) -> list[RangedFigure]:

@@ -288,9 +288,10 @@ def solve_stochastic(base, scenario_set, objective: str | None = None, solver: s
         say("EEV: the base plan's here-and-now signings in every scenario")
         fixed_columns, fixed_values = _base_signings(blocks, stage, base_result, whole.scale.units)
         session.set_column_bounds(fixed_columns, fixed_values, fixed_values)
+        relaxed = _grandfather(session, whole, dict(zip(fixed_columns, fixed_values)))
         eev = session.run(prices=False)
         say("reporting each scenario")
-        result = _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, objective, verify)
+        result = _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, objective, verify, relaxed)
     result.seconds = {"load": loaded - started, "build": built - loaded, "solve": solved - built,
                       "ws_eev": time.perf_counter() - solved, "total": time.perf_counter() - started}
     return result
@@ -311,6 +312,26 @@ def _base_signings(blocks, stage, base_result, units: float):
     return columns, np.array(values)
 
 
+GRANDFATHERED = ("supply", "resource", "budget", "delivery")
+"""Rows a held plan is honoured under (commitments.py): for EEV, never below what the base plan's
+here-and-now signings use in a scenario."""
+
+
+def _grandfather(session, whole, held: dict) -> list[str]:
+    """For EEV: every `<=` row of GRANDFATHERED families whose right-hand side is below what the
+    fixed here-and-now columns use in it raised to that use (Model.grandfather's rule, for
+    held plans: a scenario's lower delivery cap, budget or MW coefficients cannot undo a
+    signing). Returns the rows raised."""
+    raised = []
+    for row in whole.rows:
+        if row.family in GRANDFATHERED and row.constraint.sense == pulp.LpConstraintLE:
+            use = sum(coef * held[var] for var, coef in row.constraint.expr.items() if var in held)
+            if use > -row.constraint.constant * (1 + 1e-12) + 1e-12:
+                session.set_row_bounds([row], -np.inf, use)
+                raised.append(row)
+    return raised
+
+
 def _infeasible(blocks, objective, solver) -> tuple[str, list[str]]:
     """Why the stochastic plan has no solution: a scenario infeasible alone (its diagnosis), or
     no one first stage every scenario's hard rules accept."""
@@ -329,7 +350,8 @@ def _infeasible(blocks, objective, solver) -> tuple[str, list[str]]:
 # ---------------------------------------------------------------- reporting
 
 
-def _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, objective, verify) -> StochasticResult:
+def _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, objective, verify,
+            relaxed: list) -> StochasticResult:
     from .results import _value, make_result
     from .solver import Solution
 
@@ -372,6 +394,12 @@ def _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, object
         "mip_gap": sp.mip_gap,
     }
     notes = list(scenario_set.notes)
+    if relaxed:
+        names = sorted({row.family for row in relaxed})
+        notes.append(f"EEV: in {len(relaxed)} {'/'.join(names)} row(s) of some scenarios the base plan's here-and-now "
+                     "signings use more than the row allows (a lower cap later, more MW per unit drawn); held, they are "
+                     "honoured as contracts are (docs/uncertainty.md), so EEV is measured with those rows raised to what "
+                     "the signings use, and VSS may come out below 0")
     if eev.status != "optimal":
         notes.append("EEV: the base plan's here-and-now signings cannot be carried in every scenario (a hard rule, "
                      "budget or delivery schedule of one forbids them), so VSS is unbounded")
