@@ -330,28 +330,66 @@ def evaluate(
     config: Path = ConfigArg,
     whatifs: Optional[list[Path]] = typer.Argument(None, help="What-if files to stress the plan with.",
                                                    show_default=False),
-    plan: Path = typer.Option(..., "--plan", "-p", metavar="PLAN.csv", show_default=False,
-                              help="The signings the lab holds: offer, period, acquired_units (the columns of "
-                                   "plan.csv); every period of the horizon is fixed to them (0 where none)."),
+    plan: list[Path] = typer.Option(..., "--plan", "-p", metavar="PLAN.csv", show_default=False,
+                                    help="The signings the lab holds: offer, period, acquired_units (the columns of "
+                                         "plan.csv); every period of the horizon is fixed to them (0 where none). "
+                                         "With --scenarios, only the here-and-now periods, and repeatable (e.g. a "
+                                         "stochastic plan's first_stage.csv beside the base plan's plan.csv)."),
     whatif: list[Path] = typer.Option([], "--whatif", "-w", help="More what-if files (repeatable)."),
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(None, "--objective", "-o", help="As for solve (how operations are chosen)."),
     solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write evaluate.csv and commitments.csv to this directory."),
+    scenarios: Optional[Path] = typer.Option(None, "--scenarios", metavar="S.yaml",
+                                             help="Hold the plans' signings up to the file's `until` and re-plan the "
+                                                  "rest in each of its scenarios: mean, CVaR and spread of the cost."),
+    sample: Optional[int] = typer.Option(None, "--sample", min=1, metavar="N",
+                                         help="With --scenarios: N fresh draws from the file's distribution (its "
+                                              "named scenarios and its sample) instead of the file's own scenarios."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="With --sample: the draws' seed (default: the file's "
+                                                            "sample seed + 1, so the draws are fresh)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0,
+                                          help="With --scenarios: processes of a local Dask cluster (default: the "
+                                               "cores; 0: run here)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT",
+                                            help="With --scenarios: an existing Dask scheduler instead."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="With --scenarios: a histogram of each plan's cost (PNG)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write evaluate.csv and commitments.csv (with --scenarios: "
+                                                           "evaluate.csv and summary.csv) to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the evaluation as JSON and nothing else."),
 ) -> None:
     """Cost, unmet demand, deal shortfalls, resilience and broken rules of a plan the lab already
-    holds, under the base scenario and each what-if (only operations re-optimised)."""
+    holds, under the base scenario and each what-if (only operations re-optimised). With
+    --scenarios: the plans' here-and-now signings held in every scenario of a scenario file (or
+    --sample N fresh draws from it), the rest re-planned: the out-of-sample check of a stochastic
+    plan."""
     from .formulation import OBJECTIVES
     from .solver import SOLVERS
 
     _check_choice("--objective", objective, OBJECTIVES)
     _check_choice("--solver", solver, SOLVERS)
     layers = [*(whatifs or []), *whatif]
+    if scenarios is None:
+        needs = [name for name, value in (("--sample", sample), ("--seed", seed), ("--workers", workers),
+                                          ("--scheduler", scheduler), ("--plot", plot)) if value is not None]
+        if needs or len(plan) > 1:
+            err_console.print(f"error: {', '.join(needs) or 'a second --plan'} needs --scenarios S.yaml (without it, "
+                              "evaluate holds one whole plan under the base and each what-if)", highlight=False)
+            raise typer.Exit(EXIT_USAGE)
+    elif layers:
+        err_console.print("error: with --scenarios, put the what-ifs in the scenario file (a scenario's whatifs:)",
+                          highlight=False)
+        raise typer.Exit(EXIT_USAGE)
     with handle_errors():
-        _check_outputs(out)
+        _check_outputs(out, plot)
         import optimizer
+
+        if scenarios is not None:
+            scenario = optimizer.load(config, overrides=set_)
+            _evaluate_scenarios(scenario, plan, scenarios, sample, seed, objective, solver, workers, scheduler,
+                                plot, out, as_json)
+            return
+        plan = plan[0]
 
         from .commitments import read_csv
         from .evaluation import evaluation_rows, run_evaluation
@@ -369,6 +407,46 @@ def evaluate(
             write_tables({"evaluate.csv": rows, "commitments.csv": commitments}, out, made)
         _emit({"scenario": scenario.name, "plan": str(plan), "rows": rows, "commitments": commitments}, as_json,
               lambda: print_evaluation(rows, str(plan), out_console), (out, None))
+
+
+def _evaluate_scenarios(scenario, plans: list[Path], scenarios: Path, sample, seed, objective, solver, workers,
+                        scheduler, plot, out, as_json) -> None:
+    """cpo evaluate --scenarios: the plans' here-and-now signings held in each scenario (or fresh
+    draw), with a progress bar; printed, as JSON, written to --out, plotted."""
+    from .commitments import read_csv
+    from .evaluation import out_of_sample
+    from .outputs import manifest
+    from .report import plot_out_of_sample, print_out_of_sample, write_tables
+    from .scenarios import read_scenarios
+
+    scenario_set = read_scenarios(scenarios, scenario)
+    held = {str(path): read_csv(path) for path in plans}
+    total = len(held) * (sample or len(scenario_set.scenarios))
+    with _progress_bar(f"evaluate over {sample or len(scenario_set.scenarios)} scenarios", total, as_json) as advance:
+        result = out_of_sample(scenario, held, scenario_set, sample, seed, objective, solver, workers, scheduler,
+                               on_result=lambda row: advance())
+    document = {"scenario": scenario.name, "scenarios_file": str(scenarios), "until": result.until,
+                "alpha": result.alpha, "sample": sample, "seed": result.seed, "plans": list(held),
+                "summary": result.summary, "rows": result.rows}
+    made = manifest(scenario, {"command": "evaluate --scenarios", "objective": objective, "solver": solver,
+                               "sample": sample, "seed": result.seed}, inputs=[*plans, scenarios])
+    if out is not None:
+        write_tables({"evaluate.csv": result.rows, "summary.csv": result.summary}, out, made)
+    if plot is not None:
+        plot_out_of_sample(document, plot, made)
+    _emit(document, as_json, lambda: print_out_of_sample(document, out_console), (out, plot))
+
+
+@contextlib.contextmanager
+def _progress_bar(description: str, total: int, disabled: bool) -> Iterator:
+    """advance() for a run of `total` solves, on stderr: done/total, elapsed and ETA."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, disable=disabled) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda steps=1: progress.advance(task, steps)
 
 
 @app.command()
@@ -399,8 +477,6 @@ def sweep(
         err_console.print("error: --resume needs --out (the directory of the interrupted sweep)", highlight=False)
         raise typer.Exit(EXIT_USAGE)
     with handle_errors():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
         from .report import print_sweep
         from .sweeps import read_grid, run_sweep
 
@@ -412,14 +488,10 @@ def sweep(
             _check_period("--commit-until", commit_until)
         parsed = read_grid(grid)
         optimizer.load(config, whatifs=parsed.whatifs)  # bad base input fails here, before any worker starts
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("eta"), TimeRemainingColumn())
-        with Progress(*columns, console=err_console, disable=as_json) as progress:
-            task = progress.add_task(f"sweep {parsed.description}", total=len(parsed.points))
-            done_before = len(list((out / "points").glob("[0-9]*.json"))) if resume and out else 0
-            progress.advance(task, done_before)
+        with _progress_bar(f"sweep {parsed.description}", len(parsed.points), as_json) as advance:
+            advance(len(list((out / "points").glob("[0-9]*.json"))) if resume and out else 0)
             rows = run_sweep(config, parsed, out, workers, scheduler, resume, solver,
-                             on_result=lambda row: progress.advance(task), fmt=fmt, commit_until=commit_until)
+                             on_result=lambda row: advance(), fmt=fmt, commit_until=commit_until)
         if as_json:
             sys.stdout.write(json.dumps(rows, indent=1, default=str) + "\n")
             return
@@ -684,8 +756,6 @@ def sensitivity(
     _check_choice("--rank", rank, RANKS)
     with handle_errors(as_json):
         _check_outputs(out, plot)
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
         import optimizer
 
         from .outputs import manifest
@@ -693,11 +763,8 @@ def sensitivity(
         from .sensitivity import plot_tornado, print_tornado, ranged_figures, sensitivity_document
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err_console, disable=as_json) as progress:
-            task = progress.add_task("sensitivity solves", total=1 + 2 * len(ranged_figures(scenario)))
-            document = sensitivity_document(scenario, objective, solver, jobs, rank,
-                                            on_result=lambda: progress.advance(task))
+        with _progress_bar("sensitivity solves", 1 + 2 * len(ranged_figures(scenario)), as_json) as advance:
+            document = sensitivity_document(scenario, objective, solver, jobs, rank, on_result=advance)
         made = manifest(scenario, {"command": "sensitivity", "objective": objective, "solver": solver, "rank": rank})
         if plot is not None:
             plot_tornado(document, plot, made, top)

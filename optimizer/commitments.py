@@ -44,9 +44,13 @@ class Commitments:
         """Only the signings of periods that end by the end of `year` (2026, or '2026Q2')."""
         end = period_end_time(year)
         named = self.periods if self.periods is not None else {period for _, period in self.units}
-        periods = frozenset(p for p in named if period_end_time(p) <= end + 1e-9)
-        return Commitments(FrozenDict({k: v for k, v in self.units.items() if k[1] in periods}), periods,
-                           f"{self.source} until {year}")
+        return self.over(frozenset(p for p in named if period_end_time(p) <= end + 1e-9), f"until {year}")
+
+    def over(self, periods: frozenset, why: str = "") -> "Commitments":
+        """The signings of `periods` only, and those periods fixed to them (0 for an offer not
+        listed): e.g. a plan's here-and-now stage, named by the horizon."""
+        return Commitments(FrozenDict({k: v for k, v in self.units.items() if k[1] in periods}), frozenset(periods),
+                           f"{self.source} {why}".strip())
 
     def here_and_now(self) -> HereAndNow:
         """The stage these signings make: in their periods, only they are signed."""
@@ -90,8 +94,14 @@ def read_csv(path: str | Path) -> Commitments:
                                    f"{', '.join(PLAN_COLUMNS)} (the columns of plan.csv)")])
     units: dict[tuple[str, str], float] = {}
     problems = []
+    plans: dict[str, int] = {}
     for line, row in enumerate(reader, start=2):
         where = Location(str(path), line)
+        plans.setdefault(row.get("scenario") or "", line)
+        if len(plans) == 2:
+            problems.append(Problem(where, "scenario", f"found a second plan (scenario {row['scenario']!r}, after "
+                                    f"{next(iter(plans))!r}), expected the signings of one plan "
+                                    "(a stochastic plan's plan.csv holds one per scenario: give its first_stage.csv)"))
         try:
             period_time(row["period"])
         except ValueError as exc:

@@ -11,7 +11,7 @@ are listed. Under the scenario it was solved for, a plan's evaluation costs what
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +90,123 @@ def evaluate(scenario, plan, whatifs=(), objective: str | None = None, solver: s
 
     return pd.DataFrame(evaluation_rows(run_evaluation(scenario, plan, [str(w) for w in whatifs], objective,
                                                        solver, jobs)))
+
+
+# ---------------------------------------------------------------- out of sample
+
+
+DEFAULT_ALPHA = 0.9
+"""CVaR's level when the scenario file states none."""
+
+
+@dataclass
+class OutOfSample:
+    """Here-and-now signings held, each scenario (the file's, or fresh draws from its
+    distribution) solved for its recourse: one row per plan and scenario, and per plan the
+    mean, CVaR and spread of the objective."""
+
+    until: str
+    alpha: float
+    seed: int | None
+    """The draws' seed (None: the file's own scenarios)."""
+    rows: list[dict[str, Any]]
+    """plan, scenario, description, probability, status, objective_usd, total_cost_usd, unmet_pct, ..."""
+    summary: list[dict[str, Any]]
+    """plan, scenarios, solved, mean_usd, cvar_usd, worst_usd, best_usd, std_usd, unmet_pct_mean,
+    vs_first_usd and vs_first_stderr_usd (the paired difference from the first plan)."""
+
+    def frame(self, table: str = "summary"):
+        import pandas as pd
+
+        return pd.DataFrame({"summary": self.summary, "rows": self.rows}[table])
+
+
+def out_of_sample(scenario, plans: dict[str, Any], scenario_set, sample: int | None = None, seed: int | None = None,
+                  objective: str | None = None, solver: str = "highs", workers: int | None = 0,
+                  scheduler: str | None = None, on_result=None) -> OutOfSample:
+    """Each plan's here-and-now signings (to the end of the file's `until`) held, the rest of the
+    horizon re-optimised in every scenario: the file's own (sample None: their probabilities,
+    the in-sample check) or `sample` fresh draws from its distribution (ScenarioSet.fresh, from
+    `seed`, by default the sample's seed + 1), each 1/sample. Solved on Dask like a sweep
+    (sweeps.run_tasks; workers 0: in this process); on_result(row) as each finishes.
+
+    mean = Σ p_s f_s, CVaR_α = the mean of the worst 1 − α of probability (stochastic.risk_measure,
+    α the file's or DEFAULT_ALPHA); f_s the objective (`cost` or `multi-vendor`) the scenario's
+    recourse minimises, as in the stochastic plan: the file's own scenarios give its cost column."""
+    from .stochastic import here_and_now
+    from .sweeps import Point, run_point, run_tasks
+
+    stage, _ = here_and_now(scenario.data, scenario_set.until, str(scenario_set.path))
+    if sample is None:
+        specs, seed = list(scenario_set.scenarios), None
+    else:
+        seed = seed if seed is not None else (scenario_set.sampler.seed + 1 if scenario_set.sampler else 1)
+        specs = scenario_set.fresh(scenario, sample, seed)
+    held = {name: as_commitments(plan).over(stage.periods, f"to the end of {scenario_set.until}")
+            for name, plan in plans.items()}
+    config = str(scenario.path)
+    tasks = [(config, (*scenario.whatifs, *spec.whatifs), Point(k * len(specs) + i, spec.name, {}, spec.changes),
+              objective, solver, held[name], tuple(scenario.override_items))
+             for k, name in enumerate(held) for i, spec in enumerate(specs)]
+    done: dict[int, dict] = {}
+
+    def finished(row: dict) -> None:
+        done[row["point"]] = row
+        if on_result is not None:
+            on_result(row)
+
+    run_tasks(run_point, tasks, workers, scheduler, finished)
+    names = list(held)
+    rows = []
+    for index in sorted(done):
+        spec = specs[index % len(specs)]
+        row = done[index]
+        rows.append({"plan": names[index // len(specs)], "scenario": spec.name, "description": spec.description,
+                     "probability": spec.probability, **{k: v for k, v in row.items() if k not in ("point", "name")}})
+    alpha = scenario_set.alpha if scenario_set.weight > 0 else DEFAULT_ALPHA
+    summary = [_plan_summary(name, [r for r in rows if r["plan"] == name], alpha) for name in names]
+    _paired_differences(summary, rows, sample is not None)
+    return OutOfSample(scenario_set.until, alpha, seed, rows, summary)
+
+
+def _paired_differences(summary: list[dict], rows: list[dict], sampled: bool) -> None:
+    """Each plan's mean cost minus the first plan's, over the scenarios both solved (paired: the
+    same draws), and for fresh draws (each 1/n) the standard error of that mean,
+    sqrt(Σ (d_s − d̄)² / (n (n − 1))); the file's own scenarios give the exact difference."""
+    import numpy as np
+
+    first = {r["scenario"]: r.get("objective_usd") for r in rows if r["plan"] == summary[0]["plan"]}
+    for entry in summary:
+        pairs = [(r["probability"], r["objective_usd"] - first[r["scenario"]]) for r in rows
+                 if r["plan"] == entry["plan"] and r.get("objective_usd") is not None
+                 and first.get(r["scenario"]) is not None]
+        if entry is summary[0] or not pairs:
+            entry.update(vs_first_usd=None, vs_first_stderr_usd=None)
+            continue
+        p, d = np.array(pairs).T
+        mean = float(p @ d / p.sum())
+        n = len(d)
+        stderr = float(np.sqrt(((d - d.mean()) ** 2).sum() / (n * (n - 1)))) if sampled and n > 1 else None
+        entry.update(vs_first_usd=mean, vs_first_stderr_usd=stderr)
+
+
+def _plan_summary(name: str, rows: list[dict], alpha: float) -> dict[str, Any]:
+    """A plan's mean, CVaR_α, worst, best and standard deviation of the objective over the
+    scenarios that solved, their probabilities renormalised over them (all, unless some failed:
+    `solved` says how many)."""
+    import numpy as np
+
+    from .stochastic import risk_measure
+
+    solved = [r for r in rows if r.get("objective_usd") is not None]
+    summary = {"plan": name, "scenarios": len(rows), "solved": len(solved)}
+    if not solved:
+        return {**summary, **dict.fromkeys(("mean_usd", "cvar_usd", "worst_usd", "best_usd", "std_usd",
+                                            "unmet_pct_mean"))}
+    costs = np.array([r["objective_usd"] for r in solved])
+    p = np.array([r["probability"] for r in solved])
+    p = p / p.sum()
+    mean, cvar = risk_measure(costs, p, alpha, 1.0)
+    return {**summary, "mean_usd": mean, "cvar_usd": float(cvar), "worst_usd": float(costs.max()),
+            "best_usd": float(costs.min()), "std_usd": float(np.sqrt(p @ (costs - mean) ** 2)),
+            "unmet_pct_mean": float(p @ np.array([r["unmet_pct"] for r in solved]))}

@@ -58,14 +58,20 @@ def _table(console: Console, title: str, *columns: str, left: int = 1) -> Table:
     console.print(f"\n[bold]{escape(title)}[/bold]")
     table = Table()
     for i, column in enumerate(columns):
-        table.add_column(escape(column), justify="left" if i < left else "right", overflow="fold")
+        numeric = i >= left
+        table.add_column(escape(column), justify="right" if numeric else "left", no_wrap=numeric, overflow="fold")
     return table
 
 
 def add_row(table: Table, *values: Any, style: str = "") -> None:
     """Add a row of plain text in `style`: data is never read as markup (and plain Text
-    renders a third faster than markup strings, which counts on every `cpo solve`)."""
-    table.add_row(*(v if isinstance(v, Text) else Text(str(v), style=style) for v in values))
+    renders a third faster than markup strings, which counts on every `cpo solve`). Numbers
+    never wrap nor shrink: their columns are at least as wide as each."""
+    cells = [v if isinstance(v, Text) else Text(str(v), style=style) for v in values]
+    for column, cell in zip(table.columns, cells):
+        if column.no_wrap:  # a number: its column never narrower than it (the text columns give way)
+            column.min_width = max(column.min_width or 0, cell.cell_len)
+    table.add_row(*cells)
 
 
 def print_result(result: Result, console: Console, show_prices: bool = False) -> None:
@@ -241,6 +247,76 @@ def print_evaluation(rows: list[dict], plan: str, console: Console) -> None:
     console.print("[dim]cut: delivered pro rata where a what-if's supply or resource cap is below the held signings "
                   "(the rest refunded); refunded: the offer is not in the what-if. Rules broken: the policy rules "
                   "(shares, hard resilience) the held plan cannot meet, solved without them.[/dim]")
+
+
+def print_out_of_sample(document: dict[str, Any], console: Console, limit: int = 30) -> None:
+    """Each plan's here-and-now signings held over the scenarios: mean, CVaR and spread of the
+    objective; each scenario's cost under each plan when there are at most `limit`."""
+    alpha = document["alpha"]
+    summary = document["summary"]
+    what = f"{document['sample']} fresh draws" if document["sample"] else "the file's scenarios"
+    table = _table(console, f"{document['scenario']}: here-and-now signings to the end of {document['until']} held, "
+                   f"each of {what} re-planned after them ({document['scenarios_file']})", "plan", "mean",
+                   f"CVaR {alpha:.0%}", "worst", "vs first", "unmet", left=1)
+    columns = [money_column([row[k] for row in summary]) for k in ("mean_usd", "cvar_usd", "worst_usd")]
+    for i, row in enumerate(summary):
+        unmet = "" if row["unmet_pct_mean"] is None else f"{row['unmet_pct_mean']:.1%}"
+        versus = "" if row["vs_first_usd"] is None else money(row["vs_first_usd"]) + (
+            "" if row["vs_first_stderr_usd"] is None else f" ± {money(row['vs_first_stderr_usd'])}")
+        add_row(table, row["plan"], *[c[i] for c in columns], versus, unmet)
+    console.print(table)
+    plans = [row["plan"] for row in summary]
+    names = list(dict.fromkeys(row["scenario"] for row in document["rows"]))
+    if len(names) <= limit:
+        cost = {(row["plan"], row["scenario"]): row for row in document["rows"]}
+        table = _table(console, "Each scenario's cost (the objective) under each plan", "scenario", "p", *plans,
+                       left=1)
+        cells = [money_column([cost[plan, name].get("objective_usd") for name in names]) for plan in plans]
+        for i, name in enumerate(names):
+            add_row(table, name, f"{cost[plans[0], name]['probability']:.3g}",
+                    *[c[i] or cost[plan, name]["status"] for c, plan in zip(cells, plans)])
+        console.print(table)
+    console.print(f"[dim]mean = Σ p_s cost_s; CVaR {alpha:.0%} = the mean of the worst {1 - alpha:.0%} of probability; "
+                  "vs first: the mean of the paired differences from the first plan over the same scenarios (± one "
+                  "standard error, for fresh draws); std and the best case are in --json; cost: the objective each scenario's re-plan minimises, as the stochastic plan weighs it. A plan's "
+                  "here-and-now signings are held as contracts (docs/uncertainty.md).[/dim]")
+    for row in summary:
+        if row["solved"] < row["scenarios"]:
+            console.print(f"Note: {row['plan']}: {row['scenarios'] - row['solved']} scenario(s) had no plan (see "
+                          "their status in --json or --out); the mean and CVaR are over the rest, renormalised",
+                          markup=False, highlight=False)
+
+
+def plot_out_of_sample(document: dict[str, Any], target: Path, manifest: dict[str, Any]) -> None:
+    """A histogram of each plan's cost over the scenarios (probability-weighted), its mean (solid)
+    and CVaR (dashed) marked (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, axis = plt.subplots(figsize=(7.5, 4.2))
+    solved = [r for r in document["rows"] if r.get("objective_usd") is not None]
+    costs = np.array([r["objective_usd"] for r in solved]) / 1e9
+    bins = np.histogram_bin_edges(costs, bins=min(40, max(8, len(costs) // 10))) if len(costs) else 10
+    for k, row in enumerate(document["summary"]):
+        mine = [r for r in solved if r["plan"] == row["plan"]]
+        if not mine:
+            continue
+        colour = f"C{k}"
+        values, weights = [r["objective_usd"] / 1e9 for r in mine], [r["probability"] for r in mine]
+        axis.hist(values, bins=bins, weights=weights, histtype="stepfilled", alpha=0.25, color=colour)
+        axis.hist(values, bins=bins, weights=weights, histtype="step", linewidth=1.6, color=colour, label=row["plan"])
+        axis.axvline(row["mean_usd"] / 1e9, color=colour, linewidth=1)
+        axis.axvline(row["cvar_usd"] / 1e9, color=colour, linewidth=1, linestyle="--")
+    axis.set_xlabel(f"cost, $B (solid: mean; dashed: CVaR {document['alpha']:.0%})")
+    axis.set_ylabel("probability")
+    what = f"{document['sample']} fresh draws" if document["sample"] else "the file's scenarios"
+    axis.set_title(f"{document['scenario']}: signings to {document['until']} held, {what}", fontsize=10)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    _save_figure(figure, Path(target), manifest)
 
 
 def print_comparison(rows: list[dict], console: Console) -> None:

@@ -96,6 +96,15 @@ class Result:
     the concentration measure, cost again."""
 
     @property
+    def minimised_usd(self) -> float:
+        """The solver's objective at the plan, as the LP values it: cost (with equity), plus
+        resilience and the HHI penalty under multi-vendor, the HHI by the LP's tangents (a little
+        below the exact HHI that objective_value_usd adds). What a stochastic plan weighs (f_s)."""
+        parts = self.solver_parts_usd
+        extra = parts.get("resilience", 0.0) + parts.get("hhi", 0.0) if self.objective == "multi-vendor" else 0.0
+        return parts["cost"] + extra
+
+    @property
     def risk_adjusted_cost_usd(self) -> float:
         """Procurement cost plus the expected cost of disruptions."""
         return self.total_cost_usd + self.expected_disruption_usd

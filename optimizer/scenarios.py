@@ -106,6 +106,29 @@ class ScenarioSet:
     notes: tuple[str, ...] = ()
     sampler: Sampler | None = None
     """The file's sample (for fresh draws: `cpo evaluate --sample`)."""
+    named: int = 0
+    """How many of `scenarios` (the first) are named in the file; the rest are the sample's draws."""
+
+    def fresh(self, base, n: int, seed: int) -> list[ScenarioSpec]:
+        """n new scenarios from the file's distribution, 1/n each: each draw is a named scenario
+        with its probability, or (with what the named ones leave) a fresh draw of the sample from
+        `seed`. Without a sample the distribution is the named scenarios alone."""
+        import numpy as np
+
+        named = self.scenarios[:self.named]
+        p = np.array([s.probability for s in named] + [1.0 - sum(s.probability for s in named)])
+        p = np.clip(p, 0.0, None) if self.sampler is not None else np.append(p[:-1], 0.0)
+        picks = np.random.default_rng(seed).choice(len(p), size=n, p=p / p.sum())
+        drawn = iter(self.sampler.draw(base, self.until, n=int((picks == len(named)).sum()), seed=seed + 1)
+                     if self.sampler is not None else [])
+        width = len(str(n))
+        specs = []
+        for i, pick in enumerate(picks):
+            spec = named[pick] if pick < len(named) else next(drawn)
+            description = spec.name if pick < len(named) else spec.description
+            specs.append(ScenarioSpec(f"draw-{i + 1:0{width}d}", 1.0 / n, description, spec.whatifs, spec.changes,
+                                      spec.location))
+        return specs
 
 
 def read_scenarios(path: str | Path, base) -> ScenarioSet:
@@ -154,7 +177,8 @@ def read_scenarios(path: str | Path, base) -> ScenarioSet:
     scenarios, notes = _normalised(scenarios, tree.locate(("scenarios",)) or Location(str(path)))
     cvar = parsed.risk.cvar
     return ScenarioSet(path, parsed.description or path.stem, parsed.until, tuple(scenarios),
-                       cvar.alpha if cvar else 0.0, cvar.weight if cvar else 0.0, tuple(notes), sampler)
+                       cvar.alpha if cvar else 0.0, cvar.weight if cvar else 0.0, tuple(notes), sampler,
+                       len(parsed.scenarios))
 
 
 def _described(layers: tuple[str, ...], changes: tuple) -> str:

@@ -154,16 +154,18 @@ def _listed(items: Any, tree, problem) -> list[Point]:
 
 
 def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objective: str | None,
-              solver: str = "highs", commitments=None) -> dict[str, Any]:
-    """Solve one point (with `commitments` held: the point as a surprise after them); every
-    outcome (including bad input and infeasibility) becomes a row."""
+              solver: str = "highs", commitments=None, overrides: tuple = ()) -> dict[str, Any]:
+    """Solve one point (with `commitments` held: the point as a surprise after them; `overrides`
+    as api.load's, applied last); every outcome (including bad input and infeasibility) becomes
+    a row: cost, the objective minimised, unmet demand, vendor shares of served compute."""
     from .api import load, solve
     from .errors import CpoError
 
     started = time.perf_counter()
     row: dict[str, Any] = {"point": point.index, "name": point.name, **point.parameters}
     try:
-        scenario = load(config, whatifs=grid_whatifs, changes=point.changes, commitments=commitments)
+        scenario = load(config, whatifs=grid_whatifs, changes=point.changes, commitments=commitments,
+                        overrides=list(overrides))
         result = solve(scenario, objective=objective, solver=solver)
     except ConfigError as exc:
         return {**row, "status": "bad input", "reason": "; ".join(str(p) for p in exc.problems),
@@ -180,7 +182,7 @@ def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objectiv
     demand = sum(r["demand_h100e"] * years[r["period"]] for r in result.tables["unmet"]) or 1.0
     unmet = sum(r["h100e"] * years[r["period"]] for r in result.tables["unmet"])
     return {**row, "status": result.status, "reason": "", "total_cost_usd": result.total_cost_usd,
-            "expected_disruption_usd": result.expected_disruption_usd, "unmet_pct": unmet / demand,
+            "objective_usd": result.minimised_usd, "expected_disruption_usd": result.expected_disruption_usd, "unmet_pct": unmet / demand,
             **{f"share_{v}": s / total_served for v, s in served.items()},
             "seconds": time.perf_counter() - started}
 
@@ -220,11 +222,8 @@ def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: 
             on_result(row)
 
     if todo:
-        if workers == 0 and scheduler is None:
-            for point in todo:
-                finished(run_point(config, grid.whatifs, point, grid.objective, solver, held))
-        else:
-            _run_on_dask(config, grid, todo, workers, scheduler, solver, finished, held)
+        run_tasks(run_point, [(config, grid.whatifs, point, grid.objective, solver, held) for point in todo],
+                  workers, scheduler, finished)
     columns = _columns(done.values(), grid)
     rows = [{key: done[i][key] for key in columns if key in done[i]} for i in sorted(done)]
     if out is not None:
@@ -242,9 +241,16 @@ def _held_signings(config: str, grid: Grid, solver: str, commit_until):
                        commit_until)
 
 
-def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished, held=None) -> None:
-    """Run the points `todo` on Dask (a local cluster of `workers`, or `scheduler`), calling
-    `finished(row)` in this process as each completes; the client and cluster always close."""
+def run_tasks(function: Callable[..., dict], tasks: list[tuple], workers: int | None, scheduler: str | None,
+              finished: Callable[[dict], None]) -> None:
+    """function(*task) for every task: in this process (workers 0, no scheduler), or on Dask (a
+    local cluster of `workers` processes, default the cores, or the cluster at `scheduler`),
+    calling `finished(row)` in this process as each completes; the client and cluster always
+    close."""
+    if workers == 0 and scheduler is None:
+        for task in tasks:
+            finished(function(*task))
+        return
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -255,8 +261,8 @@ def _run_on_dask(config, grid, todo, workers, scheduler, solver, finished, held=
     else:
         client = Client(scheduler, timeout="30s")
     try:
-        futures = [client.submit(run_point, config, grid.whatifs, point, grid.objective, solver, held, pure=False,
-                                 key=f"cpo-point-{point.index}-{time.time_ns()}") for point in todo]
+        futures = [client.submit(function, *task, pure=False, key=f"cpo-task-{i}-{time.time_ns()}")
+                   for i, task in enumerate(tasks)]
         for future in as_completed(futures):
             finished(future.result())
     finally:
@@ -368,7 +374,7 @@ def _file_hashes(out: Path) -> dict[str, str]:
     return {file.relative_to(out).as_posix(): file_hash(file) for file in files}
 
 
-FIGURES = ("total_cost_usd", "expected_disruption_usd", "unmet_pct")
+FIGURES = ("total_cost_usd", "objective_usd", "expected_disruption_usd", "unmet_pct")
 
 
 def _columns(rows: Iterable[dict], grid: Grid) -> list[str]:

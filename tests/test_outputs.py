@@ -528,8 +528,8 @@ def test_resume_keeps_going_when_only_a_comment_or_the_path_changed(tmp_path, ba
     assert [r["point"] for r in rows] == list(range(6))
 
 
-COLUMNS = ["point", "name", "cheap", "dear", "status", "reason", "total_cost_usd", "expected_disruption_usd",
-           "unmet_pct", "share_cheap", "share_dear", "seconds"]
+COLUMNS = ["point", "name", "cheap", "dear", "status", "reason", "total_cost_usd", "objective_usd",
+           "expected_disruption_usd", "unmet_pct", "share_cheap", "share_dear", "seconds"]
 
 
 def test_results_columns_are_the_same_whether_points_were_resumed_or_not(tmp_path, base):
