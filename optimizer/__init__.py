@@ -8,6 +8,10 @@
     cpo.compare(scenario, ["examples/whatif/amd-mi450-slip.yaml"])   # DataFrame, base first
     cpo.frontier(scenario), cpo.leverage(scenario)                    # DataFrames
     cpo.evaluate(scenario, result_or_plan_csv, whatifs)                # a held plan, per scenario
+    risks = cpo.read_scenarios("examples/scenarios/openai-risks.yaml", scenario)
+    plan = cpo.solve(scenario, scenarios=risks)                        # the stochastic plan: EVPI, VSS
+    cpo.out_of_sample(scenario, {"sp": plan_csv}, risks, sample=1000)  # its first stage in fresh draws
+    cpo.alternatives(scenario, slack=0.01, by="vendor")                # near-optimal share ranges
 
 Names are imported on first use, so `cpo --help` does not load pydantic, PuLP or HiGHS.
 """
@@ -18,7 +22,8 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "load": "api", "solve": "api", "Scenario": "api", "compare": "comparison", "sweep": "sweeps",
-    "frontier": "strategy", "leverage": "strategy", "evaluate": "evaluation",
+    "frontier": "strategy", "leverage": "strategy", "evaluate": "evaluation", "out_of_sample": "evaluation",
+    "alternatives": "near_optimal", "read_scenarios": "scenarios",
     "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors",
     "VerificationError": "errors", "OutputError": "errors", "Problem": "errors", "Location": "errors",
 }

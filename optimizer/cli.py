@@ -598,7 +598,7 @@ def alternatives(
         _check_outputs(out, plot)
         import optimizer
 
-        from .alternatives import alternatives as near_optimal
+        from .near_optimal import alternatives as near_optimal
         from .outputs import manifest
         from .report import plot_alternatives, print_alternatives, write_tables
 
@@ -792,8 +792,12 @@ def export(
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(None, "--objective", "-o",
                                             help="Objective to export (max-share and hhi export their cost stage)."),
+    scenarios: Optional[Path] = typer.Option(None, "--scenarios", metavar="S.yaml",
+                                             help="Export the stochastic plan's deterministic equivalent instead "
+                                                  "(objective cost or multi-vendor)."),
 ) -> None:
-    """Write the model as an LP or MPS file for any other solver."""
+    """Write the model (or, with --scenarios, the stochastic plan's deterministic equivalent) as an
+    LP or MPS file for any other solver."""
     from .formulation import OBJECTIVES
 
     _check_choice("--objective", objective, OBJECTIVES)
@@ -804,10 +808,14 @@ def export(
     with handle_errors():
         import optimizer
 
-        from .export import export_model
+        from .export import export_model, export_stochastic
+        from .scenarios import read_scenarios
 
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
-        rows, columns, scale = export_model(scenario, file, objective)
+        if scenarios is not None:
+            rows, columns, scale = export_stochastic(scenario, read_scenarios(scenarios, scenario), file, objective)
+        else:
+            rows, columns, scale = export_model(scenario, file, objective)
         out_console.print(f"Wrote {file} ({rows} rows, {columns} columns; {scale.describe()})", markup=False)
 
 

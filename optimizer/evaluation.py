@@ -124,7 +124,9 @@ class OutOfSample:
 def out_of_sample(scenario, plans: dict[str, Any], scenario_set, sample: int | None = None, seed: int | None = None,
                   objective: str | None = None, solver: str = "highs", workers: int | None = 0,
                   scheduler: str | None = None, on_result=None) -> OutOfSample:
-    """Each plan's here-and-now signings (to the end of the file's `until`) held, the rest of the
+    """Each plan (a Result, commitments.Commitments or a plan.csv path, by name) held for its
+    here-and-now signings (to the end of the scenario file's `until`; `scenario_set` a
+    scenarios.ScenarioSet or its path), the rest of the
     horizon re-optimised in every scenario: the file's own (sample None: their probabilities,
     the in-sample check) or `sample` fresh draws from its distribution (ScenarioSet.fresh, from
     `seed`, by default the sample's seed + 1), each 1/sample. Solved on Dask like a sweep
@@ -133,9 +135,12 @@ def out_of_sample(scenario, plans: dict[str, Any], scenario_set, sample: int | N
     mean = Σ p_s f_s, CVaR_α = the mean of the worst 1 − α of probability (stochastic.risk_measure,
     α the file's or DEFAULT_ALPHA); f_s the objective (`cost` or `multi-vendor`) the scenario's
     recourse minimises, as in the stochastic plan: the file's own scenarios give its cost column."""
+    from .scenarios import ScenarioSet, read_scenarios
     from .stochastic import here_and_now
     from .sweeps import Point, run_point, run_tasks
 
+    if not isinstance(scenario_set, ScenarioSet):
+        scenario_set = read_scenarios(scenario_set, scenario)
     stage, _ = here_and_now(scenario.data, scenario_set.until, str(scenario_set.path))
     if sample is None:
         specs, seed = list(scenario_set.scenarios), None

@@ -58,20 +58,14 @@ def _table(console: Console, title: str, *columns: str, left: int = 1) -> Table:
     console.print(f"\n[bold]{escape(title)}[/bold]")
     table = Table()
     for i, column in enumerate(columns):
-        numeric = i >= left
-        table.add_column(escape(column), justify="right" if numeric else "left", no_wrap=numeric, overflow="fold")
+        table.add_column(escape(column), justify="left" if i < left else "right", overflow="fold")
     return table
 
 
 def add_row(table: Table, *values: Any, style: str = "") -> None:
     """Add a row of plain text in `style`: data is never read as markup (and plain Text
-    renders a third faster than markup strings, which counts on every `cpo solve`). Numbers
-    never wrap nor shrink: their columns are at least as wide as each."""
-    cells = [v if isinstance(v, Text) else Text(str(v), style=style) for v in values]
-    for column, cell in zip(table.columns, cells):
-        if column.no_wrap:  # a number: its column never narrower than it (the text columns give way)
-            column.min_width = max(column.min_width or 0, cell.cell_len)
-    table.add_row(*cells)
+    renders a third faster than markup strings, which counts on every `cpo solve`)."""
+    table.add_row(*(v if isinstance(v, Text) else Text(str(v), style=style) for v in values))
 
 
 def print_result(result: Result, console: Console, show_prices: bool = False) -> None:

@@ -15,7 +15,7 @@ deterministic equivalent:
 f_s is scenario s's deterministic objective (`cost` or `multi-vendor`: cost plus the priced
 resilience and concentration terms). Reported, all in the same measure E + λ·CVaR:
 - SP, the optimum; WS (wait and see), the same LP without the stage rows: each scenario with
-  foresight; EEV, with every scenario's here-and-now signings fixed at the base plan's (the
+  foresight (solved block by block, beside the SP solve); EEV, with every scenario's here-and-now signings fixed at the base plan's (the
   deterministic plan of the base scenario);
 - EVPI = SP − WS ≥ 0 (what knowing the future would be worth), VSS = EEV − SP ≥ 0 (what
   planning for the scenarios saves over planning for the base); regret_s = f_s(SP) − f_s(WS).
@@ -27,6 +27,7 @@ before any scenario is known (check_stage).
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -238,19 +239,44 @@ def risk_measure(costs: np.ndarray, probabilities: np.ndarray, alpha: float, wei
     return expected, total / tail
 
 
+def check_objective(objective: str) -> str:
+    """The objective, if a stochastic plan can weigh it (STAGE_OBJECTIVES); else a ConfigError."""
+    if objective not in STAGE_OBJECTIVES:
+        raise ConfigError([Problem(Location("--objective"), "", f"found {objective}, expected one of "
+                                   f"{', '.join(STAGE_OBJECTIVES)} with --scenarios (max-share and hhi are "
+                                   "lexicographic, solved in stages, which a stochastic plan does not weigh)")])
+    return objective
+
+
+def deterministic_equivalent(base, scenario_set, objective: str, progress: Callable[[str], None] | None = None):
+    """(blocks, stage, whole, objective expression, seconds when loading ended): every scenario
+    loaded (load_blocks) and built in the base's scale, side by side in one model (assemble)."""
+    from .formulation import Scale, build
+    from .solver import multi_vendor_objective
+
+    say = progress or (lambda message: None)
+    scenarios, stage = load_blocks(base, scenario_set, say)
+    loaded = time.perf_counter()
+    scale = Scale.of(base.data)
+    blocks = []
+    for spec, scenario in zip(scenario_set.scenarios, scenarios):
+        say(f"building scenario {len(blocks) + 1} of {len(scenarios)}")
+        model = build(scenario.data, objective, scale=scale)
+        part = model.objectives["cost"] if objective == "cost" else multi_vendor_objective(model)
+        blocks.append(Block(spec.name, spec.probability, spec.description, scenario, model, part))
+    whole, expression = assemble(blocks, stage, scenario_set.alpha, scenario_set.weight)
+    return blocks, stage, whole, expression, loaded
+
+
 def solve_stochastic(base, scenario_set, objective: str | None = None, solver: str = "highs",
                      time_limit: float | None = None, progress: Callable[[str], None] | None = None,
                      verify: bool = True) -> StochasticResult:
     """The stochastic plan of `base` (api.Scenario) over `scenario_set` (scenarios.ScenarioSet)."""
     from .api import solve
-    from .formulation import Scale, build, paused_gc
-    from .solver import HighsSession, multi_vendor_objective
+    from .formulation import paused_gc
+    from .solver import HighsSession
 
-    objective = objective or base.config.objective
-    if objective not in STAGE_OBJECTIVES:
-        raise ConfigError([Problem(Location("--objective"), "", f"found {objective}, expected one of "
-                                   f"{', '.join(STAGE_OBJECTIVES)} with --scenarios (max-share and hhi are "
-                                   "lexicographic, solved in stages, which a stochastic plan does not weigh)")])
+    objective = check_objective(objective or base.config.objective)
     if solver != "highs":
         raise ConfigError([Problem(Location("--solver"), "", f"found {solver}, expected highs with --scenarios "
                                    "(the stochastic plan re-solves in HiGHS for WS and EEV; export it with "
@@ -259,77 +285,67 @@ def solve_stochastic(base, scenario_set, objective: str | None = None, solver: s
     say = progress or (lambda message: None)
     say("solving the base scenario (for EEV)")
     base_result = solve(base, objective=objective, solver=solver, time_limit=time_limit)
-    scenarios, stage = load_blocks(base, scenario_set, say)
-    loaded = time.perf_counter()
     deadline = time.monotonic() + time_limit if time_limit is not None else None
-    scale = Scale.of(base.data)
     with paused_gc():
-        blocks = []
-        for spec, scenario in zip(scenario_set.scenarios, scenarios):
-            say(f"building scenario {len(blocks) + 1} of {len(scenarios)}")
-            model = build(scenario.data, objective, scale=scale)
-            part = model.objectives["cost"] if objective == "cost" else multi_vendor_objective(model)
-            blocks.append(Block(spec.name, spec.probability, spec.description, scenario, model, part))
-        whole, expression = assemble(blocks, stage, scenario_set.alpha, scenario_set.weight)
+        blocks, stage, whole, expression, loaded = deterministic_equivalent(base, scenario_set, objective, say)
         built = time.perf_counter()
-        say(f"solving the deterministic equivalent: {len(whole.columns):,} columns, {len(whole.rows):,} rows")
-        session = HighsSession(whole, expression, deadline)
-        sp = session.run()
-        if sp.status == "infeasible":
-            raise InfeasibleError(*_infeasible(blocks, objective, solver))
-        if not sp.has_plan:
-            raise SolverError(f"highs stopped without a usable stochastic plan: {sp.message}")
-        solved = time.perf_counter()
-        say("wait and see: each scenario with foresight")
-        stage_rows = [row for row in whole.rows if row.family == "stage"]
-        session.set_row_bounds(stage_rows, -np.inf, np.inf)
-        ws = session.run(prices=False)
-        session.set_row_bounds(stage_rows, 0.0, 0.0)
-        say("EEV: the base plan's here-and-now signings in every scenario")
-        fixed_columns, fixed_values = _base_signings(blocks, stage, base_result, whole.scale.units)
-        session.set_column_bounds(fixed_columns, fixed_values, fixed_values)
-        relaxed = _grandfather(session, whole, dict(zip(fixed_columns, fixed_values)))
-        eev = session.run(prices=False)
+        say(f"solving the deterministic equivalent: {len(whole.columns):,} columns, {len(whole.rows):,} rows "
+            "(and, beside it, each scenario with foresight)")
+        with ThreadPoolExecutor(1) as beside:  # HiGHS releases the GIL: WS and EEV use the second core
+            ws = beside.submit(_wait_and_see, blocks, objective, solver)
+            eev = beside.submit(_expected_value_solution, base, scenario_set, base_result, stage, objective, solver)
+            sp = HighsSession(whole, expression, deadline).run()
+            if sp.status == "infeasible":
+                raise InfeasibleError(*_infeasible(blocks, objective, solver))
+            if not sp.has_plan:
+                raise SolverError(f"highs stopped without a usable stochastic plan: {sp.message}")
+            solved = time.perf_counter()
+            say("wait and see, and the base plan's signings, in every scenario")
+            f_ws, (f_eev, eev_notes) = ws.result(), eev.result()
         say("reporting each scenario")
-        result = _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, objective, verify, relaxed)
+        result = _report(blocks, whole, sp, f_ws, f_eev, base_result, stage, scenario_set, objective, verify,
+                         eev_notes)
     result.seconds = {"load": loaded - started, "build": built - loaded, "solve": solved - built,
-                      "ws_eev": time.perf_counter() - solved, "total": time.perf_counter() - started}
+                      "report": time.perf_counter() - solved, "total": time.perf_counter() - started}
     return result
 
 
-def _base_signings(blocks, stage, base_result, units: float):
-    """Every scenario's here-and-now columns and the base plan's signings there (LP units)."""
+def _wait_and_see(blocks, objective: str, solver: str) -> np.ndarray:
+    """f_s under WS: each scenario solved alone, its here-and-now signings limited as in the
+    deterministic equivalent but its own (no stage rows): the equivalent without its stage rows,
+    block by block."""
+    from .api import solve
+
+    return np.array([solve(block.scenario, objective=objective, solver=solver, verify=False).minimised_usd
+                     for block in blocks])
+
+
+def _expected_value_solution(base, scenario_set, base_result, stage, objective: str, solver: str):
+    """(f_s under EEV, notes): the base plan's here-and-now signings held in each scenario
+    (commitments.py: a cap below them delivers them pro rata, a slip late, a removed offer
+    refunds them; budget and delivery rows honour them), the rest re-planned; None for all if
+    some scenario's hard rules cannot be met around them."""
+    from .api import load, solve
+    from .commitments import from_result
+
     data = base_result.data
-    held = {(data.offers[o].key, data.periods[t].name): value
-            for (o, t), value in base_result.plan_values.acquired.items() if t in stage}
-    columns, values = [], []
-    for block in blocks:
-        block_data = block.model.data
-        for (o, t), var in block.model.family("x").items():
-            if t in stage:
-                columns.append(var)
-                values.append(held.get((block_data.offers[o].key, block_data.periods[t].name), 0.0) / units)
-    return columns, np.array(values)
-
-
-GRANDFATHERED = ("supply", "resource", "budget", "delivery")
-"""Rows a held plan is honoured under (commitments.py): for EEV, never below what the base plan's
-here-and-now signings use in a scenario."""
-
-
-def _grandfather(session, whole, held: dict) -> list[str]:
-    """For EEV: every `<=` row of GRANDFATHERED families whose right-hand side is below what the
-    fixed here-and-now columns use in it raised to that use (Model.grandfather's rule, for
-    held plans: a scenario's lower delivery cap, budget or MW coefficients cannot undo a
-    signing). Returns the rows raised."""
-    raised = []
-    for row in whole.rows:
-        if row.family in GRANDFATHERED and row.constraint.sense == pulp.LpConstraintLE:
-            use = sum(coef * held[var] for var, coef in row.constraint.expr.items() if var in held)
-            if use > -row.constraint.constant * (1 + 1e-12) + 1e-12:
-                session.set_row_bounds([row], -np.inf, use)
-                raised.append(row)
-    return raised
+    held = from_result(base_result).over(frozenset(data.periods[t].name for t in stage), "here and now")
+    costs, changed = [], []
+    for spec in scenario_set.scenarios:
+        scenario = load(base.path, whatifs=(*base.whatifs, *spec.whatifs), changes=spec.changes,
+                        overrides=list(base.override_items), commitments=held)
+        try:
+            result = solve(scenario, objective=objective, solver=solver, verify=False)
+        except InfeasibleError:
+            return None, [f"EEV: the base plan's here-and-now signings cannot be carried in scenario {spec.name!r} "
+                          "(a hard rule, budget or delivery schedule of it forbids them), so VSS is unbounded"]
+        costs.append(result.minimised_usd)
+        if any(row["status"] != "held" for row in result.tables["commitments"]):
+            changed.append(spec.name)
+    notes = [f"EEV: in {len(changed)} scenario(s) ({', '.join(changed[:3])}{', ...' if len(changed) > 3 else ''}) "
+             "some of the base plan's here-and-now signings are cut, late or refunded (cpo evaluate --scenarios "
+             "lists them), as a contract held is"] if changed else []
+    return np.array(costs), notes
 
 
 def _infeasible(blocks, objective, solver) -> tuple[str, list[str]]:
@@ -350,8 +366,8 @@ def _infeasible(blocks, objective, solver) -> tuple[str, list[str]]:
 # ---------------------------------------------------------------- reporting
 
 
-def _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, objective, verify,
-            relaxed: list) -> StochasticResult:
+def _report(blocks, whole, sp, f_ws: np.ndarray, f_eev: np.ndarray | None, base_result, stage, scenario_set,
+            objective, verify, eev_notes: list[str]) -> StochasticResult:
     from .results import _value, make_result
     from .solver import Solution
 
@@ -361,8 +377,7 @@ def _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, object
     def costs(solution) -> np.ndarray:
         return np.array([_value(b.objective, solution) * money for b in blocks]) if solution.has_plan else None
 
-    f_sp, f_ws = costs(sp), costs(ws)
-    f_eev = costs(eev) if eev.status == "optimal" else None
+    f_sp = costs(sp)
     alpha, weight = scenario_set.alpha, scenario_set.weight
     expected, cvar = risk_measure(f_sp, p, alpha, weight)
     measure = lambda f: (lambda e, c: e + weight * c)(*risk_measure(f, p, alpha, weight))  # noqa: E731
@@ -390,19 +405,13 @@ def _report(blocks, whole, sp, ws, eev, base_result, stage, scenario_set, object
         "expected_cost_usd": expected, "cvar_usd": cvar if weight > 0 else None, "objective_usd": sp_value,
         "ws_usd": ws_value, "eev_usd": eev_value, "evpi_usd": sp_value - ws_value,
         "vss_usd": eev_value - sp_value if eev_value is not None else None,
-        "eev_status": eev.status, "base_plan_cost_usd": base_result.objective_value_usd,
+        "base_plan_cost_usd": base_result.objective_value_usd,
         "mip_gap": sp.mip_gap,
     }
-    notes = list(scenario_set.notes)
-    if relaxed:
-        names = sorted({row.family for row in relaxed})
-        notes.append(f"EEV: in {len(relaxed)} {'/'.join(names)} row(s) of some scenarios the base plan's here-and-now "
-                     "signings use more than the row allows (a lower cap later, more MW per unit drawn); held, they are "
-                     "honoured as contracts are (docs/uncertainty.md), so EEV is measured with those rows raised to what "
-                     "the signings use, and VSS may come out below 0")
-    if eev.status != "optimal":
-        notes.append("EEV: the base plan's here-and-now signings cannot be carried in every scenario (a hard rule, "
-                     "budget or delivery schedule of one forbids them), so VSS is unbounded")
+    notes = [*scenario_set.notes, *eev_notes]
+    if eev_value is not None and eev_value < sp_value - 1e-9 * abs(sp_value):
+        notes.append("VSS < 0: held as contracts, the base plan's signings are honoured beyond what a scenario's budget "
+                     "or delivery rows allow (commitments.py), which the stochastic plan's own signings must obey")
     return StochasticResult(sp.status, objective, scenario_set.until, summary,
                             _first_stage_rows(blocks, results, base_result, stage), rows, results, notes)
 

@@ -11,7 +11,7 @@ import pytest
 
 import optimizer as cpo
 from conftest import scenario_doc, two_vendors
-from optimizer.alternatives import alternatives
+from optimizer.near_optimal import alternatives
 
 
 @pytest.mark.parametrize("scale", [1e-6, 1.0, 1e9])

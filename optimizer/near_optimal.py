@@ -77,6 +77,7 @@ def alternatives(scenario, slack: float = 0.01, by: str = "vendor", plans: int =
                  seed: int = 0) -> Alternatives:
     """The near-optimal ranges of each member's share, and `plans` diverse plans (see module)."""
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from .formulation import build, paused_gc
     from .solver import HighsSession, multi_vendor_objective
@@ -103,28 +104,33 @@ def alternatives(scenario, slack: float = 0.01, by: str = "vendor", plans: int =
         shares = {m: _share_expression(model, offers, served) for m, offers in groups.items()}
         at_optimum = {m: _value(e, optimum) for m, e in shares.items()}
         first = time.perf_counter()
-        ranges = []
-        for member, expression in shares.items():
-            extremes = []
-            for sense in (1.0, -1.0):
-                session.set_objective(sense * expression)
+        with ThreadPoolExecutor(1) as checker:  # each plan's check (Python) runs while HiGHS (GIL released) solves the next
+            extremes = {}
+            for member, expression in shares.items():
+                for sense in (1.0, -1.0):
+                    session.set_objective(sense * expression)
+                    solution = _optimal(session.run(prices=False), scenario)
+                    extremes[member, sense] = (_value(expression, solution),
+                                               checker.submit(_checked, model, solution, f, best, slack))
+            directions = np.random.default_rng(seed).normal(size=(plans, len(shares)))
+            diverse = []
+            for direction in directions:
+                expression = pulp.LpAffineExpression()
+                for weight, share in zip(direction, shares.values()):
+                    expression += -float(weight) * share
+                session.set_objective(expression)
                 solution = _optimal(session.run(prices=False), scenario)
-                extremes.append((_value(expression, solution), *_checked(model, solution, f, best, slack)))
-            (low, low_objective, low_cost), (high, high_objective, high_cost) = extremes
+                diverse.append(({f"share_{m}": _value(e, solution) for m, e in shares.items()},
+                                checker.submit(_checked, model, solution, f, best, slack)))
+        ranges = []
+        for member in shares:
+            (low, low_check), (high, high_check) = extremes[member, 1.0], extremes[member, -1.0]
+            (low_objective, low_cost), (high_objective, high_cost) = low_check.result(), high_check.result()
             ranges.append({"member": member, "optimum_share": at_optimum[member], "min_share": low, "max_share": high,
                            "min_plan_objective_usd": low_objective, "min_plan_cost_usd": low_cost,
                            "max_plan_objective_usd": high_objective, "max_plan_cost_usd": high_cost})
-        rows = []
-        directions = np.random.default_rng(seed).normal(size=(plans, len(shares)))
-        for k, direction in enumerate(directions):
-            expression = pulp.LpAffineExpression()
-            for weight, share in zip(direction, shares.values()):
-                expression += -float(weight) * share
-            session.set_objective(expression)
-            solution = _optimal(session.run(prices=False), scenario)
-            value, cost = _checked(model, solution, f, best, slack)
-            rows.append({"plan": k + 1, "objective_usd": value, "total_cost_usd": cost,
-                         **{f"share_{m}": _value(e, solution) for m, e in shares.items()}})
+        rows = [{"plan": k + 1, "objective_usd": check.result()[0], "total_cost_usd": check.result()[1], **plan_shares}
+                for k, (plan_shares, check) in enumerate(diverse)]
     money = model.scale.money
     return Alternatives(scenario.name, objective, by, slack, best * money, ranges, rows,
                         {"optimum": first - started, "total": time.perf_counter() - started})
