@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import optimizer as cpo
-from conftest import EXAMPLES, acquired, offer, product, scenario_doc, share, two_vendors, vendor
+from conftest import EXAMPLES, acquired, hall, offer, product, scenario_doc, share, two_vendors, vendor
 
 
 def two_site_doc(eligible: dict) -> dict:
@@ -327,8 +327,8 @@ def test_the_upfront_is_paid_when_units_are_signed(solve):
     catalog = {"v": vendor({"p": product(reference=True)},
                            {"own": offer("p", 0.0, channel="buy", provider="self", upfront=10.0, term=1,
                                          start="2026Q3")})}
-    result = solve(scenario_doc(catalog, demand=10, discount_rate=0.1))
-    assert acquired(result, "v/own") == pytest.approx(20)
+    result = solve(scenario_doc(catalog, demand=10, discount_rate=0.1, sites={"hall": hall()}))
+    assert acquired(result, "v/own@hall") == pytest.approx(20)
     assert result.cost_breakdown_usd["upfront"] == pytest.approx(200 / 1.1 ** 0.5)
     assert result.cost_breakdown_usd["salvage"] == pytest.approx(-100 / 1.1)  # half the life left at the end of 2026
 
