@@ -9,7 +9,8 @@ instance owns its own; a step that restricts one (eligibility) returns new insta
 
 An *offer instance* is a catalog offer at one place: a `buy` offer hosted by two lab sites
 becomes two instances (`nvidia/gb300-own@abilene`, `...@milam`), each with that site's power,
-PUE, energy price and facility capex; an offer no site hosts (cloud) is one instance.
+PUE, energy price and facility capex; an offer no site hosts (cloud) is one instance, and a
+`buy` offer no site hosts is an error (_check_buy_offers_hosted).
 """
 
 from __future__ import annotations
@@ -477,6 +478,7 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
 
     offers = _offer_instances(config, vendors, periods, reference, committed, problems)
     offers = _without_excluded(config, offers, problems)
+    _check_buy_offers_hosted(config, offers, problems)
     _check_unique_names([o.key for o in offers], "offer", problems)
     known = _known_attributes(offers)
 
@@ -795,6 +797,20 @@ def _without_excluded(config, offers, problems) -> list[OfferInstance]:
     for i, selector in enumerate(config.exclude):
         dropped |= _select(selector, offers, known, ("exclude", i), problems)
     return [offer for o, offer in enumerate(offers) if o not in dropped]
+
+
+def _check_buy_offers_hosted(config, offers, problems) -> None:
+    """A `buy` offer in play (not excluded) needs a site that hosts it: owned units without one
+    would pay no facility, no energy and draw on no power cap. An offer no site hosts is an
+    instance without a site (see _offer_instances), so each such `buy` instance is an error."""
+    for offer in offers:
+        if offer.attrs["channel"] == "buy" and offer.attrs["site"] == NONE_MEMBER:
+            vendor_id, offer_id = offer.catalog_key.split("/")
+            sites = ", ".join(config.sites) or "none"
+            problems.add(("catalog", vendor_id, "offers", offer_id, "channel"),
+                         f"found `buy` offer {offer.catalog_key!r} that no site hosts (sites: {sites}), expected a "
+                         "site whose hosts match it and whose racks fit it (max_rack_kw, liquid_cooling), "
+                         "or the offer excluded (exclude)")
 
 
 def _check_unique_names(keys: list[str], what: str, problems: _Problems) -> None:

@@ -366,7 +366,9 @@ class Offer(Strict):
     term_years: SourcedPositive | None = None
     """Years active per acquisition (buy: useful life; reserved: commitment). Not for on_demand."""
     lead_months: SourcedAmount
-    """Months from signing to active (a lead inside a period counts the fraction it covers)."""
+    """Months from signing to active, not rounded to periods: units signed at time s are active
+    over [s + lead/12, s + lead/12 + term) and each period counts the share of its length that
+    window covers (signed at the start of 2026 with a 6-month lead, a unit serves half of 2026)."""
     available: Window
     supply_cap: SourcedSeries | None = None
     """Units per year this offer can deliver to one customer."""

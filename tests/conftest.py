@@ -43,6 +43,12 @@ def vendor(products: dict, offers: dict, supply_cap=None) -> dict:
     return doc
 
 
+def hall(power_mw: float = 1000.0) -> dict:
+    """A site owned units need (a `buy` offer no site hosts is refused) that changes nothing a
+    test counts: no energy or facility cost, the cloud's PUE (1.2), power to spare."""
+    return {"power_mw": power_mw, "pue": 1.2, "region": "us", "source": "test"}
+
+
 def two_vendors(cheap_cap=60, dear_cap=None, cheap_price=2.0, dear_price=3.0) -> dict:
     """Architecture.md's example: cheap ($2, cap 60) and dear ($3) on-demand capacity."""
     return {

@@ -88,7 +88,8 @@ def random_scenario(seed: int) -> dict:
         "workloads": {w: {"demand": {y: round(rng.uniform(0, 400), 1) for y in years},
                           "voll": round(rng.uniform(30, 200), 1)} for w in workloads},
     }
-    if rng.random() < 0.5:
+    owned = any(o["channel"] == "buy" for v in catalog.values() for o in v["offers"].values())
+    if rng.random() < 0.5 or owned:  # a `buy` offer needs a site
         doc["sites"] = {"dc": {"power_mw": round(rng.uniform(0.05, 1.0), 3), "pue": round(rng.uniform(1, 1.6), 2),
                                "region": "us", "energy_usd_per_mwh": round(rng.uniform(0, 100), 1),
                                "facility_capex_usd_per_kw": round(rng.uniform(0, 5), 2)}}

@@ -1,11 +1,16 @@
 """Economics that move (issue #15 item 4): prices as period series, efficiencies that ramp, a
-provider's goodput; each with the answer worked out by hand."""
+provider's goodput; and physical sense (item 5): racks a site can power and cool, owned units
+need a site. Each with the answer worked out by hand."""
 
 from __future__ import annotations
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
-from conftest import acquired, offer, product, scenario_doc, vendor
+from conftest import NoAliasDumper, acquired, hall, offer, product, scenario_doc, vendor
+from optimizer.cli import app
+from optimizer.errors import ConfigError
 
 
 def two_years(catalog: dict, demand=10) -> dict:
@@ -17,9 +22,9 @@ def test_an_upfront_price_series_charges_the_price_of_the_signing_year(solve):
     catalog = {"v": vendor({"p": product(reference=True)},
                            {"own": offer("p", 0.0, channel="buy", provider="self", term=1)})}
     catalog["v"]["offers"]["own"]["upfront"]["value"] = {2026: 100, 2027: 50}
-    result = solve(two_years(catalog))
+    result = solve(two_years(catalog) | {"sites": {"hall": hall()}})
     assert result.total_cost_usd == pytest.approx(1500.0)
-    assert acquired(result, "v/own", "2027") == pytest.approx(10)
+    assert acquired(result, "v/own@hall", "2027") == pytest.approx(10)
 
 
 def test_a_reservations_rent_is_fixed_when_it_is_signed(solve):
@@ -105,3 +110,39 @@ def test_a_rack_too_dense_or_too_hot_for_a_site_cannot_land_there(make_scenario)
              "hall": {"power_mw": 10, "pue": 1.4, "region": "us", "liquid_cooling": False}}
     keys = {o.key for o in make_scenario(scenario_doc(catalog, sites=sites)).data.offers}
     assert keys == {"v/own-dense@campus", "v/own-light@campus", "v/own-light@cage", "v/own-light@hall"}
+
+
+def owned_and_rented() -> dict:
+    """An owned offer (`buy`) beside a rental of the same product."""
+    return {"v": vendor({"p": product(reference=True)},
+                        {"own": offer("p", 1.0, channel="buy", provider="self", term=1), "rent": offer("p", 3.0)})}
+
+
+def test_a_buy_offer_no_site_hosts_is_refused_at_the_offer(tmp_path):
+    """Owned units without a site would pay no facility and no energy and draw on no power cap:
+    `cpo validate` exits 1 with one located line naming the offer, and no traceback."""
+    path = tmp_path / "no-hall.yaml"
+    text = yaml.dump(scenario_doc(owned_and_rented()), Dumper=NoAliasDumper, sort_keys=False)
+    path.write_text(text)
+    assert text.splitlines()[22] == "        channel: buy"  # line 23: the owned offer's channel
+    result = CliRunner().invoke(app, ["validate", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"{path}:23: catalog.v.offers.own.channel: found `buy` offer 'v/own' that no site hosts "
+            "(sites: none), expected a site") in result.output
+    assert "v/rent" not in result.output
+
+
+def test_a_buy_offer_whose_racks_fit_no_site_is_refused_unless_excluded(make_scenario):
+    """A liquid-cooled offer beside an air-cooled hall only: refused, naming the hall; excluded,
+    the scenario loads with the rental alone; a hall that can cool it hosts it (v/own@hall)."""
+    catalog = owned_and_rented()
+    catalog["v"]["products"]["p"]["cooling"] = "liquid"
+    air = {"hall": hall() | {"liquid_cooling": False}}
+    with pytest.raises(ConfigError, match=r"catalog\.v\.offers\.own\.channel: found `buy` offer 'v/own' that no "
+                                          r"site hosts \(sites: hall\)") as refused:
+        make_scenario(scenario_doc(catalog, sites=air))
+    assert len(refused.value.problems) == 1
+    excluded = make_scenario(scenario_doc(catalog, sites=air, exclude=[{"channel": "buy"}]))
+    assert [o.key for o in excluded.data.offers] == ["v/rent"]
+    hosted = make_scenario(scenario_doc(catalog, sites={"hall": hall()}))
+    assert sorted(o.key for o in hosted.data.offers) == ["v/own@hall", "v/rent"]

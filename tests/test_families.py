@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import acquired, offer, price, product, scenario_doc, share, two_vendors, vendor
+from conftest import acquired, hall, offer, price, product, scenario_doc, share, two_vendors, vendor
 
 
 def test_capacity_and_demand_known_answer(solve):
@@ -158,9 +158,10 @@ def test_lead_term_salvage_and_discount(solve):
     catalog = {"v": vendor({"p": product(reference=True)},
                            {"own": offer("p", 10.0, channel="buy", provider="self", upfront=100.0, term=2,
                                          lead_months=12)})}
-    result = solve(scenario_doc(catalog, demand={2026: 0, 2028: 10}, end=2028, discount_rate=0.1))
+    doc = scenario_doc(catalog, demand={2026: 0, 2028: 10}, end=2028, discount_rate=0.1, sites={"hall": hall()})
+    result = solve(doc)
     per_unit = 100 / 1.1 + 10 / 1.21 - 50 / 1.331
-    assert acquired(result, "v/own", "2027") == pytest.approx(10)
+    assert acquired(result, "v/own@hall", "2027") == pytest.approx(10)
     assert result.total_cost_usd == pytest.approx(10 * per_unit)
     assert result.cost_breakdown_usd["salvage"] == pytest.approx(-10 * 50 / 1.331)
     assert price(result, "demand[training,2028]") == pytest.approx(per_unit * 1.21)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optimizer as cpo
-from conftest import offer, product, scenario_doc, vendor
+from conftest import hall, offer, product, scenario_doc, vendor
 
 ABSOLUTE_USD = 1e-6
 """Costs of these scenarios are $1-$1e5: a millionth of a dollar is far inside the LP's relative
@@ -35,7 +35,7 @@ def scenarios(draw):
     years = draw(st.integers(1, 3))
     demand = {2026 + t: draw(st.one_of(st.just(0.0), st.floats(1e-3, 300))) for t in range(years)}  # within data.MAX_DEMAND_RATIO
     doc = scenario_doc(catalog, demand=demand, end=2025 + years, voll=draw(st.floats(20, 100)),
-                       discount_rate=draw(st.floats(0, 0.15)))
+                       discount_rate=draw(st.floats(0, 0.15)), sites={"hall": hall()})
     if draw(st.booleans()):
         doc["policy"] = {"shares": [{"group": "vendor", "max": draw(st.floats(0.5, 1.0))}]}
     return doc

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 import optimizer as cpo
-from conftest import offer, product, scenario_doc, two_vendors, vendor
+from conftest import hall, offer, product, scenario_doc, two_vendors, vendor
 from optimizer.formulation import constraints, model as model_module, objective as objective_module, variables
 
 
@@ -36,7 +36,7 @@ def salvage_doc() -> dict:
     """A 4-year life bought in 2026 for a 2-year horizon: half the upfront comes back."""
     catalog = {"v": vendor({"p": product(reference=True)},
                            {"own": offer("p", 1.0, channel="buy", provider="self", upfront=10.0, term=4)})}
-    return scenario_doc(catalog, end=2027, discount_rate=0.1)
+    return scenario_doc(catalog, end=2027, discount_rate=0.1, sites={"hall": hall()})
 
 
 def hard_doc() -> dict:
