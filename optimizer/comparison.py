@@ -50,6 +50,9 @@ class Outcome:
     """The scenario's rules the plan breaks (evaluate: policy rules a held plan cannot meet)."""
     commitments: list[dict] = field(default_factory=list)
     """The held signings' rows (results' commitments table): held, cut or refunded."""
+    objective_usd: float | None = None
+    """What the solve minimised (Result.minimised_usd): procurement less vendor equity, plus
+    priced disruption and the HHI penalty under multi-vendor."""
 
 
 def solve_outcome(config: str, whatifs: tuple[str, ...], overrides: tuple[tuple[str, object], ...], name: str,
@@ -90,7 +93,7 @@ def solve_outcome(config: str, whatifs: tuple[str, ...], overrides: tuple[tuple[
         vendor_compute, mix,
         {r["constraint"]: r["value"] for r in result.tables["prices"] if r["family"] == "demand"},
         shortfall_usd=sum(r["shortfall_usd"] for r in result.tables["deals"]), findings=findings,
-        commitments=result.tables["commitments"])
+        commitments=result.tables["commitments"], objective_usd=result.minimised_usd)
 
 
 def whatif_description(path: str | Path) -> str:
@@ -181,14 +184,17 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
 def _surprise_columns(outcome: Outcome, base: Outcome) -> dict[str, Any]:
     from .results import difference
 
-    """The surprise cost beside the foresight one: its status, cost, change against the base,
-    what signing before knowing cost (surprise − foresight), and unmet share."""
+    """The surprise cost beside the foresight one: its status, procurement cost and change
+    against the base, what signing before knowing cost (cost_of_committing: surprise − foresight
+    in the objective both minimise, never below 0, where procurement alone may fall when the
+    held plan trades it for risk), and unmet share."""
     surprise = outcome.surprise
     cost = surprise.total_cost_usd
+    known = surprise.objective_usd is not None and outcome.objective_usd is not None
     return {"surprise_status": surprise.status, "surprise_cost_usd": cost,
             "surprise_delta_usd": cost - base.total_cost_usd if cost is not None and base.total_cost_usd else None,
-            "cost_of_committing_usd": (difference(cost, outcome.total_cost_usd)
-                                       if cost is not None and outcome.total_cost_usd is not None else None),
+            "objective_usd": outcome.objective_usd, "surprise_objective_usd": surprise.objective_usd,
+            "cost_of_committing_usd": difference(surprise.objective_usd, outcome.objective_usd) if known else None,
             "surprise_unmet_pct": (surprise.unmet_h100e_years / surprise.demand_h100e_years
                                    if surprise.demand_h100e_years else None),
             "surprise_message": surprise.message}

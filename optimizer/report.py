@@ -337,8 +337,9 @@ def print_comparison(rows: list[dict], console: Console) -> None:
     console.print(table)
     if surprise:
         console.print("[dim]Foresight: the what-if known from the start. Surprise: the base plan's signings up to "
-                      "--commit-until already held, the what-if learned after; of committing = surprise − "
-                      "foresight.[/dim]")
+                      "--commit-until already held, the what-if learned after (both procurement cost); of committing = "
+                      "the surprise's objective − the foresight's (what each minimises: procurement less vendor "
+                      "equity, and under multi-vendor priced disruption and the HHI penalty), never below 0.[/dim]")
     console.print("[dim]Descriptions and the three largest price moves: --json or --out DIR (compare.csv).[/dim]")
 
 

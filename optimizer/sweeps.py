@@ -3,7 +3,7 @@
 A grid file (YAML) names the variations:
 
     description: Nvidia prices against Trainium efficiency
-    whatifs: [whatif/amazon-feb-2026.yaml]      # optional layers under every point (relative to the grid)
+    whatifs: [whatif/as-of-2025-12.yaml]         # optional layers under every point (relative to the grid)
     objective: cost                              # optional
     parameters:                                  # the cartesian product of their values
       nvidia_price:
