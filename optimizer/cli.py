@@ -36,7 +36,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out_console = Console(emoji=False)
+class _UncroppedConsole(Console):
+    """A Console whose lines are never cut at its width: a table wider than the terminal
+    (report.FitTable: numbers are never split) is written whole, for the terminal to wrap."""
+
+    def print(self, *objects, **options) -> None:
+        options.setdefault("crop", False)
+        super().print(*objects, **options)
+
+
+out_console = _UncroppedConsole(emoji=False)
 err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # messages are never wrapped: FILE:LINE: ... stays one line
 
 ConfigArg = typer.Argument(..., help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
@@ -675,12 +684,10 @@ def vendors(
         if as_json:
             sys.stdout.write(json.dumps(rows, indent=1) + "\n")
             return
-        from rich.table import Table
-
-        from .report import add_row
+        from .report import FitTable, add_row
 
         for name in dict.fromkeys(r["vendor"] for r in rows):
-            table = Table(title=escape(name), title_justify="left", show_lines=False)
+            table = FitTable(title=escape(name), title_justify="left", show_lines=False)
             for column in ("item", "field", "value", "range", "as of", "kind", "source"):
                 table.add_column(column, overflow="fold", justify="right" if column in ("value", "range") else "left")
             for row in rows:
@@ -715,11 +722,9 @@ def sources(
         if as_json:
             sys.stdout.write(json.dumps({"files": rows, "neither": missing}, indent=1) + "\n")
             return
-        from rich.table import Table
+        from .report import FitTable, add_row
 
-        from .report import add_row
-
-        table = Table(title="Sourcing of the catalog's figures", title_justify="left")
+        table = FitTable(title="Sourcing of the catalog's figures", title_justify="left")
         for column in ("file", "figures", *STATUSES):
             table.add_column(column, justify="left" if column == "file" else "right")
         for row in rows:

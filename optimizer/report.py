@@ -53,12 +53,70 @@ def count(value: float) -> str:
     return f"{value:,.3g}" if value % 1 else f"{value:,.0f}"
 
 
-def _table(console: Console, title: str, *columns: str, left: int = 1) -> Table:
-    """A table whose first `left` columns are text and the rest numbers; data is never markup."""
+NAME_FLOOR = 12
+"""The narrowest a name column is cut to (with an ellipsis) before a table grows past the terminal."""
+PROSE_FLOOR = 28
+"""The narrowest a prose column (overflow fold) is wrapped to: its words whole."""
+
+
+class FitTable(Table):
+    """A rich Table that never splits a number: right-justified columns (numbers) keep their
+    width, text columns give way, names (overflow ellipsis) cut to an ellipsis and prose
+    (overflow fold) wrapped, none below NAME_FLOOR or PROSE_FLOOR (or its own width); a table that
+    cannot fit so is drawn wider than the terminal (its lines run on, whole), never with a
+    number across two lines. Headers wrap at spaces. `keep`: the indices of text columns kept
+    whole like numbers (identifiers whose end is the point, e.g. a constraint's period)."""
+
+    def __init__(self, *args, keep: tuple[int, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keep = keep
+
+    def __rich_console__(self, console, options):
+        widths = [_natural_width(column) for column in self.columns]
+        numeric = [column.justify == "right" or i in self.keep for i, column in enumerate(self.columns)]
+        frame = (len(self.columns) + 1 if self.box and self.show_edge else len(self.columns) - 1) + sum(
+            self._get_padding_width(i) for i in range(len(self.columns)))
+        room = options.max_width - frame - sum(w for w, n in zip(widths, numeric) if n)
+        text = [(w, min(w, NAME_FLOOR if c.overflow == "ellipsis" else PROSE_FLOOR))
+                for w, n, c in zip(widths, numeric, self.columns) if not n]
+        fitted = iter(_fit([w for w, _ in text], [f for _, f in text], room))
+        for column, width, number in zip(self.columns, widths, numeric):
+            column.width = width if number else next(fitted)
+            column.no_wrap = not number and column.overflow == "ellipsis"
+        needed = frame + sum(c.width for c in self.columns)
+        if needed > options.max_width:
+            options = options.update(width=needed, max_width=needed)
+        yield from super().__rich_console__(console, options)
+
+
+def _natural_width(column) -> int:
+    """The widest cell of `column` (a number column: also its header's longest word)."""
+    cells = [Text(c) if isinstance(c, str) else c for c in column._cells]
+    widest = max((max(map(len, c.plain.split("\n"))) for c in cells if isinstance(c, Text)), default=1)
+    header = column.header.plain if isinstance(column.header, Text) else str(column.header)
+    words = max(map(len, header.split() or [""]))
+    return max(widest, words if column.justify == "right" else min(len(header), NAME_FLOOR), 1)
+
+
+def _fit(widths: list[int], floors: list[int], room: int) -> list[int]:
+    """Widths for text columns sharing `room`: the widest cut first (water-filling) to a common
+    cap, none below its floor."""
+    if sum(widths) <= room or not widths:
+        return widths
+    cap = max(widths)
+    while cap > min(floors) and sum(max(min(w, cap), f) for w, f in zip(widths, floors)) > room:
+        cap -= 1
+    return [max(min(w, cap), f) for w, f in zip(widths, floors)]
+
+
+def _table(console: Console, title: str, *columns: str, left: int = 1, keep: tuple[int, ...] = ()) -> Table:
+    """A table whose first `left` columns are text (names: cut with an ellipsis; `keep`: kept
+    whole) and the rest numbers (never split: FitTable); data is never markup."""
     console.print(f"\n[bold]{escape(title)}[/bold]")
-    table = Table()
+    table = FitTable(keep=keep)
     for i, column in enumerate(columns):
-        table.add_column(escape(column), justify="left" if i < left else "right", overflow="fold")
+        table.add_column(escape(column), justify="left" if i < left else "right",
+                         overflow="ellipsis" if i < left else "fold")
     return table
 
 
@@ -175,7 +233,8 @@ def _print_prices(result: Result, console: Console, periods: list[str], full: bo
         return
     shown = binding if full else _top_per_family(binding, 3)
     title = f"Binding constraints ({len(shown)} of {len(binding)}" + ("" if full else "; all with --prices") + ")"
-    table = _table(console, title, "constraint", "meaning", "value", left=2)
+    table = _table(console, title, "constraint", "meaning", "value", left=2, keep=(0,))
+    table.columns[1].overflow = "fold"  # prose, wrapped at words; the constraint (its period) is never cut
     for row in shown:
         add_row(table, row["constraint"], row["meaning"], price_text(row["value"], row["unit"]))
     console.print(table)

@@ -151,13 +151,11 @@ def _cost_text(value: float | None, status: str) -> str:
 
 def print_tornado(document: dict, console, top: int) -> None:
     """The ranked table of the `top` figures."""
-    from rich.table import Table
-
-    from .report import add_row, money
+    from .report import FitTable, add_row, money
 
     rows = document["rows"][:top]
     by = "procurement cost swing" if document["rank"] == "cost" else "largest vendor-share move"
-    table = Table(title=f"{document['scenario']}: the {len(rows)} of {len(document['rows'])} ranged figures that move "
+    table = FitTable(title=f"{document['scenario']}: the {len(rows)} of {len(document['rows'])} ranged figures that move "
                         f"the plan most, by {by} (base {money(document['base_cost_usd'])}, {document['objective']})",
                   title_justify="left")
     for column in ("#", "figure", "low", "base", "high", "cost at low", "cost at high", "swing",
