@@ -53,18 +53,18 @@ def count(value: float) -> str:
     return f"{value:,.3g}" if value % 1 else f"{value:,.0f}"
 
 
-NAME_FLOOR = 12
+NAME_FLOOR = 10
 """The narrowest a name column is cut to (with an ellipsis) before a table grows past the terminal."""
-PROSE_FLOOR = 28
+PROSE_FLOOR = 24
 """The narrowest a prose column (overflow fold) is wrapped to: its words whole."""
 
 
 class FitTable(Table):
     """A rich Table that never splits a number: right-justified columns (numbers) keep their
     width, text columns give way, names (overflow ellipsis) cut to an ellipsis and prose
-    (overflow fold) wrapped, none below NAME_FLOOR or PROSE_FLOOR (or its own width); a table that
-    cannot fit so is drawn wider than the terminal (its lines run on, whole), never with a
-    number across two lines. Headers wrap at spaces. `keep`: the indices of text columns kept
+    (overflow fold) wrapped, none below NAME_FLOOR or PROSE_FLOOR (or its own width); if that is
+    too wide, the cells lose their padding; a table that cannot fit even so is drawn wider than
+    the terminal (its lines run on, whole), never with a number across two lines. Headers wrap at spaces. `keep`: the indices of text columns kept
     whole like numbers (identifiers whose end is the point, e.g. a constraint's period)."""
 
     def __init__(self, *args, keep: tuple[int, ...] = (), **kwargs):
@@ -74,19 +74,27 @@ class FitTable(Table):
     def __rich_console__(self, console, options):
         widths = [_natural_width(column) for column in self.columns]
         numeric = [column.justify == "right" or i in self.keep for i, column in enumerate(self.columns)]
+        needed = self._lay_out(widths, numeric, options.max_width)
+        if needed > options.max_width and self.padding != (0, 0, 0, 0):  # tighter: cells meet the rules
+            self.padding = (0, 0)
+            needed = self._lay_out(widths, numeric, options.max_width)
+        if needed > options.max_width:
+            options = options.update(width=needed, max_width=needed)
+        yield from super().__rich_console__(console, options)
+
+    def _lay_out(self, widths: list[int], numeric: list[bool], max_width: int) -> int:
+        """Set each column's width (numbers and kept columns: their own; text: _fit into what is
+        left) and return the table's width."""
         frame = (len(self.columns) + 1 if self.box and self.show_edge else len(self.columns) - 1) + sum(
             self._get_padding_width(i) for i in range(len(self.columns)))
-        room = options.max_width - frame - sum(w for w, n in zip(widths, numeric) if n)
+        room = max_width - frame - sum(w for w, n in zip(widths, numeric) if n)
         text = [(w, min(w, NAME_FLOOR if c.overflow == "ellipsis" else PROSE_FLOOR))
                 for w, n, c in zip(widths, numeric, self.columns) if not n]
         fitted = iter(_fit([w for w, _ in text], [f for _, f in text], room))
         for column, width, number in zip(self.columns, widths, numeric):
             column.width = width if number else next(fitted)
             column.no_wrap = not number and column.overflow == "ellipsis"
-        needed = frame + sum(c.width for c in self.columns)
-        if needed > options.max_width:
-            options = options.update(width=needed, max_width=needed)
-        yield from super().__rich_console__(console, options)
+        return frame + sum(c.width for c in self.columns)
 
 
 def _natural_width(column) -> int:
@@ -248,9 +256,11 @@ def _top_per_family(rows: list[dict], n: int) -> list[dict]:
 
 
 def price_text(value: float, unit: str) -> str:
-    """`$1.23M/MW-year`, `$2.33/$`."""
+    """`$1.23M/MW-year`, `$24.33M per unit/yr`, `0.2122 $/$`."""
     if unit.startswith("$/") and unit != "$/$":
         return f"{money(value)}/{unit[2:]}"
+    if unit.startswith("$ per "):
+        return f"{money(value)} {unit[2:]}"
     return f"{value:,.4g} {unit}"
 
 
