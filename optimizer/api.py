@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,4 +152,10 @@ def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs
             result.verify()
     result.seconds.update(load=scenario.load_seconds, build=built - started, solve=solved - built,
                           report=time.perf_counter() - solved)
+    LOG.info("%s: %s, %s by %s in %.2f s (load %.2f s, build %.2f s, report and verify %.2f s)", scenario.name,
+             result.status, objective, result.solver, result.seconds["solve"], result.seconds["load"],
+             result.seconds["build"], result.seconds["report"])
     return result
+
+
+LOG = logging.getLogger("cpo")

@@ -32,10 +32,38 @@ app = typer.Typer(
          "at least cost, under supply, power, budget, concentration and resilience constraints.\n\n"
          "Start with:  cpo solve examples/openai.yaml",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(show: bool) -> None:
+    if show:
+        from . import __version__
+
+        out_console.print(f"cpo {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+QUIET = [False]
+"""`cpo -q`: no progress lines, bars or spinners (results and errors still print)."""
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                 help="Print cpo's version and exit."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True,
+                                help="Log to stderr: -v what cpo does (each solve, its time) and HiGHS's own log."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display on stderr."),
+) -> None:
+    """Compute-procurement portfolio optimizer (see `cpo COMMAND -h`)."""
+    import logging
+
+    QUIET[0] = quiet
+    if verbose:
+        logging.basicConfig(stream=sys.stderr, level=logging.DEBUG, format="%(name)s: %(message)s")
 class _UncroppedConsole(Console):
     """A Console whose lines are never cut at its width: a table wider than the terminal
     (report.FitTable: numbers are never split) is written whole, for the terminal to wrap."""
@@ -226,7 +254,7 @@ def _solve_stochastic(scenario, scenarios: Path, objective, solver, time_limit, 
 def _step_progress(enabled: bool) -> Iterator:
     """progress(message) for a run of steps, on stderr: a live status line at a terminal, the
     main steps as lines otherwise (a log, a pipe); nothing with --json."""
-    if not enabled:
+    if not enabled or QUIET[0]:
         yield None
         return
     if err_console.is_terminal:
@@ -245,7 +273,7 @@ PLAIN_PROGRESS_SECONDS = 10.0
 def _milp_progress(integer: bool) -> Iterator:
     """A progress callback for a MILP on stderr: a live status line at a terminal, a line every
     PLAIN_PROGRESS_SECONDS otherwise; None for an LP (it takes seconds)."""
-    if not integer:
+    if not integer or QUIET[0]:
         yield None
         return
     from .report import money
@@ -453,7 +481,7 @@ def _progress_bar(description: str, total: int, disabled: bool) -> Iterator:
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, disable=disabled) as progress:
+    with Progress(*columns, console=err_console, disable=disabled or QUIET[0]) as progress:
         task = progress.add_task(description, total=total)
         yield lambda steps=1: progress.advance(task, steps)
 
@@ -875,7 +903,7 @@ def main() -> None:
     # (and of every sweep worker). A value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
-        app()
+        app(prog_name="cpo")
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)

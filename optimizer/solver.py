@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import logging
 import os
 import sys
 import threading
@@ -63,7 +64,18 @@ def quiet_highs():
         highs = highspy.Highs()
     for option, value in HIGHS_OPTIONS.items():
         highs.setOptionValue(option, value)
+    if HIGHS_LOG.isEnabledFor(logging.DEBUG):  # `cpo -v`: HiGHS's own log, through logging (stderr)
+        highs.setOptionValue("output_flag", True)
+        highs.setOptionValue("log_to_console", False)
+        highs.cbLogging.subscribe(_log_highs_line)
     return highs
+
+
+HIGHS_LOG = logging.getLogger("cpo.highs")
+
+
+def _log_highs_line(event) -> None:
+    HIGHS_LOG.debug(event.message.rstrip("\n"))
 
 
 BANNER_PREFIXES = (b"Running HiGHS", b"Includes third-party", b"Copyright (c)")

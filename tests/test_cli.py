@@ -197,3 +197,35 @@ def test_result_json_is_byte_identical_across_runs(tmp_path):
     for name in ("a", "b"):
         assert run("solve", str(EXAMPLES / "small-lab.yaml"), "--out", str(tmp_path / name)).exit_code == 0
     assert (tmp_path / "a" / "result.json").read_bytes() == (tmp_path / "b" / "result.json").read_bytes()
+
+
+def _cpo(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "optimizer", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_version_help_and_completion():
+    from optimizer import __version__
+
+    assert _cpo("--version").stdout.strip() == f"cpo {__version__}" == _cpo("-V").stdout.strip()
+    assert _cpo("-h").stdout.startswith("Usage: cpo") and "Usage: cpo solve" in _cpo("solve", "-h").stdout
+    script = _cpo("--show-completion", "bash")
+    assert script.returncode == 0 and "_cpo_completion" in script.stdout and "complete" in script.stdout
+
+
+def test_verbose_logs_each_solve_and_the_highs_log_to_stderr_and_keeps_json_clean():
+    completed = _cpo("-v", "solve", TINY, "--objective", "cost", "--json")
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["total_cost_usd"] == pytest.approx(240)
+    lines = completed.stderr.splitlines()
+    assert any(line.startswith("cpo.highs: ") and "rows" in line for line in lines)  # HiGHS's own log
+    assert any(line.startswith("cpo: ") and "optimal, cost by highs" in line for line in lines)
+    quiet = _cpo("solve", TINY, "--objective", "cost")
+    assert "cpo.highs" not in quiet.stderr
+
+
+def test_quiet_shows_no_progress():
+    scenarios = str(EXAMPLES / "scenarios" / "openai-risks.yaml")
+    loud = _cpo("solve", str(EXAMPLES / "openai.yaml"), "--scenarios", scenarios)
+    assert loud.returncode == 0 and "solving the deterministic equivalent" in loud.stderr
+    quiet = _cpo("-q", "solve", str(EXAMPLES / "openai.yaml"), "--scenarios", scenarios)
+    assert quiet.returncode == 0 and quiet.stderr == "" and "EVPI" in quiet.stdout
