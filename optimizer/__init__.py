@@ -24,7 +24,7 @@ _EXPORTS = {
     "load": "api", "solve": "api", "Scenario": "api", "compare": "comparison", "sweep": "sweeps",
     "frontier": "strategy", "leverage": "strategy", "evaluate": "evaluation", "out_of_sample": "evaluation",
     "alternatives": "near_optimal", "read_scenarios": "scenarios",
-    "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors",
+    "ConfigError": "errors", "CpoError": "errors", "InfeasibleError": "errors", "SolverError": "errors", "UsageError": "errors",
     "VerificationError": "errors", "OutputError": "errors", "Problem": "errors", "Location": "errors",
 }
 

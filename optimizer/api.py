@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .data import ModelData, build_data
-from .errors import InfeasibleError, SolverError
+from .errors import InfeasibleError, SolverError, UsageError
 from .loading import Location, Tree, load_tree, override_path, parse_override, set_path, validate_tree
 from .schema import Config
 
 
-@dataclass
+@dataclass(repr=False)
 class Scenario:
     """A validated scenario: its config (catalog included), where each value came from, and
     the indexed data the model is built from."""
@@ -38,6 +38,15 @@ class Scenario:
     @property
     def name(self) -> str:
         return self.config.name
+
+    def __repr__(self) -> str:
+        data = self.data
+        layers = f", whatifs={[Path(w).name for w in self.whatifs]}" if self.whatifs else ""
+        overrides = f", overrides={list(self.overrides)}" if self.overrides else ""
+        held = ", with held signings" if self.commitments is not None else ""
+        return (f"<Scenario {self.name!r} from {self.path}: {data.periods[0].name}-{data.periods[-1].name} "
+                f"({len(data.periods)} periods), {len(data.workloads)} workloads, {len(data.vendors)} vendors, "
+                f"{len(data.offers)} offers{layers}{overrides}{held}>")
 
 
 def load(config: str | Path, whatifs: Iterable[str | Path] = (),
@@ -127,7 +136,7 @@ def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs
 
     objective = objective or scenario.config.objective
     if objective not in OBJECTIVES:
-        raise ValueError(f"unknown objective {objective!r}, expected one of {', '.join(OBJECTIVES)}")
+        raise UsageError(f"objective: found {objective!r}, expected one of {', '.join(OBJECTIVES)}")
     started = time.perf_counter()
     # The cyclic collector stays paused from the build to the report (see paused_gc). The model
     # holds no reference cycles, so it is freed by reference counting when dropped below, and

@@ -121,7 +121,7 @@ def _check_period(option: str, value: str) -> None:
 @contextlib.contextmanager
 def handle_errors(as_json: bool = False) -> Iterator[None]:
     """Map cpo's errors to exit codes with readable messages (and, for --json, a document)."""
-    from .errors import ConfigError, InfeasibleError, SolverError, VerificationError
+    from .errors import ConfigError, InfeasibleError, SolverError, UsageError, VerificationError
 
     try:
         yield
@@ -147,6 +147,9 @@ def handle_errors(as_json: bool = False) -> Iterator[None]:
     except SolverError as exc:
         err_console.print(f"[red]solver failed:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_SOLVER)
+    except UsageError as exc:
+        err_console.print(f"error: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
     except OSError as exc:
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_INPUT)

@@ -56,6 +56,11 @@ class SolverError(CpoError):
     """The solver failed, or stopped without a usable plan."""
 
 
+class UsageError(CpoError, ValueError):
+    """A library call's argument is not one cpo takes (an unknown objective or solver, say).
+    Also a ValueError, as Python's own bad-argument error is."""
+
+
 class OutputError(CpoError, OSError):
     """cpo refused to write an output path: it holds something cpo did not write. Nothing was
     changed. Also an OSError, so callers that handle file errors handle it (the CLI: exit 1)."""

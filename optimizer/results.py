@@ -67,7 +67,7 @@ def plan_from_solution(model: Model, solution: Solution) -> Plan:
     return Plan(read("x"), read("y"), model.data, decisions)
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
     status: str
     objective: str
@@ -94,6 +94,47 @@ class Result:
     stages: tuple[float, ...] = ()
     """The solver's objective after each stage of a lexicographic objective (LP units): cost,
     the concentration measure, cost again."""
+
+    def __repr__(self) -> str:
+        shares = ", ".join(f"{v} {s:.0%}" for v, s in sorted(self._horizon_shares().items(), key=lambda kv: -kv[1]))
+        return (f"<Result {self.data.name!r}: {self.status}, {self.objective}, procurement "
+                f"${self.total_cost_usd / 1e9:,.2f}B, expected disruption ${self.expected_disruption_usd / 1e9:,.2f}B; "
+                f"{shares}>")
+
+    def summary(self):
+        """The headline figures as a pandas Series: status, objective, procurement cost,
+        expected disruption, risk-adjusted cost, unmet share of demand, and each vendor's share
+        of the compute served over the horizon (H100e-years)."""
+        import pandas as pd
+
+        years = {p.name: p.years for p in self.data.periods}
+        demand = sum(r["demand_h100e"] * years[r["period"]] for r in self.tables["unmet"])
+        unmet = sum(r["h100e"] * years[r["period"]] for r in self.tables["unmet"])
+        return pd.Series({"status": self.status, "objective": self.objective, "total_cost_usd": self.total_cost_usd,
+                          "expected_disruption_usd": self.expected_disruption_usd,
+                          "risk_adjusted_cost_usd": self.risk_adjusted_cost_usd,
+                          "unmet_share": unmet / demand if demand else 0.0,
+                          **{f"share_{v}": s for v, s in self._horizon_shares().items()}}, name=self.data.name)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary, then the vendor shares of served compute by period."""
+        import html
+
+        mix = self.shares
+        mix = mix[(mix["group"] == "vendor") & (mix["measure"] == "compute")].pivot(index="member", columns="period",
+                                                                                       values="share")
+        figures = self.summary().to_frame("value")
+        return (f"<h4>{html.escape(self.data.name)}: {html.escape(self.status)}, {html.escape(self.objective)}</h4>"
+                + figures.to_html(float_format=lambda v: f"{v:,.4g}")
+                + "<p>Vendor shares of served compute, by period</p>" + mix.to_html(float_format=lambda v: f"{v:.1%}"))
+
+    def _horizon_shares(self) -> dict[str, float]:
+        years = {p.name: p.years for p in self.data.periods}
+        served = {v: 0.0 for v in self.data.vendors}
+        for row in self.tables["plan"]:
+            served[row["vendor"]] += row["served_h100e"] * years[row["period"]]
+        total = sum(served.values())
+        return {v: x / total if total else 0.0 for v, x in served.items()}
 
     @property
     def minimised_usd(self) -> float:

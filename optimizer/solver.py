@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 import pulp
 
-from .errors import SolverError
+from .errors import SolverError, UsageError
 from .formulation import Model
 
 SOLVERS = ("highs", "cbc", "highs-pulp")
@@ -188,7 +188,7 @@ def open_session(model: Model, objective: pulp.LpAffineExpression, solver: str =
     """A model ready for repeated solves: `highs` loads it into HiGHS once (HighsSession);
     `cbc` and `highs-pulp` re-solve the PuLP problem each time (PulpSession)."""
     if solver not in SOLVERS:
-        raise SolverError(f"unknown solver {solver!r}, expected one of {', '.join(SOLVERS)}")
+        raise UsageError(f"solver: found {solver!r}, expected one of {', '.join(SOLVERS)}")
     deadline = time.monotonic() + time_limit if time_limit is not None else None
     if solver == "highs":
         return HighsSession(model, objective, deadline, progress)

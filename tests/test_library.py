@@ -180,3 +180,33 @@ def test_session_resolve_after_a_change_equals_a_fresh_solve(make_scenario):
     assert without.objective * money == pytest.approx(fresh.total_cost_usd)
     session.set_upper_bounds(cheap, [None] * len(cheap))
     assert session.run().objective == pytest.approx(base.objective)
+
+
+def test_import_cpo_is_the_optimizer_package():
+    import cpo
+    import optimizer
+
+    assert cpo is optimizer and cpo.solve is optimizer.solve
+
+
+def test_a_scenario_and_a_result_say_what_they_are_in_a_line_and_in_a_notebook():
+    scenario = cpo.load(TINY)
+    text = repr(scenario)
+    assert len(text) < 300 and "tiny" in text.lower() and "offers" in text
+    result = cpo.solve(scenario, objective="cost")
+    line = repr(result)
+    assert line.startswith("<Result ") and "optimal" in line and "$0.00B" in line  # $240 in billions
+    summary = result.summary()
+    assert summary["total_cost_usd"] == pytest.approx(240) and summary["status"] == "optimal"
+    assert summary["share_cheap"] + summary["share_dear"] == pytest.approx(1.0)
+    page = result._repr_html_()
+    assert page.count("<table") == 2 and "Vendor shares" in page
+
+
+def test_bad_arguments_are_usage_errors():
+    scenario = cpo.load(TINY)
+    with pytest.raises(cpo.UsageError, match="objective: found 'bogus'"):
+        cpo.solve(scenario, objective="bogus")
+    with pytest.raises(cpo.UsageError, match="solver: found 'nope'"):
+        cpo.solve(scenario, solver="nope")
+    assert issubclass(cpo.UsageError, ValueError) and issubclass(cpo.UsageError, cpo.CpoError)
