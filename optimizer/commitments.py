@@ -20,7 +20,7 @@ a surprise never makes it impossible to honour:
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .data import FrozenDict, HereAndNow, period_end_time, period_time
@@ -39,6 +39,8 @@ class Commitments:
     periods: frozenset | None
     """None: every period of the horizon (a whole plan, `evaluate`)."""
     source: str
+    lines: FrozenDict | None = field(default=None, compare=False)
+    """(offer, period) -> the line of the file it was read from (read_csv), for located errors."""
 
     def until(self, year) -> "Commitments":
         """Only the signings of periods that end by the end of `year` (2026, or '2026Q2')."""
@@ -50,7 +52,7 @@ class Commitments:
         """The signings of `periods` only, and those periods fixed to them (0 for an offer not
         listed): e.g. a plan's here-and-now stage, named by the horizon."""
         return Commitments(FrozenDict({k: v for k, v in self.units.items() if k[1] in periods}), frozenset(periods),
-                           f"{self.source} {why}".strip())
+                           f"{self.source} {why}".strip(), self.lines)
 
     def here_and_now(self) -> HereAndNow:
         """The stage these signings make: in their periods, only they are signed."""
@@ -62,7 +64,28 @@ class Commitments:
 
     def whole(self) -> "Commitments":
         """The same signings as a whole plan: every period of the horizon fixed (0 where none)."""
-        return Commitments(self.units, None, self.source)
+        return Commitments(self.units, None, self.source, self.lines)
+
+    def unheld(self, data, stage: HereAndNow) -> list[Problem]:
+        """The signings that cannot be held in a here-and-now `stage` of the base `data`, located at
+        their line: one in a period the horizon does not have, or one in the stage of an offer
+        the base cannot sign then (not in its catalog, or not available in that period), which
+        would otherwise be dropped without a trace."""
+        horizon = [p.name for p in data.periods]
+        problems = []
+        for (key, period), units in sorted(self.units.items()):
+            where = Location(self.source, (self.lines or {}).get((key, period)))
+            if units <= 0:
+                continue
+            if period not in horizon:
+                problems.append(Problem(where, "period", f"found {period}, expected periods of the horizon "
+                                        f"({horizon[0]}-{horizon[-1]})"))
+            elif period in stage.periods and period not in stage.signable.get(key, ()):
+                why = (f"it is not available in {period}" if any(offer.key == key for offer in data.offers)
+                       else "no such offer in its catalog")
+                problems.append(Problem(where, "offer", f"found {key!r} signed in {period}, expected an offer the "
+                                        f"base scenario can sign then ({why})"))
+        return problems
 
     def rows(self) -> list[dict]:
         """One row per signing, as plan.csv has them."""
@@ -93,6 +116,7 @@ def read_csv(path: str | Path) -> Commitments:
         raise ConfigError([Problem(Location(str(path), 1), "", f"found columns {reader.fieldnames or []}, expected "
                                    f"{', '.join(PLAN_COLUMNS)} (the columns of plan.csv)")])
     units: dict[tuple[str, str], float] = {}
+    lines: dict[tuple[str, str], int] = {}
     problems = []
     plans: dict[str, int] = {}
     for line, row in enumerate(reader, start=2):
@@ -117,6 +141,7 @@ def read_csv(path: str | Path) -> Commitments:
             continue
         key = (row["offer"], str(row["period"]))
         units[key] = units.get(key, 0.0) + value
+        lines.setdefault(key, line)
     if problems:
         raise ConfigError(problems)
-    return Commitments(FrozenDict(units), frozenset(period for _, period in units), str(path))
+    return Commitments(FrozenDict(units), frozenset(period for _, period in units), str(path), FrozenDict(lines))

@@ -110,9 +110,11 @@ class OutOfSample:
     seed: int | None
     """The draws' seed (None: the file's own scenarios)."""
     rows: list[dict[str, Any]]
-    """plan, scenario, description, probability, status, objective_usd, total_cost_usd, unmet_pct, ..."""
+    """plan, scenario, description, probability, status, objective_usd, total_cost_usd, unmet_pct,
+    findings (the policy rules the held signings break there, solved without them), ..."""
     summary: list[dict[str, Any]]
-    """plan, scenarios, solved, mean_usd, cvar_usd, worst_usd, best_usd, std_usd, unmet_pct_mean,
+    """plan, scenarios, solved, rules_broken (scenarios with findings), mean_usd, cvar_usd, worst_usd,
+    best_usd, std_usd, unmet_pct_mean,
     vs_first_usd and vs_first_stderr_usd (the paired difference from the first plan)."""
 
     def frame(self, table: str = "summary"):
@@ -130,28 +132,35 @@ def out_of_sample(scenario, plans: dict[str, Any], scenario_set, sample: int | N
     horizon re-optimised in every scenario: the file's own (sample None: their probabilities,
     the in-sample check) or `sample` fresh draws from its distribution (ScenarioSet.fresh, from
     `seed`, by default the sample's seed + 1), each 1/sample. Solved on Dask like a sweep
-    (sweeps.run_tasks; workers 0: in this process); on_result(row) as each finishes.
+    (sweeps.run_tasks; workers 0: in this process); on_result(row) as each finishes. A plan's
+    stage signing the base cannot sign (an offer not in its catalog, a period outside the
+    horizon) is a ConfigError at its line; held signings that break a scenario's policy rules
+    are solved without them, the rules listed in the row's findings (evaluation.relaxed).
 
     mean = Σ p_s f_s, CVaR_α = the mean of the worst 1 − α of probability (stochastic.risk_measure,
     α the file's or DEFAULT_ALPHA); f_s the objective (`cost` or `multi-vendor`) the scenario's
     recourse minimises, as in the stochastic plan: the file's own scenarios give its cost column."""
+    from .errors import ConfigError
     from .scenarios import ScenarioSet, read_scenarios
     from .stochastic import here_and_now
     from .sweeps import Point, run_point, run_tasks
 
     if not isinstance(scenario_set, ScenarioSet):
         scenario_set = read_scenarios(scenario_set, scenario)
-    stage, _ = here_and_now(scenario.data, scenario_set.until, str(scenario_set.path))
+    stage, _ = here_and_now(scenario.data, scenario_set.until, scenario_set.until_where)
     if sample is None:
         specs, seed = list(scenario_set.scenarios), None
     else:
         seed = seed if seed is not None else (scenario_set.sampler.seed + 1 if scenario_set.sampler else 1)
         specs = scenario_set.fresh(scenario, sample, seed)
-    held = {name: as_commitments(plan).over(stage.periods, f"to the end of {scenario_set.until}")
-            for name, plan in plans.items()}
+    whole = {name: as_commitments(plan) for name, plan in plans.items()}
+    problems = [problem for plan in whole.values() for problem in plan.unheld(scenario.data, stage)]
+    if problems:
+        raise ConfigError(problems)
+    held = {name: plan.over(stage.periods, f"to the end of {scenario_set.until}") for name, plan in whole.items()}
     config = str(scenario.path)
     tasks = [(config, (*scenario.whatifs, *spec.whatifs), Point(k * len(specs) + i, spec.name, {}, spec.changes),
-              objective, solver, held[name], tuple(scenario.override_items))
+              objective, solver, held[name], tuple(scenario.override_items), True)
              for k, name in enumerate(held) for i, spec in enumerate(specs)]
     done: dict[int, dict] = {}
 
@@ -204,7 +213,8 @@ def _plan_summary(name: str, rows: list[dict], alpha: float) -> dict[str, Any]:
     from .stochastic import risk_measure
 
     solved = [r for r in rows if r.get("objective_usd") is not None]
-    summary = {"plan": name, "scenarios": len(rows), "solved": len(solved)}
+    summary = {"plan": name, "scenarios": len(rows), "solved": len(solved),
+               "rules_broken": sum(bool(r.get("findings")) for r in rows)}
     if not solved:
         return {**summary, **dict.fromkeys(("mean_usd", "cvar_usd", "worst_usd", "best_usd", "std_usd",
                                             "unmet_pct_mean"))}

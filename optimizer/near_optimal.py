@@ -100,6 +100,10 @@ def alternatives(scenario, slack: float = 0.01, by: str = "vendor", plans: int =
         optimum = _optimal(session.run(prices=False), scenario)
         best = _value(f, optimum)
         served = _guard(model, f, best, slack, optimum)
+        if served <= 0:
+            raise ConfigError([Problem(scenario.tree.locate(("workloads",)), "workloads", "found nothing served at the "
+                                       "optimum (no demand, or all of it unmet), expected some served compute: "
+                                       "shares of served compute have no range")])
         session.prefer_primal()
         shares = {m: _share_expression(model, offers, served) for m, offers in groups.items()}
         at_optimum = {m: _value(e, optimum) for m, e in shares.items()}

@@ -66,8 +66,8 @@ class Sampler:
     def draw(self, base, until: str, n: int | None = None, seed: int | None = None, mass: float = 1.0,
              prefix: str = "draw") -> list[ScenarioSpec]:
         """n scenarios (default self.n) of probability mass / n each, from `seed` (default
-        self.seed). A supply cap is drawn for the periods after `until` only: what can be signed
-        here and now is known (stochastic.check_stage)."""
+        self.seed). A supply cap is drawn for the periods after `until` only (none, if `until` is the
+        horizon's last period): what can be signed here and now is known (stochastic.check_stage)."""
         import numpy as np
 
         n = self.n if n is None else n
@@ -78,6 +78,8 @@ class Sampler:
 
         later = [p for p in periods if period_time(p) >= period_end_time(until) - 1e-9]
         stage = (periods[0], later[0]) if later else None
+        if not later:  # every period here and now: no supply cap is drawn
+            figures = [f for f in figures if "supply_cap" not in f.path]
         width = len(str(n))
         draws = []
         for i in range(n):
@@ -108,6 +110,12 @@ class ScenarioSet:
     """The file's sample (for fresh draws: `cpo evaluate --sample`)."""
     named: int = 0
     """How many of `scenarios` (the first) are named in the file; the rest are the sample's draws."""
+    until_location: Location | None = None
+    """Where `until` is written."""
+
+    @property
+    def until_where(self) -> Location:
+        return self.until_location or Location(str(self.path))
 
     def fresh(self, base, n: int, seed: int) -> list[ScenarioSpec]:
         """n new scenarios from the file's distribution, 1/n each: each draw is a named scenario
@@ -140,7 +148,15 @@ def read_scenarios(path: str | Path, base) -> ScenarioSet:
     path = Path(path)
     tree = read_yaml(path)
     parsed = validate_tree(tree, ScenariosFile)
-    problems: list[Problem] = []
+    from .stochastic import until_problems
+
+    problems: list[Problem] = until_problems(base.data, str(parsed.until), tree.locate(("until",)))
+    names = [entry.name for entry in parsed.scenarios]
+    problems += [Problem(tree.locate(("scenarios", i, "name")), f"scenarios[{i}].name",
+                         f"found {name!r} again (first at scenarios[{names.index(name)}]), expected each name once")
+                 for i, name in enumerate(names) if names.index(name) < i]
+    if problems:
+        raise ConfigError(problems)
 
     def whatif_path(text: str, where: PathKey) -> str:
         resolved = (path.parent / text).resolve()
@@ -178,7 +194,7 @@ def read_scenarios(path: str | Path, base) -> ScenarioSet:
     cvar = parsed.risk.cvar
     return ScenarioSet(path, parsed.description or path.stem, parsed.until, tuple(scenarios),
                        cvar.alpha if cvar else 0.0, cvar.weight if cvar else 0.0, tuple(notes), sampler,
-                       len(parsed.scenarios))
+                       len(parsed.scenarios), tree.locate(("until",)))
 
 
 def _described(layers: tuple[str, ...], changes: tuple) -> str:

@@ -723,10 +723,6 @@ class ScenariosFile(Strict):
     def _some_scenarios(self):
         if not self.scenarios and self.sample is None:
             raise ValueError("found no scenarios, expected a list under scenarios, a sample, or both")
-        names = [s.name for s in self.scenarios]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise ValueError(f"found scenario name(s) {', '.join(twice)} more than once, expected each name once")
         if len(self.scenarios) + (self.sample.n if self.sample else 0) > MAX_SCENARIOS:
             raise ValueError(f"found {len(self.scenarios) + self.sample.n} scenarios, expected at most {MAX_SCENARIOS}")
         return self

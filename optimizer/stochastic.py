@@ -36,6 +36,8 @@ import pulp
 
 from .errors import ConfigError, InfeasibleError, Location, Problem, SolverError, VerificationError
 
+NEGLIGIBLE = 1e-9
+"""A scenario probability the LP cannot weigh: its recourse is re-solved after the plan (_recourse)."""
 STAGE_OBJECTIVES = ("cost", "multi-vendor")
 """The deterministic parts a stochastic plan can weigh (max-share and hhi are lexicographic)."""
 
@@ -95,17 +97,36 @@ class StochasticResult:
 # ---------------------------------------------------------------- the stage
 
 
-def here_and_now(data, until: str, source: str):
+def until_problems(data, until: str, where: Location) -> list[Problem]:
+    """`until` must end a period of the horizon: with start S and end E of the horizon and e the
+    end of `until`, S < e <= E and e is some period's end (a stage ending inside a period, before
+    the horizon or after it is an error at `where`)."""
+    from .data import period_end_time
+
+    end, periods = period_end_time(until), data.periods
+    names = [p.name for p in periods]
+    names = names if len(names) <= 4 else [*names[:3], "...", names[-1]]
+    expected = f"expected the end of a period of the horizon ({', '.join(names)})"
+    if end <= periods[0].start + 1e-9 or end > periods[-1].end + 1e-9:
+        side = "before the horizon starts" if end <= periods[0].start + 1e-9 else "after the horizon ends"
+        return [Problem(where, "until", f"found {until}, {side} ({periods[0].name}-{periods[-1].name}), {expected}")]
+    if not any(abs(p.end - end) < 1e-9 for p in periods):
+        inside = next(p.name for p in periods if p.end > end)
+        return [Problem(where, "until", f"found {until}, inside the period {inside}, {expected}")]
+    return []
+
+
+def here_and_now(data, until: str, source: str | Location):
     """The base's signings in the periods that end by the end of `until` (data.HereAndNow); a
-    `until` inside a period is an error at `source`."""
+    `until` that does not end a period of the horizon is an error at `source` (until_problems)."""
     from .data import FrozenDict, HereAndNow, period_end_time
 
+    where = source if isinstance(source, Location) else Location(str(source))
+    problems = until_problems(data, until, where)
+    if problems:
+        raise ConfigError(problems)
     end = period_end_time(until)
-    ends = [p.end for p in data.periods]
-    if end < ends[-1] - 1e-9 and not any(abs(e - end) < 1e-9 for e in ends) and end > data.periods[0].start:
-        raise ConfigError([Problem(Location(source), "until", f"found {until}, inside the period "
-                                   f"{next(p.name for p in data.periods if p.end > end)}, expected the end of a "
-                                   f"period of the horizon ({', '.join(p.name for p in data.periods[:4])}, ...)")])
+    source = where.file
     stage = frozenset(t for t, p in enumerate(data.periods) if p.end <= end + 1e-9)
     signable: dict[str, frozenset] = {}
     for offer in data.offers:
@@ -156,7 +177,7 @@ def load_blocks(base, scenario_set, progress: Callable[[str], None] | None = Non
     signings limited to the base's; every problem located, all at once."""
     from .api import load
 
-    stage, periods = here_and_now(base.data, scenario_set.until, str(scenario_set.path))
+    stage, periods = here_and_now(base.data, scenario_set.until, scenario_set.until_where)
     scenarios, problems = [], []
     for i, spec in enumerate(scenario_set.scenarios):
         if progress is not None:
@@ -283,12 +304,13 @@ def solve_stochastic(base, scenario_set, objective: str | None = None, solver: s
                                    "cpo export --scenarios for other solvers)")])
     started = time.perf_counter()
     say = progress or (lambda message: None)
-    say("solving the base scenario (for EEV)")
-    base_result = solve(base, objective=objective, solver=solver, time_limit=time_limit)
-    deadline = time.monotonic() + time_limit if time_limit is not None else None
     with paused_gc():
         blocks, stage, whole, expression, loaded = deterministic_equivalent(base, scenario_set, objective, say)
         built = time.perf_counter()
+        say("solving the base scenario (for EEV)")
+        base_result = solve(base, objective=objective, solver=solver, time_limit=time_limit)
+        based = time.perf_counter()
+        deadline = time.monotonic() + time_limit if time_limit is not None else None
         say(f"solving the deterministic equivalent: {len(whole.columns):,} columns, {len(whole.rows):,} rows "
             "(and, beside it, each scenario with foresight)")
         with ThreadPoolExecutor(1) as beside:  # HiGHS releases the GIL: WS and EEV use the second core
@@ -303,9 +325,9 @@ def solve_stochastic(base, scenario_set, objective: str | None = None, solver: s
             say("wait and see, and the base plan's signings, in every scenario")
             f_ws, (f_eev, eev_notes) = ws.result(), eev.result()
         say("reporting each scenario")
-        result = _report(blocks, whole, sp, f_ws, f_eev, base_result, stage, scenario_set, objective, verify,
+        result = _report(base, blocks, whole, sp, f_ws, f_eev, base_result, stage, scenario_set, objective, verify,
                          eev_notes)
-    result.seconds = {"load": loaded - started, "build": built - loaded, "solve": solved - built,
+    result.seconds = {"load": loaded - started, "build": built - loaded, "base": based - built, "solve": solved - based,
                       "report": time.perf_counter() - solved, "total": time.perf_counter() - started}
     return result
 
@@ -366,8 +388,8 @@ def _infeasible(blocks, objective, solver) -> tuple[str, list[str]]:
 # ---------------------------------------------------------------- reporting
 
 
-def _report(blocks, whole, sp, f_ws: np.ndarray, f_eev: np.ndarray | None, base_result, stage, scenario_set,
-            objective, verify, eev_notes: list[str]) -> StochasticResult:
+def _report(base, blocks, whole, sp, f_ws: np.ndarray, f_eev: np.ndarray | None, base_result, stage,
+            scenario_set, objective, verify, eev_notes: list[str]) -> StochasticResult:
     from .results import _value, make_result
     from .solver import Solution
 
@@ -389,6 +411,9 @@ def _report(blocks, whole, sp, f_ws: np.ndarray, f_eev: np.ndarray | None, base_
         solution = Solution(sp.status, True, f_sp[s] / money, sp.values, duals, "highs", sp.seconds, sp.message,
                             mip_gap=sp.mip_gap)
         result = make_result(block.model, solution, objective)
+        if block.probability <= NEGLIGIBLE:
+            result = _recourse(base, scenario_set.scenarios[s], result, stage, objective)
+            f_sp[s] = result.minimised_usd
         if verify:
             result.verify()
         results[block.name] = result
@@ -414,6 +439,20 @@ def _report(blocks, whole, sp, f_ws: np.ndarray, f_eev: np.ndarray | None, base_
                      "or delivery rows allow (commitments.py), which the stochastic plan's own signings must obey")
     return StochasticResult(sp.status, objective, scenario_set.until, summary,
                             _first_stage_rows(blocks, results, base_result, stage), rows, results, notes)
+
+
+def _recourse(base, spec, result, stage, objective: str):
+    """A scenario of negligible probability (p_s <= NEGLIGIBLE) weighs nothing in the LP, so its
+    recourse there is any feasible one: its outcome under the stochastic plan is re-solved, the
+    plan's here-and-now signings held (commitments.py, as cpo evaluate --scenarios holds them),
+    so that f_s(SP) is its best recourse, min f_s(x_s) with x_s[o,τ] = x[o,τ] for τ ≤ until."""
+    from .api import load, solve
+    from .commitments import from_result
+
+    held = from_result(result).over(frozenset(result.data.periods[t].name for t in stage), "here and now")
+    scenario = load(base.path, whatifs=(*base.whatifs, *spec.whatifs), changes=spec.changes,
+                    overrides=list(base.override_items), commitments=held)
+    return solve(scenario, objective=objective, verify=False)
 
 
 def _scenario_row(block, result, sp: float, ws: float, eev: float | None) -> dict[str, Any]:

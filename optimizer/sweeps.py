@@ -154,19 +154,29 @@ def _listed(items: Any, tree, problem) -> list[Point]:
 
 
 def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objective: str | None,
-              solver: str = "highs", commitments=None, overrides: tuple = ()) -> dict[str, Any]:
+              solver: str = "highs", commitments=None, overrides: tuple = (), relax: bool = False) -> dict[str, Any]:
     """Solve one point (with `commitments` held: the point as a surprise after them; `overrides`
     as api.load's, applied last); every outcome (including bad input and infeasibility) becomes
-    a row: cost, the objective minimised, unmet demand, vendor shares of served compute."""
+    a row: cost, the objective minimised, unmet demand, vendor shares of served compute. With
+    `relax`, held signings that cannot meet the point's policy rules are solved without them, the
+    rules broken in `findings` (evaluation.relaxed, as cpo evaluate does)."""
     from .api import load, solve
-    from .errors import CpoError
+    from .errors import CpoError, InfeasibleError
 
     started = time.perf_counter()
     row: dict[str, Any] = {"point": point.index, "name": point.name, **point.parameters}
+    findings: list[str] = []
     try:
         scenario = load(config, whatifs=grid_whatifs, changes=point.changes, commitments=commitments,
                         overrides=list(overrides))
-        result = solve(scenario, objective=objective, solver=solver)
+        try:
+            result = solve(scenario, objective=objective, solver=solver)
+        except InfeasibleError:
+            if not relax or commitments is None:
+                raise
+            from .evaluation import relaxed
+
+            result, findings = relaxed(scenario, objective, solver)
     except ConfigError as exc:
         return {**row, "status": "bad input", "reason": "; ".join(str(p) for p in exc.problems),
                 "seconds": time.perf_counter() - started}
@@ -184,7 +194,7 @@ def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objectiv
     return {**row, "status": result.status, "reason": "", "total_cost_usd": result.total_cost_usd,
             "objective_usd": result.minimised_usd, "expected_disruption_usd": result.expected_disruption_usd, "unmet_pct": unmet / demand,
             **{f"share_{v}": s / total_served for v, s in served.items()},
-            "seconds": time.perf_counter() - started}
+            **({"findings": "; ".join(findings)} if relax else {}), "seconds": time.perf_counter() - started}
 
 
 # ---------------------------------------------------------------- the sweep

@@ -70,3 +70,10 @@ def test_the_cli_prints_ranges_and_writes_json_and_a_plot(make_scenario, tmp_pat
                                 "--plans", "2"])
     assert shown.exit_code == 0, shown.output
     assert "36.0%" in shown.output and plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_nothing_served_is_a_located_error(make_scenario):
+    """With no demand, shares of served compute are 0/0: an error at the workloads, not a
+    ZeroDivisionError."""
+    with pytest.raises(cpo.ConfigError, match=r"\.yaml:\d+: workloads: found nothing served at the optimum"):
+        cpo.alternatives(make_scenario(scenario_doc(two_vendors(), demand=0)), slack=0.1, objective="cost")

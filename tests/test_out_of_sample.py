@@ -21,6 +21,7 @@ from optimizer.cli import app
 from optimizer.commitments import read_csv
 from optimizer.evaluation import out_of_sample
 from optimizer.scenarios import read_scenarios
+from conftest import offer, product
 from test_stochastic import bet, write
 
 
@@ -155,3 +156,45 @@ def test_options_that_need_scenarios_are_usage_errors(tmp_path):
     run = CliRunner().invoke(app, ["evaluate", str(path), "--plan", str(plan), "--scenarios", str(file),
                                    str(tmp_path / "w.yaml")])
     assert run.exit_code == 2 and "put the what-ifs in the scenario file" in run.output
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ("v/ghost,2026,5\nv/res,2026,5\n", r"plan.csv:2: offer: found 'v/ghost' signed in 2026, expected an offer the base "
+                                       r"scenario can sign then \(no such offer in its catalog\)"),
+    ("v/res,2026,5\nv/res,2031,5\n", r"plan.csv:3: period: found 2031, expected periods of the horizon \(2026-2027\)"),
+])
+def test_a_held_signing_the_base_cannot_make_is_located(tmp_path, rows, expected):
+    """A plan's signing in the stage of an offer the catalog does not have (a typo), or in a
+    period outside the horizon, is an error at its line: not dropped, so the plan evaluated is
+    the one written."""
+    path, file = write(tmp_path, bet(8), 0.8)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("offer,period,acquired_units\n" + rows)
+    base = cpo.load(path)
+    with pytest.raises(cpo.ConfigError, match=expected):
+        out_of_sample(base, {"mine": plan}, read_scenarios(file, base), objective="cost")
+    run = CliRunner().invoke(app, ["evaluate", str(path), "--objective", "cost", "--plan", str(plan),
+                                   "--scenarios", str(file), "--workers", "0"])
+    assert run.exit_code == 1 and "Traceback" not in run.output
+
+
+def test_a_held_plan_that_breaks_a_policy_rule_is_solved_without_it(tmp_path):
+    """A spend-share cap of 50% per vendor, and a second vendor w capped at 5 units ($3): 10 units
+    reserved at v ($20 of v's spend in 2027, at most $15 at w) break the rule in the high
+    scenario whatever is re-planned. As cpo evaluate does, the scenario is solved without the
+    rule and the rule is a finding: reserving 10 costs 20 in both scenarios, mean 20 (not an
+    infeasible row left out of the mean)."""
+    from conftest import vendor as make_vendor
+
+    doc = bet(8)
+    doc["catalog"]["w"] = make_vendor({"q": product()}, {"od": offer("q", 3.0, provider="cloud-b", cap=5)})
+    doc["policy"] = {"shares": [{"measure": "spend", "max": 0.5}]}
+    path, file = write(tmp_path, doc, 0.8)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("offer,period,acquired_units\nv/res,2026,10\n")
+    base = cpo.load(path)
+    result = out_of_sample(base, {"r10": plan}, read_scenarios(file, base), objective="cost")
+    high = next(r for r in result.rows if r["scenario"] == "high")
+    assert high["objective_usd"] == pytest.approx(20) and "share[vendor,v,spend,2027] max" in high["findings"]
+    (summary,) = result.summary
+    assert summary["solved"] == 2 and summary["rules_broken"] >= 1 and summary["mean_usd"] == pytest.approx(20)

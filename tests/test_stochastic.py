@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import optimizer as cpo
-from conftest import offer, product, scenario_doc, vendor
+from conftest import acquired, offer, product, scenario_doc, vendor
 
 
 def bet(base_demand_2027: float, scale: float = 1.0, quarterly: bool = False) -> dict:
@@ -81,7 +81,7 @@ def test_quarterly_periods_give_the_same_answer(tmp_path):
 
 def test_a_stage_ending_inside_a_period_is_an_error(tmp_path):
     path, file = write(tmp_path, bet(8), 0.8, until="2026Q2")
-    with pytest.raises(cpo.ConfigError, match="until: found 2026Q2, inside the period 2026"):
+    with pytest.raises(cpo.ConfigError, match=r"risks.yaml:1: until: found 2026Q2, inside the period 2026"):
         cpo.solve(cpo.load(path), objective="cost", scenarios=file)
 
 
@@ -136,7 +136,14 @@ def test_probabilities_that_do_not_sum_to_one_are_normalised_with_a_note(tmp_pat
     ({"until": 2026, "scenarios": [{"name": "a", "probability": 1, "whatifs": ["nowhere.yaml"]}]},
      "scenarios[0].whatifs[0]: found 'nowhere.yaml': no such file"),
     ({"until": 2026, "scenarios": [{"name": "a", "probability": 0.5}, {"name": "a", "probability": 0.5}]},
-     "found scenario name(s) a more than once"),
+     "risks.yaml:4: scenarios[1].name: found 'a' again (first at scenarios[0]), expected each name once"),
+    ({"until": 2020, "scenarios": [{"name": "a", "probability": 1}]},
+     "risks.yaml:4: until: found 2020, before the horizon starts (2026-2027)"),
+    ({"until": 2025, "scenarios": [{"name": "a", "probability": 1}]}, "until: found 2025, before the horizon starts"),
+    ({"until": 2030, "scenarios": [{"name": "a", "probability": 1}]},
+     "risks.yaml:4: until: found 2030, after the horizon ends (2026-2027)"),
+    ({"until": "2026Q2", "scenarios": [{"name": "a", "probability": 1}]},
+     "risks.yaml:4: until: found 2026Q2, inside the period 2026"),
     ({"until": 2026, "scenarios": [{"name": "a", "probability": 1, "weight": 2}]}, "scenarios[0].weight: unknown field"),
 ])
 def test_a_bad_scenarios_file_is_located(tmp_path, change, expected):
@@ -221,3 +228,109 @@ def test_the_exported_deterministic_equivalent_has_the_stochastic_optimum(tmp_pa
     names = highs.getLp().col_names_
     assert any(n.startswith("s0_x(v_res,2026)") for n in names) and any(n.startswith("s1_") for n in names)
     assert any(n.startswith("stage(v_res,2026,low)") for n in highs.getLp().row_names_)
+
+
+def three(tmp_path, scale: float = 1.0, quarterly: bool = False, risk=None, extra=()) -> tuple:
+    """The bet with three demand levels: 10, 5 or 0 in 2027 with probabilities 0.5, 0.3 and 0.2;
+    the base plans for the mean, 6.5. Reserving r: cost_d = 2r + 3·max(d − r, 0)."""
+    path, file = write(tmp_path, bet(6.5, scale, quarterly), 0.5, scale, risk=risk)
+    document = yaml.safe_load(file.read_text())
+    demand = lambda d: [{"set": "workloads.training.demand", "to": {2026: 0, 2027: d * scale}}]  # noqa: E731
+    document["scenarios"] = [{"name": name, "probability": p, "changes": demand(d)}
+                             for name, p, d in (("high", 0.5, 10), ("mid", 0.3, 5), ("low", 0.2, 0), *extra)]
+    file.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path, file
+
+
+@pytest.mark.parametrize("scale, quarterly", [(1e-6, False), (1.0, False), (1e9, False), (1.0, True)])
+def test_three_scenarios_with_unequal_probabilities_by_hand(tmp_path, scale, quarterly):
+    """E(r) = 19.5 − 0.4r on [0, 5], 15 + 0.5r on [5, 10]: reserve 5, SP = 17.5 (25, 10, 10).
+    WS = 0.5·20 + 0.3·10 + 0.2·0 = 13, EVPI = 4.5. The base reserves 6.5: 23.5, 13, 13, EEV = 18.25,
+    VSS = 0.75."""
+    path, file = three(tmp_path, scale, quarterly)
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    summary = result.summary
+    assert reserved(result) == pytest.approx(5 * scale)
+    assert (summary["objective_usd"], summary["ws_usd"], summary["eev_usd"]) == (
+        pytest.approx(17.5 * scale), pytest.approx(13 * scale), pytest.approx(18.25 * scale))
+    assert (summary["evpi_usd"], summary["vss_usd"]) == (pytest.approx(4.5 * scale), pytest.approx(0.75 * scale))
+    rows = {r["scenario"]: (r["objective_usd"], r["ws_usd"], r["eev_usd"]) for r in result.scenarios}
+    assert rows == {"high": pytest.approx((25 * scale, 20 * scale, 23.5 * scale)),
+                    "mid": pytest.approx((10 * scale, 10 * scale, 13 * scale)),
+                    "low": pytest.approx((10 * scale, 0, 13 * scale), abs=1e-9 * scale)}
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e9])
+def test_cvar_at_alpha_099_with_a_large_weight_by_hand(tmp_path, scale):
+    """α = 0.99, λ = 10: the worst 1% is the high scenario, cost 30 − r; E + 10(30 − r) falls to
+    r = 10 (every scenario 20): SP = 20 + 200 = 220. WS: (20, 10, 0), E 13, CVaR 20: 213. EEV:
+    (23.5, 13, 13), E 18.25, CVaR 23.5: 253.25."""
+    path, file = three(tmp_path, scale, risk={"cvar": {"alpha": 0.99, "weight": 10}})
+    summary = cpo.solve(cpo.load(path), objective="cost", scenarios=file).summary
+    assert (summary["objective_usd"], summary["expected_cost_usd"], summary["cvar_usd"]) == (
+        pytest.approx(220 * scale), pytest.approx(20 * scale), pytest.approx(20 * scale))
+    assert (summary["ws_usd"], summary["eev_usd"]) == (pytest.approx(213 * scale), pytest.approx(253.25 * scale))
+    assert (summary["evpi_usd"], summary["vss_usd"]) == (pytest.approx(7 * scale), pytest.approx(33.25 * scale))
+
+
+@pytest.mark.parametrize("first", [False, True])
+def test_a_scenario_of_probability_zero_reports_its_best_recourse(tmp_path, first):
+    """A spike to 100 with probability 0 weighs nothing in SP (17.5, reserve 5), but its row is
+    its best recourse after the 5 reserved: 10 + 3·95 = 295 (not any feasible one, e.g. 310 with
+    the reservation left idle); WS 200, EEV 13 + 3·93.5 = 293.5."""
+    path, file = three(tmp_path, extra=[("spike", 0.0, 100)])
+    if first:
+        document = yaml.safe_load(file.read_text())
+        document["scenarios"].insert(0, document["scenarios"].pop())
+        file.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert result.summary["objective_usd"] == pytest.approx(17.5)
+    spike = next(r for r in result.scenarios if r["scenario"] == "spike")
+    assert (spike["objective_usd"], spike["ws_usd"], spike["eev_usd"]) == (
+        pytest.approx(295), pytest.approx(200), pytest.approx(293.5))
+    assert acquired(result.results["spike"], "v/od", "2027") == pytest.approx(95)
+
+
+def test_a_sample_with_every_period_here_and_now_draws_no_supply_cap(tmp_path):
+    """until the horizon's last period: no supply cap is drawn (all of it is signed now), so the
+    sample is not refused as changing here-and-now caps; prices are still drawn."""
+    doc = bet(8)
+    doc["catalog"]["v"]["offers"]["od"]["supply_cap"] = {"value": 100, "low": 50, "high": 200, "source": "t"}
+    doc["catalog"]["v"]["offers"]["od"]["recurring"].update(low=2.5, high=4.0)
+    path, file = write(tmp_path, doc, 0.8, until="2027")
+    document = yaml.safe_load(file.read_text())
+    document["sample"] = {"n": 3, "seed": 1, "probability": 0.5}
+    file.write_text(yaml.safe_dump(document))
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert len(result.scenarios) == 5 and "summed to 1.5" in result.notes[0]
+
+
+def test_a_bad_change_is_reported_before_the_base_is_solved(tmp_path):
+    """The scenarios are loaded first: a change to a path that does not exist is an error at its
+    line, with nothing solved."""
+    path, file = write(tmp_path, bet(8), 0.8)
+    file.write_text("until: 2026\nscenarios:\n  - name: a\n    probability: 1\n"
+                    "    changes: [{set: workloads.nothing.demand, to: 3}]\n")
+    told = []
+    with pytest.raises(cpo.ConfigError, match=r"risks.yaml:5: set: \(scenario a\) workloads.nothing.demand"):
+        cpo.solve(cpo.load(path), objective="cost", scenarios=file, progress=told.append)
+    assert not any("solving" in message for message in told)
+
+
+def test_the_exported_equivalent_with_cvar_has_the_stochastic_optimum(tmp_path):
+    """cpo export --scenarios with a risk measure names the CVaR columns (cvar_eta(), one
+    cvar_excess per scenario) and HiGHS alone on the file reaches SP = 220 (quarterly, 1e9)."""
+    import highspy
+
+    from optimizer.export import export_stochastic
+    from optimizer.scenarios import read_scenarios
+
+    path, file = three(tmp_path, 1e9, True, risk={"cvar": {"alpha": 0.99, "weight": 10}})
+    base = cpo.load(path)
+    _, _, scale = export_stochastic(base, read_scenarios(file, base), tmp_path / "de.mps", "cost")
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.readModel(str(tmp_path / "de.mps"))
+    highs.run()
+    assert highs.getInfo().objective_function_value * scale.money == pytest.approx(220e9)
+    assert {"cvar_eta()", "cvar_excess(high)", "cvar_excess(low)"} <= set(highs.getLp().col_names_)
