@@ -74,14 +74,17 @@ class _UncroppedConsole(Console):
 
 
 out_console = _UncroppedConsole(emoji=False)
-err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # messages are never wrapped: FILE:LINE: ... stays one line
+err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # never wrapped: FILE:LINE: ... stays one line
 
-ConfigArg = typer.Argument(..., help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
-WhatifOpt = typer.Option([], "--whatif", "-w", help="What-if YAML layered on the scenario (repeatable, in order).")
-SetOpt = typer.Option([], "--set", "-s", help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, applied last).")
-ObjectiveOpt = typer.Option(None, "--objective", "-o", help="As for solve.")
-SolverOpt = typer.Option("highs", help="highs (default), cbc or highs-pulp.")
-JobsOpt = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores).")
+ConfigArg = typer.Argument(..., metavar="CONFIG", help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
+WhatifOpt = typer.Option([], "--whatif", "-w", metavar="FILE.yaml",
+                         help="What-if YAML layered on the scenario (repeatable, in order).")
+SetOpt = typer.Option([], "--set", "-s", metavar="PATH=VALUE",
+                      help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, "
+                           "applied last).")
+ObjectiveOpt = typer.Option(None, "--objective", "-o", metavar="NAME", help="As for solve.")
+SolverOpt = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc or highs-pulp.")
+JobsOpt = typer.Option(None, "--jobs", "-j", metavar="N", min=1, help="Parallel solves (default: the cores).")
 CommitUntilOpt = typer.Option(None, "--commit-until", metavar="YEAR",
                               help="Hold the base plan's signings up to YEAR (2026 or 2026Q2): fixed, the rest "
                                    "re-optimised; with what-ifs, each as a surprise after them.")
@@ -161,14 +164,19 @@ def solve(
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(
-        None, "--objective", "-o",
+        None, "--objective", "-o", metavar="NAME",
         help="multi-vendor (cost + priced N-1 resilience + HHI weight; the default unless the "
              "scenario says otherwise), cost, max-share or hhi."),
-    solver: str = typer.Option("highs", help="highs (default), cbc (if installed) or highs-pulp."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds before the solver stops.", min=0.0),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write CSV tables, result.json and manifest.json to this directory."),
+    solver: str = typer.Option("highs", "--solver", metavar="NAME",
+                               help="highs (default), cbc (if installed) or highs-pulp."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", metavar="SECONDS",
+                                               help="Seconds before the solver stops.", min=0.0),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
+                                       help="Write CSV tables, result.json and manifest.json to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the result document (JSON) on stdout and nothing else."),
-    prices: bool = typer.Option(False, "--prices", help="List every binding constraint's price, not only the top 10."),
+    prices: bool = typer.Option(False, "--prices", help="List every binding constraint's price (by default the three "
+                                                        "largest of each family) and market rent beside each price of "
+                                                        "compute."),
     integer: bool = typer.Option(False, "--integer", help="Solve as a MILP: whole lots of units, minimum clusters, "
                                  "porting and tranches as binaries (milp: in the scenario); prices come from the LP "
                                  "with the integers fixed."),
@@ -243,7 +251,8 @@ def _solve_stochastic(scenario, scenarios: Path, objective, solver, time_limit, 
         inputs = [scenarios, *{w for s in scenario_set.scenarios for w in s.whatifs}]
         options = {"command": "solve --scenarios", "objective": result.objective, "solver": solver,
                    "time_limit": time_limit}
-        write_stochastic(result, out, manifest(scenario, options, seconds=result.seconds, inputs=sorted(map(str, inputs))))
+        made = manifest(scenario, options, seconds=result.seconds, inputs=sorted(map(str, inputs)))
+        write_stochastic(result, out, made)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=1) + "\n")
         return
@@ -315,19 +324,24 @@ def _warn_unproven(result) -> None:
 @app.command()
 def compare(
     config: Path = ConfigArg,
-    whatifs: Optional[list[Path]] = typer.Argument(None, help="What-if files (e.g. examples/whatif/*.yaml).",
+    whatifs: Optional[list[Path]] = typer.Argument(None, metavar="WHATIF.yaml",
+                                                   help="What-if files (e.g. examples/whatif/*.yaml).",
                                                    show_default=False),
-    whatif: list[Path] = typer.Option([], "--whatif", "-w", help="More what-if files (repeatable)."),
+    whatif: list[Path] = typer.Option([], "--whatif", "-w", metavar="FILE.yaml",
+                                      help="More what-if files (repeatable)."),
     set_: list[str] = SetOpt,
     objective: Optional[str] = ObjectiveOpt,
     solver: str = SolverOpt,
     jobs: Optional[int] = JobsOpt,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write compare.csv and mix.csv to this directory."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the vendor mix per scenario as stacked bars (PNG)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
+                                       help="Write compare.csv and mix.csv to this directory."),
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png",
+                                        help="Write the vendor mix per scenario as stacked bars (PNG)."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON and nothing else."),
     commit_until: Optional[str] = typer.Option(None, "--commit-until", metavar="YEAR",
                                                help="Also each what-if as a surprise: the base plan's signings up to "
-                                                    "YEAR held, the rest re-optimised; its cost beside the foresight one."),
+                                                    "YEAR held, the rest re-optimised; its cost beside the foresight "
+                                                    "one."),
 ) -> None:
     """Solve the base and each what-if alone on it; one table of cost, vendor mix, unmet demand and
     the marginal costs of compute that moved most. With --commit-until, each what-if's cost if it
@@ -368,33 +382,40 @@ def compare(
 @app.command()
 def evaluate(
     config: Path = ConfigArg,
-    whatifs: Optional[list[Path]] = typer.Argument(None, help="What-if files to stress the plan with.",
+    whatifs: Optional[list[Path]] = typer.Argument(None, metavar="WHATIF.yaml",
+                                                   help="What-if files to stress the plan with.",
                                                    show_default=False),
     plan: list[Path] = typer.Option(..., "--plan", "-p", metavar="PLAN.csv", show_default=False,
                                     help="The signings the lab holds: offer, period, acquired_units (the columns of "
                                          "plan.csv); every period of the horizon is fixed to them (0 where none). "
                                          "With --scenarios, only the here-and-now periods, and repeatable (e.g. a "
                                          "stochastic plan's first_stage.csv beside the base plan's plan.csv)."),
-    whatif: list[Path] = typer.Option([], "--whatif", "-w", help="More what-if files (repeatable)."),
+    whatif: list[Path] = typer.Option([], "--whatif", "-w", metavar="FILE.yaml",
+                                      help="More what-if files (repeatable)."),
     set_: list[str] = SetOpt,
-    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="As for solve (how operations are chosen)."),
-    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel solves (default: the cores)."),
+    objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
+                                            help="As for solve (how operations are chosen)."),
+    solver: str = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc or highs-pulp."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", metavar="N", min=1,
+                                       help="Parallel solves (default: the cores)."),
     scenarios: Optional[Path] = typer.Option(None, "--scenarios", metavar="S.yaml",
                                              help="Hold the plans' signings up to the file's `until` and re-plan the "
                                                   "rest in each of its scenarios: mean, CVaR and spread of the cost."),
     sample: Optional[int] = typer.Option(None, "--sample", min=1, metavar="N",
                                          help="With --scenarios: N fresh draws from the file's distribution (its "
                                               "named scenarios and its sample) instead of the file's own scenarios."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="With --sample: the draws' seed (default: the file's "
+    seed: Optional[int] = typer.Option(None, "--seed", metavar="N",
+                                       help="With --sample: the draws' seed (default: the file's "
                                                             "sample seed + 1, so the draws are fresh)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=0,
+    workers: Optional[int] = typer.Option(None, "--workers", "-n", metavar="N", min=0,
                                           help="With --scenarios: processes of a local Dask cluster (default: the "
                                                "cores; 0: run here)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT",
                                             help="With --scenarios: an existing Dask scheduler instead."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="With --scenarios: a histogram of each plan's cost (PNG)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write evaluate.csv and commitments.csv (with --scenarios: "
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png",
+                                        help="With --scenarios: a histogram of each plan's cost (PNG)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
+                                       help="Write evaluate.csv and commitments.csv (with --scenarios: "
                                                            "evaluate.csv and summary.csv) to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the evaluation as JSON and nothing else."),
 ) -> None:
@@ -480,7 +501,8 @@ def _evaluate_scenarios(scenario, plans: list[Path], scenarios: Path, sample, se
 @contextlib.contextmanager
 def _progress_bar(description: str, total: int, disabled: bool) -> Iterator:
     """advance() for a run of `total` solves, on stderr: done/total, elapsed and ETA."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn())
@@ -492,16 +514,18 @@ def _progress_bar(description: str, total: int, disabled: bool) -> Iterator:
 @app.command()
 def sweep(
     config: Path = ConfigArg,
-    grid: Path = typer.Option(..., "--grid", "-g", help="Grid YAML: parameters (cartesian) or points (a list).",
+    grid: Path = typer.Option(..., "--grid", "-g", metavar="GRID.yaml",
+                              help="Grid YAML: parameters (cartesian) or points (a list).",
                               show_default=False),
-    workers: Optional[int] = typer.Option(None, "--workers", "-n", min=0,
+    workers: Optional[int] = typer.Option(None, "--workers", "-n", metavar="N", min=0,
                                           help="Processes of a local Dask cluster (default: the cores; 0: run here)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="An existing Dask scheduler, tcp://HOST:PORT (see docs/sweeps.md)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Stream each point to DIR/points/ and write DIR/results.csv."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT",
+                                            help="An existing Dask scheduler (docs/whatifs.md, sweeps on Dask)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
+                                       help="Stream each point to DIR/points/ and write DIR/results.csv."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep in --out, skipping done points."),
-    fmt: str = typer.Option("csv", "--format", help="csv (default) or parquet (needs pyarrow)."),
-    solver: str = typer.Option("highs", help="highs (default), cbc or highs-pulp."),
+    fmt: str = typer.Option("csv", "--format", metavar="csv|parquet", help="csv (default) or parquet (needs pyarrow)."),
+    solver: str = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc or highs-pulp."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON and nothing else."),
     commit_until: Optional[str] = typer.Option(None, "--commit-until", metavar="YEAR",
                                                help="Hold the base plan's signings up to YEAR at every point: each "
@@ -554,11 +578,13 @@ def frontier(
     config: Path = ConfigArg,
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
-    measure: str = typer.Option("max-share", "--measure", "-m",
+    measure: str = typer.Option("max-share", "--measure", "-m", metavar="NAME",
                                 help="max-share (largest vendor share, default), hhi, or disruption (expected cost)."),
-    points: int = typer.Option(10, "--points", "-n", min=2, help="Points from the cheapest to the most diversified plan."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Write cost against concentration (PNG), the scenario's plan marked."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write frontier.csv to this directory."),
+    points: int = typer.Option(10, "--points", metavar="N", min=2,
+                               help="Points from the cheapest to the most diversified plan."),
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png",
+                                        help="Write cost against concentration (PNG), the scenario's plan marked."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Write frontier.csv to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the frontier as JSON and nothing else."),
 ) -> None:
     """The price of diversification: least cost at each cap on vendor concentration, from the
@@ -589,9 +615,11 @@ def leverage(
     config: Path = ConfigArg,
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
-    objective: Optional[str] = typer.Option(None, "--objective", "-o",
-                                            help="cost or multi-vendor (default: the scenario's, cost for the others)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write leverage.csv (one row per offer) to this directory."),
+    objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
+                                            help="cost or multi-vendor (default: the scenario's, cost for the "
+                                                 "others)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
+                                       help="Write leverage.csv (one row per offer) to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the leverage document as JSON and nothing else."),
 ) -> None:
     """Each vendor's weight in the plan, the cost of walking away from it, and how far each of its
@@ -618,17 +646,21 @@ def alternatives(
     config: Path = ConfigArg,
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
-    slack: float = typer.Option(0.01, "--slack", min=0.0, max=1.0,
+    slack: float = typer.Option(0.01, "--slack", metavar="FRACTION", min=0.0, max=1.0,
                                 help="Plans costing at most this fraction above the optimum (0.01: 1%)."),
-    by: str = typer.Option("vendor", "--by", help="vendor (default), site, deal, or any offer attribute "
+    by: str = typer.Option("vendor", "--by", metavar="GROUP",
+                           help="vendor (default), site, deal, or any offer attribute "
                                                   "(provider, region, product...)."),
-    plans: int = typer.Option(0, "--plans", "-k", min=0, max=1000, help="Also this many diverse plans, from random "
+    plans: int = typer.Option(0, "--plans", "-k", metavar="K", min=0, max=1000,
+                              help="Also this many diverse plans, from random "
                                                                         "directions in the members' shares."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random directions."),
-    objective: Optional[str] = typer.Option(None, "--objective", "-o", help="cost or multi-vendor (default: the "
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Seed of the random directions."),
+    objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
+                                            help="cost or multi-vendor (default: the "
                                                                             "scenario's)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write ranges.csv and plans.csv to this directory."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the ranges as bars (PNG)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
+                                       help="Write ranges.csv and plans.csv to this directory."),
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png", help="Write the ranges as bars (PNG)."),
     as_json: bool = typer.Option(False, "--json", help="Print the ranges as JSON and nothing else."),
 ) -> None:
     """Near-optimal alternatives: how far each vendor's (site's, deal's) share of served compute can
@@ -671,7 +703,8 @@ def _emit(document, as_json: bool, show, written: tuple) -> None:
 @app.command()
 def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: list[str] = SetOpt,
              show_effective: bool = typer.Option(False, "--show-effective",
-                                                 help="List every value the what-ifs and --set changed: before, after, where.")) -> None:
+                                                 help="List every value the what-ifs and --set changed: before, "
+                                                      "after, where.")) -> None:
     """Check a scenario (and what-ifs) against the schema and the catalog; print every error at once.
     Warn (on stderr) about prices older than 12 months or resting only on an aggregator."""
     with handle_errors():
@@ -701,8 +734,9 @@ def validate(config: Path = ConfigArg, whatif: list[Path] = WhatifOpt, set_: lis
 
 @app.command()
 def vendors(
-    directory: Optional[Path] = typer.Option(None, "--vendors", help="Catalog directory (default: the repo's vendors/)."),
-    vendor: Optional[str] = typer.Option(None, "--vendor", help="Only this vendor."),
+    directory: Optional[Path] = typer.Option(None, "--vendors", metavar="DIR",
+                                             help="Catalog directory (default: the repo's vendors/)."),
+    vendor: Optional[str] = typer.Option(None, "--vendor", metavar="NAME", help="Only this vendor."),
     assumptions: bool = typer.Option(False, "--assumptions",
                                      help="Only figures that are assumptions or derived from one (kind assumption)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON rows."),
@@ -740,7 +774,8 @@ def _figure_text(value) -> str:
 
 @app.command()
 def sources(
-    directory: Optional[Path] = typer.Option(None, "--vendors", help="Catalog directory (default: the repo's vendors/)."),
+    directory: Optional[Path] = typer.Option(None, "--vendors", metavar="DIR",
+                                             help="Catalog directory (default: the repo's vendors/)."),
     as_json: bool = typer.Option(False, "--json", help="Print the table as JSON rows."),
 ) -> None:
     """The sourcing table: per vendor file, how many figures are dated (as_of and a kind other than
@@ -771,14 +806,17 @@ def sensitivity(
     config: Path = ConfigArg,
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
-    top: int = typer.Option(15, "--top", "-n", min=1, help="Figures shown in the table and the plot (files hold all)."),
-    rank: str = typer.Option("cost", "--rank", help="cost (the procurement cost swing, default) or mix (the largest "
+    top: int = typer.Option(15, "--top", metavar="N", min=1,
+                            help="Figures shown in the table and the plot (files hold all)."),
+    rank: str = typer.Option("cost", "--rank", metavar="cost|mix",
+                             help="cost (the procurement cost swing, default) or mix (the largest "
                                                     "vendor-share move)."),
     objective: Optional[str] = ObjectiveOpt,
     solver: str = SolverOpt,
     jobs: Optional[int] = JobsOpt,
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the tornado (PNG)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write sensitivity.csv (every figure) to this directory."),
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png", help="Write the tornado (PNG)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
+                                       help="Write sensitivity.csv (every figure) to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the tornado as JSON and nothing else."),
 ) -> None:
     """A tornado: re-solve with each ranged catalog figure at its low and its high end (everything
@@ -810,7 +848,8 @@ def sensitivity(
 
 
 @app.command()
-def schema(kind: str = typer.Option("config", "--kind", help="config (a scenario and its catalog, the default) "
+def schema(kind: str = typer.Option("config", "--kind", metavar="KIND",
+                                    help="config (a scenario and its catalog, the default) "
                                                             "or scenarios (a scenario file for --scenarios).")) -> None:
     """Print the JSON Schema of scenario and vendor files, or of scenario files (for editor completion)."""
     from .schema import Config, ScenariosFile
@@ -823,10 +862,10 @@ def schema(kind: str = typer.Option("config", "--kind", help="config (a scenario
 @app.command()
 def export(
     config: Path = ConfigArg,
-    file: Path = typer.Argument(..., help="Output model file: .lp or .mps.", show_default=False),
+    file: Path = typer.Argument(..., metavar="FILE", help="Output model file: .lp or .mps.", show_default=False),
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
-    objective: Optional[str] = typer.Option(None, "--objective", "-o",
+    objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
                                             help="Objective to export (max-share and hhi export their cost stage)."),
     scenarios: Optional[Path] = typer.Option(None, "--scenarios", metavar="S.yaml",
                                              help="Export the stochastic plan's deterministic equivalent instead "

@@ -229,3 +229,16 @@ def test_quiet_shows_no_progress():
     assert loud.returncode == 0 and "solving the deterministic equivalent" in loud.stderr
     quiet = _cpo("-q", "solve", str(EXAMPLES / "openai.yaml"), "--scenarios", scenarios)
     assert quiet.returncode == 0 and quiet.stderr == "" and "EVPI" in quiet.stdout
+
+
+@pytest.mark.parametrize("command", ["solve", "compare", "evaluate", "sweep", "frontier", "leverage", "alternatives",
+                                     "validate", "vendors", "sources", "sensitivity", "schema", "export"])
+def test_help_names_what_each_option_takes_and_short_flags_mean_one_thing(command):
+    text = runner.invoke(app, [command, "-h"], env={"COLUMNS": "200"}).output
+    options = [line.strip() for line in text.splitlines() if line.strip().startswith("-")]
+    assert options and not [line for line in options if "<" in line.split("  ")[0]], text  # FILE.yaml, not <list[Path]>
+    for line in options:
+        flags = line.split("  ")[0]
+        if flags.startswith("-n,"):
+            assert "--workers" in flags  # -n is the workers of a Dask cluster, wherever it appears
+    assert "docs/sweeps.md" not in text
