@@ -84,6 +84,9 @@ SetOpt = typer.Option([], "--set", "-s", metavar="PATH=VALUE",
                            "applied last).")
 ObjectiveOpt = typer.Option(None, "--objective", "-o", metavar="NAME", help="As for solve.")
 SolverOpt = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc or highs-pulp.")
+FormatOpt = typer.Option("csv", "--format", metavar="csv|xlsx",
+                         help="What --out writes: a CSV per table (default) or one workbook, tables.xlsx, a sheet per "
+                              "table.")
 JobsOpt = typer.Option(None, "--jobs", "-j", metavar="N", min=1, help="Parallel solves (default: the cores).")
 CommitUntilOpt = typer.Option(None, "--commit-until", metavar="YEAR",
                               help="Hold the base plan's signings up to YEAR (2026 or 2026Q2): fixed, the rest "
@@ -171,6 +174,7 @@ def solve(
                                help="highs (default), cbc (if installed) or highs-pulp."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", metavar="SECONDS",
                                                help="Seconds before the solver stops.", min=0.0),
+    fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
                                        help="Write CSV tables, result.json and manifest.json to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the result document (JSON) on stdout and nothing else."),
@@ -201,12 +205,12 @@ def solve(
                           "--committed and --integer (set milp.integer in the scenario for a MILP)", highlight=False)
         raise typer.Exit(EXIT_USAGE)
     with handle_errors(as_json):
-        _check_outputs(out)
+        _check_outputs(out, fmt=fmt)
         import optimizer
 
         if scenarios is not None:
             _solve_stochastic(optimizer.load(config, whatifs=whatif, overrides=set_), scenarios, objective, solver,
-                              time_limit, out, as_json)
+                              time_limit, out, as_json, fmt)
             return
         overrides = list(set_) + (["milp.integer=true"] if integer else [])
         held = _held(config, overrides, objective, solver, commit_until, committed)
@@ -220,7 +224,7 @@ def solve(
 
             options = {"command": "solve", "objective": result.objective, "solver": solver,
                        "time_limit": time_limit, "integer": scenario.data.milp.integer}
-            write_outputs(result, out, manifest(scenario, options, seconds=result.seconds))
+            write_outputs(result, out, manifest(scenario, options, seconds=result.seconds), fmt)
         if as_json:
             sys.stdout.write(result.to_json_text())
         else:
@@ -234,7 +238,7 @@ def solve(
             raise typer.Exit(EXIT_UNPROVEN)
 
 
-def _solve_stochastic(scenario, scenarios: Path, objective, solver, time_limit, out, as_json) -> None:
+def _solve_stochastic(scenario, scenarios: Path, objective, solver, time_limit, out, as_json, fmt) -> None:
     """cpo solve --scenarios: the stochastic plan, printed, as JSON, or written to --out."""
     import optimizer
 
@@ -252,7 +256,7 @@ def _solve_stochastic(scenario, scenarios: Path, objective, solver, time_limit, 
         options = {"command": "solve --scenarios", "objective": result.objective, "solver": solver,
                    "time_limit": time_limit}
         made = manifest(scenario, options, seconds=result.seconds, inputs=sorted(map(str, inputs)))
-        write_stochastic(result, out, made)
+        write_stochastic(result, out, made, fmt)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=1) + "\n")
         return
@@ -333,6 +337,7 @@ def compare(
     objective: Optional[str] = ObjectiveOpt,
     solver: str = SolverOpt,
     jobs: Optional[int] = JobsOpt,
+    fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
                                        help="Write compare.csv and mix.csv to this directory."),
     plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png",
@@ -356,7 +361,7 @@ def compare(
         err_console.print("error: give at least one what-if file, e.g. examples/whatif/*.yaml", highlight=False)
         raise typer.Exit(EXIT_USAGE)
     with handle_errors():
-        _check_outputs(out, plot)
+        _check_outputs(out, plot, fmt)
         import optimizer
 
         from .comparison import comparison_rows, run_outcomes
@@ -372,7 +377,7 @@ def compare(
         made = manifest(scenario, {"command": "compare", "objective": objective, "solver": solver,
                                    "commit_until": commit_until}, inputs=layers)
         if out is not None:
-            write_tables({"compare.csv": rows, "mix.csv": mix}, out, made)
+            write_tables({"compare.csv": rows, "mix.csv": mix}, out, made, fmt)
         if plot is not None:
             plot_vendor_mix(rows, plot, f"{scenario.name}: vendor mix under each what-if", made)
         _emit({"scenario": scenario.name, "rows": rows, "mix": mix}, as_json,
@@ -414,6 +419,7 @@ def evaluate(
                                             help="With --scenarios: an existing Dask scheduler instead."),
     plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png",
                                         help="With --scenarios: a histogram of each plan's cost (PNG)."),
+    fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
                                        help="Write evaluate.csv and commitments.csv (with --scenarios: "
                                                            "evaluate.csv and summary.csv) to this directory."),
@@ -442,13 +448,13 @@ def evaluate(
                           highlight=False)
         raise typer.Exit(EXIT_USAGE)
     with handle_errors():
-        _check_outputs(out, plot)
+        _check_outputs(out, plot, fmt)
         import optimizer
 
         if scenarios is not None:
             scenario = optimizer.load(config, overrides=set_)
             _evaluate_scenarios(scenario, plan, scenarios, sample, seed, objective, solver, workers, scheduler,
-                                plot, out, as_json)
+                                plot, out, as_json, fmt)
             return
         plan = plan[0]
 
@@ -465,13 +471,13 @@ def evaluate(
         made = manifest(scenario, {"command": "evaluate", "objective": objective, "solver": solver},
                         inputs=[plan, *layers])
         if out is not None:
-            write_tables({"evaluate.csv": rows, "commitments.csv": commitments}, out, made)
+            write_tables({"evaluate.csv": rows, "commitments.csv": commitments}, out, made, fmt)
         _emit({"scenario": scenario.name, "plan": str(plan), "rows": rows, "commitments": commitments}, as_json,
               lambda: print_evaluation(rows, str(plan), out_console), (out, None))
 
 
 def _evaluate_scenarios(scenario, plans: list[Path], scenarios: Path, sample, seed, objective, solver, workers,
-                        scheduler, plot, out, as_json) -> None:
+                        scheduler, plot, out, as_json, fmt) -> None:
     """cpo evaluate --scenarios: the plans' here-and-now signings held in each scenario (or fresh
     draw), with a progress bar; printed, as JSON, written to --out, plotted."""
     from .commitments import read_csv
@@ -492,7 +498,7 @@ def _evaluate_scenarios(scenario, plans: list[Path], scenarios: Path, sample, se
     made = manifest(scenario, {"command": "evaluate --scenarios", "objective": objective, "solver": solver,
                                "sample": sample, "seed": result.seed}, inputs=[*plans, scenarios])
     if out is not None:
-        write_tables({"evaluate.csv": result.rows, "summary.csv": result.summary}, out, made)
+        write_tables({"evaluate.csv": result.rows, "summary.csv": result.summary}, out, made, fmt)
     if plot is not None:
         plot_out_of_sample(document, plot, made)
     _emit(document, as_json, lambda: print_out_of_sample(document, out_console), (out, plot))
@@ -584,6 +590,7 @@ def frontier(
                                help="Points from the cheapest to the most diversified plan."),
     plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png",
                                         help="Write cost against concentration (PNG), the scenario's plan marked."),
+    fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Write frontier.csv to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the frontier as JSON and nothing else."),
 ) -> None:
@@ -593,7 +600,7 @@ def frontier(
 
     _check_choice("--measure", measure, MEASURES)
     with handle_errors(as_json):
-        _check_outputs(out, plot)
+        _check_outputs(out, plot, fmt)
         import optimizer
 
         from .outputs import manifest
@@ -606,7 +613,7 @@ def frontier(
         if plot is not None:
             plot_frontier(document, plot, made)
         if out is not None:
-            write_tables({"frontier.csv": frontier_rows(document)}, out, made)
+            write_tables({"frontier.csv": frontier_rows(document)}, out, made, fmt)
         _emit(document, as_json, lambda: print_frontier(document, out_console), (plot, out))
 
 
@@ -618,6 +625,7 @@ def leverage(
     objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
                                             help="cost or multi-vendor (default: the scenario's, cost for the "
                                                  "others)."),
+    fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
                                        help="Write leverage.csv (one row per offer) to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the leverage document as JSON and nothing else."),
@@ -626,7 +634,7 @@ def leverage(
     prices can move before the plan changes."""
     _check_choice("--objective", objective, ("cost", "multi-vendor"))
     with handle_errors(as_json):
-        _check_outputs(out)
+        _check_outputs(out, fmt=fmt)
         import optimizer
 
         from .outputs import manifest
@@ -636,7 +644,7 @@ def leverage(
         scenario = optimizer.load(config, whatifs=whatif, overrides=set_)
         document = leverage_document(scenario, objective)
         if out is not None:
-            write_tables({"leverage.csv": leverage_rows(document)}, out,
+            write_tables({"leverage.csv": leverage_rows(document)}, out, fmt=fmt, manifest=
                          manifest(scenario, {"command": "leverage", "objective": objective}))
         _emit(document, as_json, lambda: print_leverage(document, out_console), (out,))
 
@@ -658,6 +666,7 @@ def alternatives(
     objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
                                             help="cost or multi-vendor (default: the "
                                                                             "scenario's)."),
+    fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
                                        help="Write ranges.csv and plans.csv to this directory."),
     plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png", help="Write the ranges as bars (PNG)."),
@@ -667,7 +676,7 @@ def alternatives(
     move among plans within --slack of the optimum that serve as much: the lab's room to negotiate."""
     _check_choice("--objective", objective, ("cost", "multi-vendor"))
     with handle_errors(as_json):
-        _check_outputs(out, plot)
+        _check_outputs(out, plot, fmt)
         import optimizer
 
         from .near_optimal import alternatives as near_optimal
@@ -680,7 +689,7 @@ def alternatives(
                                    "plans": plans, "seed": seed})
         document = found.to_json()
         if out is not None:
-            write_tables({"ranges.csv": document["ranges"], "plans.csv": document["plans"]}, out, made)
+            write_tables({"ranges.csv": document["ranges"], "plans.csv": document["plans"]}, out, made, fmt)
         if plot is not None:
             plot_alternatives(document, plot, made)
         _emit(document, as_json, lambda: print_alternatives(document, out_console), (out, plot))
@@ -815,6 +824,7 @@ def sensitivity(
     solver: str = SolverOpt,
     jobs: Optional[int] = JobsOpt,
     plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE.png", help="Write the tornado (PNG)."),
+    fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
                                        help="Write sensitivity.csv (every figure) to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the tornado as JSON and nothing else."),
@@ -829,7 +839,7 @@ def sensitivity(
     _check_choice("--solver", solver, SOLVERS)
     _check_choice("--rank", rank, RANKS)
     with handle_errors(as_json):
-        _check_outputs(out, plot)
+        _check_outputs(out, plot, fmt)
         import optimizer
 
         from .outputs import manifest
@@ -843,7 +853,7 @@ def sensitivity(
         if plot is not None:
             plot_tornado(document, plot, made, top)
         if out is not None:
-            write_tables({"sensitivity.csv": document["rows"]}, out, made)
+            write_tables({"sensitivity.csv": document["rows"]}, out, made, fmt)
         _emit(document, as_json, lambda: print_tornado(document, out_console, top), (plot, out))
 
 
@@ -894,7 +904,7 @@ def export(
         out_console.print(f"Wrote {file} ({rows} rows, {columns} columns; {scale.describe()})", markup=False)
 
 
-def _check_outputs(out: Optional[Path], plot: Optional[Path] = None) -> None:
+def _check_outputs(out: Optional[Path], plot: Optional[Path] = None, fmt: str = "csv") -> None:
     """Refuse, before any work, an --out directory or --plot file cpo may not replace (exit 1
     through handle_errors; the writers check again); a --plot inside --out is a usage error
     (a file the directory's manifest would not list, so the next run would refuse it)."""
@@ -906,6 +916,10 @@ def _check_outputs(out: Optional[Path], plot: Optional[Path] = None) -> None:
         from .outputs import check_directory
 
         check_directory(out)
+    if fmt != "csv":
+        from .report import FORMATS
+
+        _check_choice("--format", fmt, FORMATS)
     if plot is not None:
         from .report import check_figure
 

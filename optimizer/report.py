@@ -267,15 +267,36 @@ def price_text(value: float, unit: str) -> str:
 # ---------------------------------------------------------------- files
 
 
-def write_outputs(result: Result, out: Path, manifest: dict[str, Any]) -> None:
-    """CSV per table + result.json + manifest.json as the directory `out`, replaced atomically
-    and only if cpo wrote it (outputs.write_directory)."""
+def write_outputs(result: Result, out: Path, manifest: dict[str, Any], fmt: str = "csv") -> None:
+    """CSV per table (or one workbook: table_files) + result.json + manifest.json as the
+    directory `out`, replaced atomically and only if cpo wrote it (outputs.write_directory)."""
     from .outputs import write_directory
 
     document = result.to_json()
-    files = {f"{table}.csv": csv_bytes(document[table], _COLUMNS[table]) for table in TABLES}
+    files = table_files({f"{table}.csv": (document[table], _COLUMNS[table]) for table in TABLES}, fmt)
     files["result.json"] = result.to_json_text().encode()
     write_directory(out, files, manifest)
+
+
+FORMATS = ("csv", "xlsx")
+WORKBOOK = "tables.xlsx"
+
+
+def table_files(tables: dict[str, tuple[list[dict], list[str]]], fmt: str = "csv") -> dict[str, bytes]:
+    """Tables (file name -> rows and columns) as files: one CSV each, or (xlsx) one workbook,
+    WORKBOOK, a sheet per table named as its file without `.csv` (a value that is not a number
+    or text, a series say, written as its JSON)."""
+    if fmt == "csv":
+        return {name: csv_bytes(rows, columns) for name, (rows, columns) in tables.items()}
+    import pandas as pd
+
+    stream = io.BytesIO()
+    with pd.ExcelWriter(stream, engine="openpyxl") as workbook:
+        for name, (rows, columns) in tables.items():
+            cells = [{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()} for row in rows]
+            pd.DataFrame(cells, columns=columns).to_excel(workbook, sheet_name=name.removesuffix(".csv")[:31],
+                                                          index=False)
+    return {WORKBOOK: stream.getvalue()}
 
 
 def csv_bytes(rows: list[dict], columns: list[str]) -> bytes:
@@ -412,15 +433,15 @@ def print_comparison(rows: list[dict], console: Console) -> None:
     console.print("[dim]Descriptions and the three largest price moves: --json or --out DIR (compare.csv).[/dim]")
 
 
-def write_tables(tables: dict[str, list[dict]], out: Path, manifest: dict[str, Any]) -> None:
-    """Each table (file name -> rows; columns from its first row) and manifest.json as the
-    directory `out`, replaced atomically and only if cpo wrote it (outputs.write_directory)."""
+def write_tables(tables: dict[str, list[dict]], out: Path, manifest: dict[str, Any], fmt: str = "csv") -> None:
+    """Each table (file name -> rows; columns from its first row; as table_files in `fmt`) and
+    manifest.json as the directory `out`, replaced atomically and only if cpo wrote it
+    (outputs.write_directory)."""
     from .outputs import write_directory
-
     from .results import json_ready
 
-    write_directory(out, {name: csv_bytes(json_ready(rows), list(rows[0]) if rows else [])
-                          for name, rows in tables.items()}, manifest)
+    write_directory(out, table_files({name: (json_ready(rows), list(rows[0]) if rows else [])
+                                      for name, rows in tables.items()}, fmt), manifest)
 
 
 def plot_vendor_mix(rows: list[dict], target: Path, title: str, manifest: dict[str, Any]) -> None:
@@ -685,7 +706,7 @@ def print_stochastic(result, console: Console) -> None:
         console.print(f"Note: {note}", markup=False, highlight=False)
 
 
-def write_stochastic(result, out: Path, manifest: dict[str, Any]) -> None:
+def write_stochastic(result, out: Path, manifest: dict[str, Any], fmt: str = "csv") -> None:
     """first_stage.csv, scenarios.csv, mix.csv, plan.csv (every scenario's plan), result.json and
     manifest.json as the directory `out`, atomically (outputs.write_directory)."""
     from .outputs import write_directory
@@ -695,7 +716,7 @@ def write_stochastic(result, out: Path, manifest: dict[str, Any]) -> None:
     plans = [{"scenario": name, **row} for name, r in result.results.items() for row in r.tables["plan"]]
     tables = {"first_stage.csv": document["first_stage"], "scenarios.csv": document["scenarios"],
               "mix.csv": document["mix"], "plan.csv": json_ready(plans)}
-    files = {name: csv_bytes(rows, list(rows[0]) if rows else []) for name, rows in tables.items()}
+    files = table_files({name: (rows, list(rows[0]) if rows else []) for name, rows in tables.items()}, fmt)
     files["result.json"] = (json.dumps(document, indent=1) + "\n").encode()
     write_directory(out, files, manifest)
 

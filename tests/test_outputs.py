@@ -585,3 +585,27 @@ def test_an_exported_model_solves_to_cpo_s_optimum_constant_included(tmp_path, e
         target = tmp_path / f"model.{suffix}"
         export_model(scenario, target, objective)
         assert _highs_optimum(target) == pytest.approx(optimum, rel=1e-7)
+
+
+def test_format_xlsx_writes_one_workbook_with_a_sheet_per_table_holding_the_csv_values(tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+    from optimizer.results import TABLES
+
+    example = str(Path(__file__).resolve().parent.parent / "examples" / "small-lab.yaml")
+    runner = CliRunner()
+    assert runner.invoke(app, ["solve", example, "--out", str(tmp_path / "csv")]).exit_code == 0
+    made = runner.invoke(app, ["solve", example, "--out", str(tmp_path / "xlsx"), "--format", "xlsx"])
+    assert made.exit_code == 0, made.output
+    assert sorted(p.name for p in (tmp_path / "xlsx").iterdir()) == ["manifest.json", "result.json", "tables.xlsx"]
+    sheets = pd.read_excel(tmp_path / "xlsx" / "tables.xlsx", sheet_name=None)
+    assert list(sheets) == list(TABLES)
+    for table in ("plan", "prices", "unmet"):
+        expected = pd.read_csv(tmp_path / "csv" / f"{table}.csv")
+        pd.testing.assert_frame_equal(sheets[table], expected, check_dtype=False)
+    manifest = json.loads((tmp_path / "xlsx" / "manifest.json").read_text())
+    assert "tables.xlsx" in manifest["files"]
+    bad = runner.invoke(app, ["solve", example, "--out", str(tmp_path / "bad"), "--format", "pdf"])
+    assert bad.exit_code == 2 and not (tmp_path / "bad").exists()
