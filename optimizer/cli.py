@@ -869,6 +869,29 @@ def schema(kind: str = typer.Option("config", "--kind", metavar="KIND",
     sys.stdout.write(json.dumps(models[kind].model_json_schema(by_alias=True), indent=1) + "\n")
 
 
+@app.command("import")
+def import_bids(
+    sheet_file: Path = typer.Argument(..., metavar="BIDS.xlsx|BIDS.csv", show_default=False,
+                                      help="A bid sheet: one offer per row (docs/whatifs.md lists the columns)."),
+    vendor: str = typer.Option(..., "--vendor", metavar="NAME", show_default=False,
+                               help="The catalog vendor the offers belong to (e.g. nvidia)."),
+    out: Path = typer.Option(..., "--out", metavar="FILE.yaml", show_default=False,
+                             help="The what-if to write: it adds the offers to the catalog."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", metavar="NAME", help="The workbook's sheet (default: the "
+                                                                              "first)."),
+    check: Optional[Path] = typer.Option(None, "--check", metavar="CONFIG",
+                                         help="Also validate the offers against this scenario's catalog."),
+) -> None:
+    """Turn a vendor's bid sheet into a what-if layer adding its offers (with their sources) to the
+    catalog: then `cpo solve CONFIG --whatif FILE.yaml` or `cpo compare CONFIG FILE.yaml`."""
+    with handle_errors():
+        from .bids import import_bids as run
+
+        count = run(sheet_file, vendor, out, sheet, check)
+        out_console.print(f"Wrote {out} ({count} offer(s) for {vendor}"
+                          + (f"; checked against {check})" if check else ")"), markup=False, highlight=False)
+
+
 @app.command()
 def export(
     config: Path = ConfigArg,
