@@ -148,7 +148,8 @@ Attributes are vendor, product, offer, channel, provider, region, site, and ever
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True,
+                              use_attribute_docstrings=True)
 
 
 # ---------------------------------------------------------------- vendor catalog
