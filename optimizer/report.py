@@ -453,21 +453,37 @@ def plot_vendor_mix(rows: list[dict], target: Path, title: str, manifest: dict[s
     import matplotlib.pyplot as plt
 
     vendors = [k.removeprefix("share_") for k in rows[0] if k.startswith("share_")]
-    solved = [r for r in rows if r["total_cost_usd"] is not None]
-    figure, axis = plt.subplots(figsize=(max(6, 0.9 * len(solved) + 2), 4.8))
-    bottom = [0.0] * len(solved)
+    colours = vendor_colours(vendors)
+    figure, axis = plt.subplots(figsize=(max(6, 0.9 * len(rows) + 2), 4.8))
+    bottom = [0.0] * len(rows)
     for vendor in vendors:
-        heights = [r["share_" + vendor] or 0.0 for r in solved]
-        axis.bar(range(len(solved)), heights, bottom=bottom, label=vendor)
+        heights = [(r["share_" + vendor] or 0.0) if r["total_cost_usd"] is not None else 0.0 for r in rows]
+        axis.bar(range(len(rows)), heights, bottom=bottom, label=vendor, color=colours[vendor])
         bottom = [b + h for b, h in zip(bottom, heights)]
-    labels = [r["scenario"] + ("" if r["scenario"] == "base" else f"\n{r['delta_pct']:+.1%}") for r in solved]
-    axis.set_xticks(range(len(solved)), labels, rotation=35, ha="right", fontsize=8)
+    for i, row in enumerate(rows):
+        if row["total_cost_usd"] is None:  # shown, not dropped: a what-if with no plan says so
+            axis.text(i, 0.5, row["status"], rotation=90, ha="center", va="center", fontsize=9, color="0.3")
+    labels = [r["scenario"] + ("" if r["scenario"] == "base" or r["total_cost_usd"] is None
+                               else f"\n{r['delta_pct']:+.1%}") for r in rows]
+    axis.set_xticks(range(len(rows)), labels, rotation=35, ha="right", fontsize=8)
     axis.set_ylabel("share of served compute, whole horizon")
     axis.set_ylim(0, 1)
     axis.set_title(title, fontsize=10)
-    axis.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    handles, names = axis.get_legend_handles_labels()  # in stacking order: the top of the stack first
+    axis.legend(handles[::-1], names[::-1], fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     figure.tight_layout()
     _save_figure(figure, Path(target), manifest)
+
+
+def vendor_colours(vendors) -> dict[str, str]:
+    """One colour per vendor, the same in every chart of a catalog: matplotlib's tab10 cycle in
+    the vendors' sorted order (tab20 past ten)."""
+    names = sorted(vendors)
+    palette = "tab10" if len(names) <= 10 else "tab20"
+    import matplotlib
+
+    cmap = matplotlib.colormaps[palette]
+    return {v: matplotlib.colors.to_hex(cmap(i % cmap.N)) for i, v in enumerate(names)}
 
 
 def _save_figure(figure, target: Path, manifest: dict[str, Any]) -> None:
@@ -596,17 +612,18 @@ def plot_frontier(document: dict, target: Path, manifest: dict[str, Any]) -> Non
     xs = [row[key] * scale for row in document["points"]]
     ys = [row["total_cost_usd"] / 1e9 for row in document["points"]]
     axis.plot(xs, ys, "o-", label="least-cost plan at each cap")
+    chosen = document["chosen"]
+    star = chosen[key] * scale
     spacing, last = abs(xs[0] - xs[-1]) / 6, None  # label points at least a sixth of the axis apart
     for x, y, row in zip(xs[1:], ys[1:], document["points"][1:]):
-        if last is None or abs(x - last) >= spacing or row is document["points"][-1]:
+        if (last is None or abs(x - last) >= spacing or row is document["points"][-1]) and abs(x - star) >= spacing / 3:
             axis.annotate(f"{money(row['marginal_usd_per_point'])}/pt", (x, y), textcoords="offset points",
-                          xytext=(4, 6), fontsize=7)
+                          xytext=(4, 6), fontsize=7)  # (none next to the star, which would cover it)
             last = x
-    chosen = document["chosen"]
-    axis.plot([chosen[key] * scale], [chosen["total_cost_usd"] / 1e9], "*", markersize=16, color="tab:red",
+    axis.plot([star], [chosen["total_cost_usd"] / 1e9], "*", markersize=14, color="tab:red", zorder=3,
               label=f"the scenario's own plan ({chosen['objective']})")
-    axis.invert_xaxis()
-    axis.set_xlabel(label + "  <- more diversified")
+    axis.invert_xaxis()  # lower concentration to the right
+    axis.set_xlabel(label + "  more diversified ->")
     axis.set_ylabel("procurement cost, present value ($B)")
     axis.set_title(f"{document['scenario']}: the price of diversification", fontsize=10)
     axis.legend(fontsize=8)
@@ -755,8 +772,10 @@ def plot_alternatives(document: dict[str, Any], target: Path, manifest: dict[str
 
     rows = document["ranges"]
     figure, axis = plt.subplots(figsize=(7, 0.55 * len(rows) + 1.6))
+    colours = vendor_colours(r["member"] for r in rows) if document["by"] == "vendor" else {}
     for i, row in enumerate(rows):
-        axis.plot([row["min_share"], row["max_share"]], [i, i], linewidth=9, color="#8fb8de", solid_capstyle="butt")
+        axis.plot([row["min_share"], row["max_share"]], [i, i], linewidth=9, color=colours.get(row["member"], "#8fb8de"),
+                  alpha=0.55, solid_capstyle="butt")
         axis.plot([row["optimum_share"]], [i], marker="D", color="#1f4e79", markersize=7)
         axis.text(row["max_share"] + 0.005, i, f"{row['min_share']:.0%}-{row['max_share']:.0%}", va="center", fontsize=8)
     axis.set_yticks(range(len(rows)), [r["member"] for r in rows], fontsize=9)

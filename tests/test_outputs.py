@@ -609,3 +609,30 @@ def test_format_xlsx_writes_one_workbook_with_a_sheet_per_table_holding_the_csv_
     assert "tables.xlsx" in manifest["files"]
     bad = runner.invoke(app, ["solve", example, "--out", str(tmp_path / "bad"), "--format", "pdf"])
     assert bad.exit_code == 2 and not (tmp_path / "bad").exists()
+
+
+def test_charts_give_each_vendor_one_colour_and_show_a_what_if_with_no_plan(monkeypatch, tmp_path):
+    from optimizer import report
+
+    assert report.vendor_colours(["nvidia", "amd", "broadcom"]) == report.vendor_colours(["broadcom", "nvidia", "amd"])
+    assert len(set(report.vendor_colours(["a", "b", "c", "d"]).values())) == 4
+    captured = {}
+    monkeypatch.setattr(report, "_save_figure", lambda figure, target, manifest: captured.setdefault("figure", figure))
+    rows = [{"scenario": "base", "total_cost_usd": 1.0, "delta_pct": 0.0, "status": "optimal", "share_a": 0.6,
+             "share_b": 0.4},
+            {"scenario": "no-plan", "total_cost_usd": None, "delta_pct": None, "status": "infeasible", "share_a": None,
+             "share_b": None}]
+    report.plot_vendor_mix(rows, tmp_path / "mix.png", "mix", {})
+    axis = captured["figure"].axes[0]
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["base", "no-plan"]
+    assert "infeasible" in [t.get_text() for t in axis.texts]
+    legend = [t.get_text() for t in axis.get_legend().get_texts()]
+    assert legend == ["b", "a"]  # the top of the stack first
+    colours = report.vendor_colours(["a", "b"])
+    assert [matplotlib_hex(p.get_facecolor()) for p in axis.patches[:1]] == [colours["a"]]
+
+
+def matplotlib_hex(rgba) -> str:
+    import matplotlib
+
+    return matplotlib.colors.to_hex(rgba)
