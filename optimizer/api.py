@@ -111,10 +111,14 @@ def _lookup(data: Any, path) -> Any:
 
 
 def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs",
-          time_limit: float | None = None, verify: bool = True, progress=None, scenarios=None):
+          time_limit: float | None = None, verify: bool = True, progress=None, scenarios=None,
+          solver_options: dict | None = None):
     """Solve the scenario; return a Result (see results.py).
 
     objective: multi-vendor (default from the scenario), cost, max-share or hhi.
+    solver: highs (default), cbc, highs-pulp or pulp:NAME (any PuLP adapter, e.g. pulp:GUROBI);
+    solver_options: HiGHS options ({"solver": "ipm", "threads": 2}), or the PuLP adapter's
+    keyword arguments.
     progress: progress(stage, best_usd, bound_usd, seconds), called about once a second while
     a MILP runs (solver.Progress).
     scenarios: a scenario file (path, or scenarios.ScenarioSet): the stochastic plan instead, a
@@ -145,7 +149,7 @@ def solve(scenario: Scenario, objective: str | None = None, solver: str = "highs
     with paused_gc():
         model = build(scenario.data, objective)
         built = time.perf_counter()
-        solution = solve_model(model, objective, solver, time_limit, progress)
+        solution = solve_model(model, objective, solver, time_limit, progress, solver_options)
         if solution.status == "infeasible":
             from .diagnose import diagnose
 

@@ -83,7 +83,7 @@ SetOpt = typer.Option([], "--set", "-s", metavar="PATH=VALUE",
                       help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, "
                            "applied last).")
 ObjectiveOpt = typer.Option(None, "--objective", "-o", metavar="NAME", help="As for solve.")
-SolverOpt = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc or highs-pulp.")
+SolverOpt = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc, highs-pulp or pulp:NAME.")
 FormatOpt = typer.Option("csv", "--format", metavar="csv|xlsx",
                          help="What --out writes: a CSV per table (default) or one workbook, tables.xlsx, a sheet per "
                               "table.")
@@ -171,7 +171,11 @@ def solve(
         help="multi-vendor (cost + priced N-1 resilience + HHI weight; the default unless the "
              "scenario says otherwise), cost, max-share or hhi."),
     solver: str = typer.Option("highs", "--solver", metavar="NAME",
-                               help="highs (default), cbc (if installed) or highs-pulp."),
+                               help="highs (default), cbc (if installed), highs-pulp, or pulp:NAME for any PuLP "
+                                    "adapter installed (pulp:GUROBI, pulp:CPLEX_CMD, ...)."),
+    solver_option: list[str] = typer.Option([], "--solver-option", metavar="KEY=VALUE",
+                                            help="A solver option (repeatable): HiGHS's own (solver=ipm, threads=2, "
+                                                 "mip_rel_gap=0.001), or the PuLP adapter's keyword arguments."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", metavar="SECONDS",
                                                help="Seconds before the solver stops.", min=0.0),
     fmt: str = FormatOpt,
@@ -196,10 +200,9 @@ def solve(
     --whatif: the what-if as a surprise after them). With --scenarios, the stochastic plan:
     what to sign now, before knowing which scenario comes."""
     from .formulation import OBJECTIVES
-    from .solver import SOLVERS
 
     _check_choice("--objective", objective, OBJECTIVES)
-    _check_choice("--solver", solver, SOLVERS)
+    _check_solver(solver)
     if scenarios is not None and (commit_until is not None or committed is not None or integer):
         err_console.print("error: --scenarios plans the here-and-now signings itself: drop --commit-until, "
                           "--committed and --integer (set milp.integer in the scenario for a MILP)", highlight=False)
@@ -217,13 +220,14 @@ def solve(
         scenario = optimizer.load(config, whatifs=whatif, overrides=overrides, commitments=held)
         with _milp_progress(scenario.data.milp.integer) as progress:
             result = optimizer.solve(scenario, objective=objective, solver=solver, time_limit=time_limit,
-                                     progress=progress)
+                                     progress=progress, solver_options=_solver_options(solver_option))
         if out is not None:
             from .outputs import manifest
             from .report import write_outputs
 
             options = {"command": "solve", "objective": result.objective, "solver": solver,
-                       "time_limit": time_limit, "integer": scenario.data.milp.integer}
+                       "solver_options": _solver_options(solver_option), "time_limit": time_limit,
+                       "integer": scenario.data.milp.integer}
             write_outputs(result, out, manifest(scenario, options, seconds=result.seconds), fmt)
         if as_json:
             sys.stdout.write(result.to_json_text())
@@ -352,10 +356,9 @@ def compare(
     the marginal costs of compute that moved most. With --commit-until, each what-if's cost if it
     comes as a surprise after the base plan's early signings, beside its cost with foresight."""
     from .formulation import OBJECTIVES
-    from .solver import SOLVERS
 
     _check_choice("--objective", objective, OBJECTIVES)
-    _check_choice("--solver", solver, SOLVERS)
+    _check_solver(solver)
     layers = [*(whatifs or []), *whatif]
     if not layers:
         err_console.print("error: give at least one what-if file, e.g. examples/whatif/*.yaml", highlight=False)
@@ -400,7 +403,7 @@ def evaluate(
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
                                             help="As for solve (how operations are chosen)."),
-    solver: str = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc or highs-pulp."),
+    solver: str = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc, highs-pulp or pulp:NAME."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", metavar="N", min=1,
                                        help="Parallel solves (default: the cores)."),
     scenarios: Optional[Path] = typer.Option(None, "--scenarios", metavar="S.yaml",
@@ -431,10 +434,9 @@ def evaluate(
     --sample N fresh draws from it), the rest re-planned: the out-of-sample check of a stochastic
     plan."""
     from .formulation import OBJECTIVES
-    from .solver import SOLVERS
 
     _check_choice("--objective", objective, OBJECTIVES)
-    _check_choice("--solver", solver, SOLVERS)
+    _check_solver(solver)
     layers = [*(whatifs or []), *whatif]
     if scenarios is None:
         needs = [name for name, value in (("--sample", sample), ("--seed", seed), ("--workers", workers),
@@ -531,7 +533,7 @@ def sweep(
                                        help="Stream each point to DIR/points/ and write DIR/results.csv."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep in --out, skipping done points."),
     fmt: str = typer.Option("csv", "--format", metavar="csv|parquet", help="csv (default) or parquet (needs pyarrow)."),
-    solver: str = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc or highs-pulp."),
+    solver: str = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc, highs-pulp or pulp:NAME."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON and nothing else."),
     commit_until: Optional[str] = typer.Option(None, "--commit-until", metavar="YEAR",
                                                help="Hold the base plan's signings up to YEAR at every point: each "
@@ -539,9 +541,8 @@ def sweep(
 ) -> None:
     """Solve many variations of a scenario (a grid of what-if changes) in parallel, on a local or
     remote Dask cluster; a progress bar, one tidy table, results streamed to --out."""
-    from .solver import SOLVERS
 
-    _check_choice("--solver", solver, SOLVERS)
+    _check_solver(solver)
     _check_choice("--format", fmt, ("csv", "parquet"))
     if resume and out is None:
         err_console.print("error: --resume needs --out (the directory of the interrupted sweep)", highlight=False)
@@ -833,10 +834,9 @@ def sensitivity(
     else at base) and rank the figures by how far they move the procurement cost and the vendor mix."""
     from .formulation import OBJECTIVES
     from .sensitivity import RANKS
-    from .solver import SOLVERS
 
     _check_choice("--objective", objective, OBJECTIVES)
-    _check_choice("--solver", solver, SOLVERS)
+    _check_solver(solver)
     _check_choice("--rank", rank, RANKS)
     with handle_errors(as_json):
         _check_outputs(out, plot, fmt)
@@ -947,6 +947,34 @@ def _check_outputs(out: Optional[Path], plot: Optional[Path] = None, fmt: str = 
         from .report import check_figure
 
         check_figure(plot)
+
+
+def _check_solver(solver: str) -> None:
+    """A usage error (exit 2) unless `solver` is one cpo can reach (solver.check_solver)."""
+    from .errors import UsageError
+    from .solver import check_solver
+
+    try:
+        check_solver(solver)
+    except UsageError as exc:
+        err_console.print(f"error: --{exc}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _solver_options(items: list[str]) -> dict:
+    """--solver-option KEY=VALUE items as {KEY: VALUE}, each VALUE read as YAML (2 is an int, ipm a
+    string, true a bool); a usage error (exit 2) for an item without '='."""
+    import yaml
+
+    options = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            err_console.print(f"error: --solver-option {item!r}: expected KEY=VALUE, e.g. solver=ipm", highlight=False,
+                              markup=False)
+            raise typer.Exit(EXIT_USAGE)
+        options[key.strip()] = yaml.safe_load(value)
+    return options
 
 
 def _check_choice(option: str, value: Optional[str], choices) -> None:

@@ -154,16 +154,17 @@ class Solution:
 
 
 def solve_model(model: Model, objective: str, solver: str = "highs",
-                time_limit: float | None = None, progress: "Progress | None" = None) -> Solution:
+                time_limit: float | None = None, progress: "Progress | None" = None,
+                options: dict | None = None) -> Solution:
     """Solve `model` for `objective` (see the module docstring for the stages); `progress` is
-    told how a MILP is going (HiGHS only)."""
+    told how a MILP is going (HiGHS only); `options` as open_session's."""
     parts = model.objectives
     if objective in ("cost", "multi-vendor"):
         expression = parts["cost"] if objective == "cost" else multi_vendor_objective(model)
-        return open_session(model, expression, solver, time_limit, progress).run()
+        return open_session(model, expression, solver, time_limit, progress, options).run()
 
     measure = parts["max_share" if objective == "max-share" else "mean_hhi"]
-    session = open_session(model, parts["cost"], solver, time_limit, progress)
+    session = open_session(model, parts["cost"], solver, time_limit, progress, options)
     first = session.run(prices=False)
     if first.status != "optimal":
         return first
@@ -184,15 +185,31 @@ def solve_model(model: Model, objective: str, solver: str = "highs",
 
 
 def open_session(model: Model, objective: pulp.LpAffineExpression, solver: str = "highs",
-                 time_limit: float | None = None, progress: "Progress | None" = None) -> "HighsSession | PulpSession":
+                 time_limit: float | None = None, progress: "Progress | None" = None,
+                 options: dict | None = None) -> "HighsSession | PulpSession":
     """A model ready for repeated solves: `highs` loads it into HiGHS once (HighsSession);
-    `cbc` and `highs-pulp` re-solve the PuLP problem each time (PulpSession)."""
-    if solver not in SOLVERS:
-        raise UsageError(f"solver: found {solver!r}, expected one of {', '.join(SOLVERS)}")
+    `cbc`, `highs-pulp` and `pulp:NAME` (any PuLP adapter) re-solve the PuLP problem each time
+    (PulpSession). `options`: HiGHS options (`highs`: solver=ipm, threads, mip_rel_gap, ...) or
+    the PuLP adapter's keyword arguments."""
+    check_solver(solver)
     deadline = time.monotonic() + time_limit if time_limit is not None else None
     if solver == "highs":
-        return HighsSession(model, objective, deadline, progress)
-    return PulpSession(model, objective, solver, deadline)
+        return HighsSession(model, objective, deadline, progress, options)
+    return PulpSession(model, objective, solver, deadline, options)
+
+
+PULP_PREFIX = "pulp:"
+
+
+def check_solver(solver: str) -> None:
+    """A UsageError unless `solver` is one of SOLVERS or `pulp:NAME` for a PuLP adapter NAME
+    (pulp.listSolvers(); whether it is installed is checked when it runs)."""
+    if solver in SOLVERS:
+        return
+    if solver.startswith(PULP_PREFIX) and solver[len(PULP_PREFIX):] in pulp.listSolvers():
+        return
+    raise UsageError(f"solver: found {solver!r}, expected one of {', '.join(SOLVERS)} or pulp:NAME with NAME one "
+                     f"of PuLP's adapters ({', '.join(dict.fromkeys(pulp.listSolvers()))})")
 
 
 Progress = Callable[[str, float, float, float], None]
@@ -206,7 +223,7 @@ class HighsSession:
     bounds, row bounds, rows added to the model since) and start from the previous basis."""
 
     def __init__(self, model: Model, objective: pulp.LpAffineExpression, deadline: float | None,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, options: dict | None = None):
         self.model, self.deadline = model, deadline
         self.highs = quiet_highs()
         self.stage = ["MILP"]
@@ -225,6 +242,8 @@ class HighsSession:
             self.highs.setOptionValue("mip_rel_gap", model.data.milp.mip_gap / 2)
             if progress is not None:
                 self._report_progress_to(progress)
+        for option, value in (options or {}).items():  # the user's, last: they win
+            _set_highs_option(self.highs, option, value)
 
     def _report_progress_to(self, progress: Progress) -> None:
         """Tell `progress` how the branch-and-bound goes, at most every PROGRESS_SECONDS."""
@@ -389,11 +408,23 @@ class HighsSession:
         self.rows_loaded = len(self.model.rows)
 
 
-class PulpSession:
-    """Re-solves through PuLP (CBC or PuLP's own HiGHS adapter): the whole problem each time."""
+def _set_highs_option(highs, option: str, value) -> None:
+    """One HiGHS option, or a UsageError naming it (an unknown option, a value of the wrong type)."""
+    import highspy
 
-    def __init__(self, model: Model, objective: pulp.LpAffineExpression, solver: str, deadline: float | None):
+    if highs.setOptionValue(option, value) == highspy.HighsStatus.kError:
+        raise UsageError(f"--solver-option {option}={value!r}: HiGHS has no such option, or it takes another type "
+                         "(https://ergo-code.github.io/HiGHS/stable/options/definitions/)")
+
+
+class PulpSession:
+    """Re-solves through PuLP (CBC, PuLP's own HiGHS adapter, or any adapter: pulp:NAME): the
+    whole problem each time."""
+
+    def __init__(self, model: Model, objective: pulp.LpAffineExpression, solver: str, deadline: float | None,
+                 options: dict | None = None):
         self.model, self.objective, self.solver, self.deadline = model, objective, solver, deadline
+        self.options = dict(options or {})
 
     def set_objective(self, objective: pulp.LpAffineExpression) -> None:
         self.objective = objective
@@ -408,7 +439,7 @@ class PulpSession:
     def run(self, prices: bool = True) -> Solution:
         """Solve (PuLP's solvers return their duals with the plan: `prices` changes nothing)."""
         remaining = max(self.deadline - time.monotonic(), 0.0) if self.deadline is not None else None
-        return _run_pulp(self.model, self.objective, self.solver, remaining)
+        return _run_pulp(self.model, self.objective, self.solver, remaining, self.options)
 
 
 def multi_vendor_objective(model: Model) -> pulp.LpAffineExpression:
@@ -514,15 +545,25 @@ _HIGHS_STATUS = {
 
 
 def _run_pulp(model: Model, objective: pulp.LpAffineExpression, solver: str,
-              time_limit: float | None) -> Solution:
+              time_limit: float | None, options: dict | None = None) -> Solution:
+    options = options or {}
+    quiet_highs()  # the process's first Highs prints highspy's banner: here, not in an adapter's
     if solver == "cbc":
-        backend = pulp.COIN_CMD(msg=False, timeLimit=time_limit)
+        backend = pulp.COIN_CMD(msg=False, timeLimit=time_limit, **options)
         if not backend.available():
             raise SolverError("CBC is not installed: pip install 'cpo[cbc]' (or put cbc on PATH), "
                               "or use the default --solver highs")
+    elif solver.startswith(PULP_PREFIX):
+        name = solver[len(PULP_PREFIX):]
+        try:
+            backend = pulp.getSolver(name, msg=False, timeLimit=time_limit, **options)
+        except TypeError as exc:
+            raise UsageError(f"--solver-option: PuLP's {name} adapter refused them ({exc})") from None
+        if not backend.available():
+            raise SolverError(f"PuLP's {name} adapter is not available here: install the solver (and its Python "
+                              f"package) it needs; available now: {', '.join(pulp.listSolvers(onlyAvailable=True))}")
     else:
-        backend = pulp.HiGHS(msg=False, timeLimit=time_limit)
-        quiet_highs()  # the process's first Highs prints highspy's banner: here, not in PuLP's
+        backend = pulp.HiGHS(msg=False, timeLimit=time_limit, **options)
     problem = model.named_problem(objective)
     started = time.perf_counter()
     code = problem.solve(backend)

@@ -242,3 +242,30 @@ def test_help_names_what_each_option_takes_and_short_flags_mean_one_thing(comman
         if flags.startswith("-n,"):
             assert "--workers" in flags  # -n is the workers of a Dask cluster, wherever it appears
     assert "docs/sweeps.md" not in text
+
+
+def test_any_pulp_adapter_and_highs_options_reach_the_solver():
+    """pulp:NAME runs PuLP's adapter (its bundled CBC here): the tiny case's hand answer, 240;
+    --solver-option passes HiGHS options through (IPM gives the same optimum)."""
+    cbc = _cpo("solve", TINY, "--objective", "cost", "--solver", "pulp:PULP_CBC_CMD", "--json")
+    assert cbc.returncode == 0, cbc.stderr
+    document = json.loads(cbc.stdout)
+    assert document["total_cost_usd"] == pytest.approx(240) and document["solver"] == "pulp:PULP_CBC_CMD"
+    highs = _cpo("solve", TINY, "--objective", "cost", "--solver", "pulp:HiGHS", "--json")
+    assert highs.returncode == 0 and json.loads(highs.stdout)["total_cost_usd"] == pytest.approx(240)  # no banner
+    ipm = _cpo("solve", TINY, "--objective", "cost", "--solver-option", "solver=ipm", "--solver-option", "threads=1",
+               "--json")
+    assert ipm.returncode == 0 and json.loads(ipm.stdout)["total_cost_usd"] == pytest.approx(240)
+    unknown = _cpo("solve", TINY, "--solver", "pulp:NOPE")
+    assert unknown.returncode == 2 and "pulp:NAME with NAME one of" in unknown.stderr
+    bogus = _cpo("solve", TINY, "--solver-option", "no_such_option=1")
+    assert bogus.returncode == 2 and "HiGHS has no such option" in bogus.stderr
+
+
+def test_a_missing_solver_says_how_to_get_one():
+    import pulp
+
+    if "GUROBI" in pulp.listSolvers(onlyAvailable=True):
+        pytest.skip("Gurobi is installed here")
+    missing = _cpo("solve", TINY, "--solver", "pulp:GUROBI")
+    assert missing.returncode == 4 and "not available here: install the solver" in missing.stderr
