@@ -141,10 +141,17 @@ def catalog_rows(directory: Path | None = None, only_vendor: str | None = None,
     if only_vendor is not None and only_vendor not in vendors:
         raise ConfigError([Problem(None, "--vendor", f"found {only_vendor!r}, expected one of: "
                                    f"{', '.join(sorted(vendors))}")])
+    rows = figure_rows({k: v for k, v in vendors.items() if not only_vendor or k == only_vendor})
+    if only_assumptions:
+        rows = [r for r in rows if r["assumption"]]
+    return rows
+
+
+def figure_rows(vendors: dict[str, Vendor]) -> list[dict[str, Any]]:
+    """catalog_rows' rows for these vendors (a directory's, or a scenario's catalog after its
+    what-ifs)."""
     rows = []
     for vendor_id, vendor in sorted(vendors.items()):
-        if only_vendor and vendor_id != only_vendor:
-            continue
         for path, figure in figures(vendor):
             item, field = describe(vendor, path)
             if isinstance(figure, Throughput) and figure.basis:
@@ -156,8 +163,6 @@ def catalog_rows(directory: Path | None = None, only_vendor: str | None = None,
                          "value": getattr(figure, figure.ranged_field()), "low": getattr(figure, "low", None),
                          "high": getattr(figure, "high", None), "as_of": figure.as_of, "kind": figure.kind,
                          "source": source, "assumption": figure.is_assumption, "status": status(figure)})
-    if only_assumptions:
-        rows = [r for r in rows if r["assumption"]]
     return rows
 
 

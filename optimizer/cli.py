@@ -869,6 +869,43 @@ def schema(kind: str = typer.Option("config", "--kind", metavar="KIND",
     sys.stdout.write(json.dumps(models[kind].model_json_schema(by_alias=True), indent=1) + "\n")
 
 
+@app.command()
+def report(
+    config: Path = ConfigArg,
+    html_file: Path = typer.Option(..., "--html", metavar="REPORT.html", show_default=False,
+                                   help="The page to write: self-contained (charts inlined), opens with no network."),
+    whatif: list[Path] = typer.Option([], "--whatif", "-w", metavar="FILE.yaml",
+                                      help="What-ifs to compare, each with its surprise cost (repeatable)."),
+    scenarios: Optional[Path] = typer.Option(None, "--scenarios", metavar="S.yaml",
+                                             help="Add the stochastic plan over this scenario file (EVPI, VSS, what "
+                                                  "to sign now)."),
+    set_: list[str] = SetOpt,
+    objective: Optional[str] = ObjectiveOpt,
+    solver: str = SolverOpt,
+) -> None:
+    """One HTML page for a board: the plan and what to sign now, the vendor mix, costs, deals,
+    binding constraints, resilience, what-ifs and risks, and the catalog figures behind it."""
+    from .formulation import OBJECTIVES
+
+    _check_choice("--objective", objective, OBJECTIVES)
+    _check_solver(solver)
+    with handle_errors():
+        from .html_report import _is_cpo_page, build_report, write_report
+        from .outputs import check_file
+
+        check_file(html_file, _is_cpo_page, "a new path or a report cpo wrote")
+        import optimizer
+
+        scenario = optimizer.load(config, overrides=set_)
+        with _step_progress(True) as progress:
+            if progress is not None:
+                progress("solving the plan" + (", the what-ifs" if whatif else "")
+                         + (" and the stochastic plan" if scenarios else ""))
+            page = build_report(scenario, whatif, scenarios, objective, solver)
+        write_report(page, html_file)
+        out_console.print(f"Wrote {html_file} ({len(page) / 1e6:.1f} MB)", markup=False, highlight=False)
+
+
 @app.command("import")
 def import_bids(
     sheet_file: Path = typer.Argument(..., metavar="BIDS.xlsx|BIDS.csv", show_default=False,

@@ -475,6 +475,8 @@ def _scenario_row(block, result, sp: float, ws: float, eev: float | None) -> dic
 def _first_stage_rows(blocks, results, base_result, stage) -> list[dict[str, Any]]:
     """The here-and-now signings (the same in every scenario: those of the first scenario that
     has each offer), beside the base plan's."""
+    from .results import difference
+
     base = {(r["offer"], r["period"]): r["acquired_units"] for r in base_result.tables["plan"]}
     periods = {base_result.data.periods[t].name for t in stage}
     rows: dict[tuple[str, str], dict] = {}
@@ -492,7 +494,7 @@ def _first_stage_rows(blocks, results, base_result, stage) -> list[dict[str, Any
     out = []
     for key, row in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[1]["vendor"], kv[0][0])):
         held = base.get(key, 0.0)
-        out.append({**row, "base_units": held, "change_units": row["acquired_units"] - held})
+        out.append({**row, "base_units": held, "change_units": difference(row["acquired_units"], held)})
     return out
 
 
