@@ -859,14 +859,14 @@ def sensitivity(
 
 @app.command()
 def schema(kind: str = typer.Option("config", "--kind", metavar="KIND",
-                                    help="config (a scenario and its catalog, the default) "
-                                                            "or scenarios (a scenario file for --scenarios).")) -> None:
-    """Print the JSON Schema of scenario and vendor files, or of scenario files (for editor completion)."""
-    from .schema import Config, ScenariosFile
+                                    help="config (a scenario and its catalog, the default), vendor (one vendor "
+                                         "file), whatif, grid (a sweep's) or scenarios (a file for --scenarios).")
+           ) -> None:
+    """Print the JSON Schema (draft 2020-12) of one kind of cpo file, for editor completion and checks."""
+    from .schema import SCHEMA_KINDS, json_schema
 
-    models = {"config": Config, "scenarios": ScenariosFile}
-    _check_choice("--kind", kind, models)
-    sys.stdout.write(json.dumps(models[kind].model_json_schema(by_alias=True), indent=1) + "\n")
+    _check_choice("--kind", kind, SCHEMA_KINDS)
+    sys.stdout.write(json.dumps(json_schema(kind), indent=1) + "\n")
 
 
 @app.command()

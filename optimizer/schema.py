@@ -14,8 +14,9 @@ import re
 import sys
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema,
                       model_validator)
+from pydantic.json_schema import SkipJsonSchema
 
 PERIOD_KEY = re.compile(r"[0-9]{4}(Q[1-4])?")
 """A year (2027) or a quarter (2027Q3), in ASCII digits; match the whole text (fullmatch)."""
@@ -83,7 +84,8 @@ def _series(minimum: float | None, above: bool = False):
             return checked(_number(value, ""), "")
         if not value:
             raise ValueError("found an empty mapping, expected a number or {year: number}")
-        return {text: checked(_number(item, f" at {text}"), f" at {text}") for text, item in period_items(value).items()}
+        return {text: checked(_number(item, f" at {text}"), f" at {text}")
+                for text, item in period_items(value).items()}
 
     return parse
 
@@ -119,14 +121,34 @@ def period_items(mapping: dict) -> dict[str, Any]:
     return out
 
 
-PeriodKey = Annotated[Any, BeforeValidator(_period_key)]
+PERIOD_PATTERN = "^" + PERIOD_KEY.pattern + "$"
+"""PERIOD_KEY as a JSON Schema pattern (anchored: JSON Schema patterns search)."""
+PERIOD_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1000, "maximum": 9999},
+                           {"type": "string", "pattern": PERIOD_PATTERN}],
+                 "examples": [2027, "2027Q3"]}
+"""What a period key is in the JSON Schema (the validator, _period_key, is what cpo checks)."""
+
+
+def _series_schema(minimum: float | None, above: bool = False) -> dict:
+    """A Series' JSON Schema: a number, or a non-empty {period: number} mapping (what _series accepts)."""
+    number: dict[str, Any] = {"type": "number", "maximum": LARGEST}
+    if minimum is None:
+        number["minimum"] = -LARGEST
+    else:
+        number["exclusiveMinimum" if above else "minimum"] = minimum
+    mapping = {"type": "object", "minProperties": 1, "propertyNames": {"pattern": PERIOD_PATTERN},
+               "additionalProperties": number}
+    return {"anyOf": [number, mapping], "examples": [1000, {"2026": 1000, "2028": 2500, "2030Q3": 4000}]}
+
+
+PeriodKey = Annotated[Any, BeforeValidator(_period_key), WithJsonSchema(PERIOD_SCHEMA)]
 """A year (2027) or a quarter ("2027Q3")."""
 
-Series = Annotated[Any, BeforeValidator(_series(None))]
+Series = Annotated[Any, BeforeValidator(_series(None)), WithJsonSchema(_series_schema(None))]
 """A number, or {period: number}; steps at each key."""
-AmountSeries = Annotated[Any, BeforeValidator(_series(0.0))]
+AmountSeries = Annotated[Any, BeforeValidator(_series(0.0)), WithJsonSchema(_series_schema(0.0))]
 """A non-negative Series."""
-PositiveSeries = Annotated[Any, BeforeValidator(_series(0.0, above=True))]
+PositiveSeries = Annotated[Any, BeforeValidator(_series(0.0, above=True)), WithJsonSchema(_series_schema(0.0, True))]
 """A positive Series (e.g. an efficiency that ramps as software matures)."""
 
 
@@ -142,7 +164,14 @@ def _selector(value: Any) -> dict[str, tuple[str, ...]]:
     return out
 
 
-Selector = Annotated[Any, BeforeValidator(_selector)]
+_NAMES_SCHEMA = {"type": ["string", "integer"]}
+SELECTOR_SCHEMA = {"type": "object", "minProperties": 1,
+                   "additionalProperties": {"anyOf": [_NAMES_SCHEMA,
+                                                      {"type": "array", "minItems": 1, "items": _NAMES_SCHEMA}]},
+                   "examples": [{"vendor": "nvidia", "channel": ["buy", "reserved"]}]}
+"""What a selector is in the JSON Schema: {attribute: a name or a list of names} (_selector checks it)."""
+
+Selector = Annotated[Any, BeforeValidator(_selector), WithJsonSchema(SELECTOR_SCHEMA)]
 """Picks offers by attribute: {vendor: nvidia}, {channel: [buy, reserved]}, {foundry: tsmc}.
 Attributes are vendor, product, offer, channel, provider, region, site, and every tag key."""
 
@@ -179,7 +208,9 @@ def _as_of(value: Any) -> str:
     raise ValueError(f"found {value!r}, expected a date like 2026-05 or 2026-05-08 (quoted)")
 
 
-AsOf = Annotated[str, BeforeValidator(_as_of)]
+AsOf = Annotated[str, BeforeValidator(_as_of),
+                 WithJsonSchema({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$",
+                                 "examples": ["2026-05", "2026-05-08"]})]
 """When a fact held: a month (2026-05) or a day ("2026-05-08", quoted in YAML)."""
 
 
@@ -231,9 +262,16 @@ class Provenance(Strict):
     written (catalog.range_problems), since a what-if or a sweep may move a value anywhere."""
 
     source: Annotated[str, StringConstraints(min_length=1)]
+    """Where the figure comes from: a key of the vendor's `sources`, a citation written in place, or
+    `assumption: <why>`."""
     note: str | None = None
+    """Free text: how the figure was read or derived (e.g. "10.2 kW / 8")."""
     as_of: AsOf | None = None
+    """When the fact held: a month like 2026-05, or a day like "2026-05-08" (quoted: YAML reads an unquoted day
+    as a date)."""
     kind: Literal[KINDS] | None = None
+    """What the figure rests on: datasheet, filing, mlperf, analyst, press, aggregator or assumption
+    (vendors/README.md)."""
 
     @property
     def is_assumption(self) -> bool:
@@ -271,26 +309,38 @@ class Sourced(Provenance):
     """A sourced figure (see Provenance)."""
 
     value: Finite
+    """The figure solve uses, in the unit of the field it sits under."""
     low: Finite | None = None
+    """Low end of the figure's range (with `high`), for an assumed or disputed figure; same unit as `value`."""
     high: Finite | None = None
+    """High end of the figure's range (with `low`); same unit as `value`."""
 
 
 class SourcedAmount(Sourced):
     value: NonNeg
+    """The figure solve uses (>= 0), in the unit of the field it sits under (e.g. $ per unit, months, TFLOPS)."""
     low: NonNeg | None = None
+    """Low end of the figure's range (with `high`, >= 0); same unit as `value`."""
     high: NonNeg | None = None
+    """High end of the figure's range (with `low`, >= 0); same unit as `value`."""
 
 
 class SourcedPositive(Sourced):
     value: Positive
+    """The figure solve uses (> 0), in the unit of the field it sits under (e.g. kW, years)."""
     low: Positive | None = None
+    """Low end of the figure's range (with `high`, > 0); same unit as `value`."""
     high: Positive | None = None
+    """High end of the figure's range (with `low`, > 0); same unit as `value`."""
 
 
 class SourcedFraction(Sourced):
     value: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    """The fraction solve uses, in (0, 1] (0.9 = 90%)."""
     low: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    """Low end of the fraction's range (with `high`), in (0, 1]."""
     high: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    """High end of the fraction's range (with `low`), in (0, 1]."""
 
 
 class SourcedSeries(Provenance):
@@ -298,8 +348,12 @@ class SourcedSeries(Provenance):
     are numbers or series too, compared with the value at every period any of them names."""
 
     value: AmountSeries
+    """The figure solve uses (>= 0), in the unit of the field it sits under: a number (every period) or
+    {period: number} keyed by a year like 2027 or a quarter like 2027Q3."""
     low: AmountSeries | None = None
+    """Low end of the range (with `high`): a number or {period: number}, same unit as `value`."""
     high: AmountSeries | None = None
+    """High end of the range (with `low`): a number or {period: number}, same unit as `value`."""
 
 
 class Throughput(Provenance):
@@ -310,10 +364,19 @@ class Throughput(Provenance):
     `high` (numbers or series) bound `efficiency` when a basis is given, else `value`."""
 
     value: AmountSeries | None = None
+    """H100e per unit on this profile, given directly: a number or {period: number} (give this or `basis`)."""
     basis: str | None = None
+    """A spec of the product (e.g. fp8_dense_tflops): θ = this product's spec / the reference product's spec x
+    `efficiency` (give this or `value`)."""
     efficiency: PositiveSeries = 1.0
+    """With `basis`: realised utilisation and software maturity relative to an H100 on CUDA (1.0), a number or
+    {period: number} (> 0); ignored with `value`."""
     low: AmountSeries | None = None
+    """Low end of the range of `efficiency` (with a basis) or of `value` (H100e per unit), a number or
+    {period: number}; with `high`."""
     high: AmountSeries | None = None
+    """High end of the range of `efficiency` (with a basis) or of `value` (H100e per unit), a number or
+    {period: number}; with `low`."""
 
     def ranged_field(self) -> str:
         return "efficiency" if self.basis is not None else "value"
@@ -327,10 +390,14 @@ class Throughput(Provenance):
 
 class Product(Strict):
     name: str
+    """Display name (e.g. H100 SXM)."""
     year: int | None = None
+    """Year the product was announced or first shipped (for people; solve does not read it)."""
     reference: bool = False
     """True for the one product that defines 1 H100e (the H100 SXM)."""
     specs: dict[str, SourcedAmount] = {}
+    """Datasheet figures by spec name (e.g. fp8_dense_tflops, bf16_dense_tflops, hbm_gb, hbm_tb_s, tdp_w), each
+    sourced; a throughput's `basis` names one."""
     kw_per_unit: SourcedPositive
     """IT power per accelerator in kW, including its share of host, network and storage."""
     rack_kw: SourcedPositive | None = None
@@ -340,23 +407,33 @@ class Product(Strict):
     throughput: dict[Id, Throughput]
     """Per workload profile (e.g. pretraining, post_training, inference)."""
     tags: dict[Id, str] = {}
+    """Attributes for selectors (e.g. foundry: tsmc, packaging: cowos, memory: sk-hynix); they override the
+    vendor's tags of the same key, an offer's override them."""
     note: str | None = None
+    """Free text about the product or its figures."""
 
 
 class Window(Strict):
     """When units can be signed for: periods overlapping [from, end of `to`]."""
 
     from_: Annotated[PeriodKey, Field(alias="from")]
+    """First period units can be signed: a year like 2027 or a quarter like 2027Q3."""
     to: PeriodKey | None = None
+    """Last period units can be signed, included: a year or a quarter (default: no end)."""
 
 
 class Offer(Strict):
     """One way to get a product: (channel, provider), with its prices and terms."""
 
     product: Id
+    """The product offered: a key of this vendor's `products`."""
     channel: Literal["buy", "reserved", "on_demand"]
+    """buy (owned, at a lab site that hosts it), reserved (rented for `term_years` at the rent of the period
+    signed in) or on_demand (rented one period at a time)."""
     provider: Id
+    """Who delivers the units (e.g. self for owned, aws, azure, oracle, coreweave); a selector attribute."""
     region: Id
+    """Where the units are (e.g. us, uae); at a lab site that hosts the offer, the site's region replaces it."""
     upfront: SourcedSeries
     """$ per unit at signing (buy: hardware; reserved: prepayment); a series for a price that
     moves ({2026: 60000, 2028: 45000}): a unit pays the price of the period it is signed in."""
@@ -371,13 +448,16 @@ class Offer(Strict):
     over [s + lead/12, s + lead/12 + term) and each period counts the share of its length that
     window covers (signed at the start of 2026 with a 6-month lead, a unit serves half of 2026)."""
     available: Window
+    """When units can be signed: {from: PERIOD, to: PERIOD}."""
     supply_cap: SourcedSeries | None = None
     """Units per year this offer can deliver to one customer."""
     goodput: SourcedFraction | None = None
     """Share of the product's throughput this provider delivers (failures, scheduling, network:
     a provider tier), multiplying θ; 1 if absent."""
     tags: dict[Id, str] = {}
+    """Attributes for selectors (e.g. pricing: list or deal), over the vendor's and the product's tags."""
     note: str | None = None
+    """Free text about the offer or its figures."""
 
     @model_validator(mode="after")
     def _term(self):
@@ -390,12 +470,17 @@ class Offer(Strict):
 
 class Vendor(Strict):
     name: str
+    """Display name (e.g. NVIDIA)."""
     description: str | None = None
+    """One line on what the vendor sells and how."""
     sources: dict[str, str] = {}
     """Citations referenced by key from `source` fields."""
     tags: dict[Id, str] = {}
+    """Attributes of every offer of the vendor, for selectors (e.g. hq: us, pricing: list)."""
     products: dict[Id, Product]
+    """The vendor's products by id (ids unique across the catalog)."""
     offers: dict[Id, Offer]
+    """The ways to get the products (channel, provider, prices, terms) by id."""
     supply_cap: SourcedSeries | None = None
     """Units per year across all of this vendor's offers (the lab's allocation)."""
 
@@ -405,8 +490,11 @@ class Vendor(Strict):
 
 class Periods(Strict):
     start: Annotated[int, Field(ge=1900, le=2200)]
+    """First year of the horizon (e.g. 2026)."""
     end: Annotated[int, Field(ge=1900, le=2200)]
+    """Last year of the horizon, included (e.g. 2032)."""
     step: Literal["year", "quarter"] = "year"
+    """Period length: year (one period a year) or quarter (four)."""
 
     @model_validator(mode="after")
     def _order(self):
@@ -425,15 +513,21 @@ class Workload(Strict):
     eligible: Selector | None = None
     """Offers allowed to run this workload (default: all); e.g. {provider: azure}."""
     description: str | None = None
+    """What the workload is (free text, for reports)."""
 
 
 class Site(Strict):
     """A place the lab puts owned (or colocated) accelerators: a power cap in MW."""
 
     power_mw: AmountSeries
+    """Facility power available (IT power x PUE), in MW: a number or {period: MW}; what the running units draw
+    must fit in it."""
     pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)]
+    """Power usage effectiveness: facility power / IT power, from 1 to 3 (e.g. 1.2)."""
     region: Id
+    """The site's region (e.g. us, uae): the region attribute of the units it hosts."""
     energy_usd_per_mwh: NonNeg = 0.0
+    """Energy price in $ per MWh of facility power, paid while units run (idle units pay none)."""
     facility_capex_usd_per_kw: NonNeg = 0.0
     """Non-accelerator capex per kW of facility power a unit needs (building, cooling,
     electrical), paid with the unit's upfront."""
@@ -446,7 +540,9 @@ class Site(Strict):
     """Whether the site has liquid cooling; a product that needs it (`cooling: liquid`) cannot
     land where it has not."""
     description: str | None = None
+    """What the site is (free text, for reports)."""
     source: str | None = None
+    """Citation for the site's figures."""
 
 
 class Existing(Strict):
@@ -455,35 +551,52 @@ class Existing(Strict):
     offer: str
     """`vendor/offer` in the catalog."""
     site: Id | None = None
+    """The lab site the units stand at (required when the offer is hosted at sites; omit for cloud)."""
     units: AmountSeries
+    """Active units (accelerators) by period: a number or {period: units}."""
     pay_recurring: bool = True
+    """Whether these units pay the offer's recurring price (false: prepaid, they pay only energy)."""
     note: str | None = None
+    """Free text: what the capacity is and where the figure comes from."""
 
 
 class SupplyPool(Strict):
     """A cap on acquisitions across the offers it matches (units or facility MW per year)."""
 
     name: Id
+    """The pool's id: names its supply row in reports and prices."""
     match: Selector
+    """The offers it caps (a selector, e.g. {vendor: nvidia, channel: buy})."""
     cap: AmountSeries
+    """Per year: units signed (measure units) or facility MW of the units signed (measure mw); a number or
+    {period: number}."""
     measure: Literal["units", "mw"] = "units"
+    """What `cap` counts: units (accelerators) or mw (facility MW of the units signed)."""
     source: str | None = None
+    """Citation for the cap."""
 
 
 class ResourceUse(Strict):
     match: Selector
+    """The offers that use the resource (a selector)."""
     per_unit: NonNeg
+    """Amount of the resource one unit signed uses, in the resource's `unit` (rules that match the same offer add
+    up)."""
 
 
 class Resource(Strict):
     """A common-mode input consumed by acquisitions (e.g. CoWoS wafers, HBM stacks)."""
 
     name: Id
+    """The resource's id (e.g. hbm, cowos)."""
     unit: str
+    """What the resource is counted in (e.g. TB, wafers): the unit of `cap` and `per_unit`."""
     cap: AmountSeries
     """Per year."""
     usage: list[ResourceUse]
+    """Which offers use how much of it per unit signed."""
     source: str | None = None
+    """Citation for the cap and the usage."""
 
 
 class ShareRule(Strict):
@@ -491,12 +604,20 @@ class ShareRule(Strict):
     `min` and `max` of the total `measure` in every period from `from` to `to`."""
 
     group: Id = "vendor"
+    """The attribute whose members are limited: vendor, product, offer, channel, provider, region, site or a tag
+    key (e.g. foundry)."""
     member: str | None = None
+    """One member of `group` to limit (default: every member)."""
     measure: Literal["compute", "spend", "units", "power"] = "compute"
+    """What the share is of: compute (served H100e), spend ($), units (active) or power (facility MW)."""
     max: Fraction | None = None
+    """Largest share of the total a member may hold, a fraction (0.5 = 50%)."""
     min: Fraction | None = None
+    """Smallest share of the total a member must hold, a fraction."""
     from_: Annotated[PeriodKey | None, Field(alias="from")] = None
+    """First period the rule holds: a year like 2027 or a quarter like 2027Q3 (default: the horizon's start)."""
     to: PeriodKey | None = None
+    """Last period the rule holds, included: a year or a quarter (default: the horizon's end)."""
 
     @model_validator(mode="after")
     def _bounds(self):
@@ -512,11 +633,18 @@ class Failure(Strict):
     `delivered` of its units, with `probability` per year, for `duration_years`."""
 
     group: Id | None = None
+    """An attribute (e.g. vendor, foundry, memory): one failure for each of its members in turn (N-1); give this
+    or `match`."""
     match: Selector | None = None
+    """The offers one failure hits (a selector); give this (with `name`) or `group`."""
     name: Id | None = None
+    """The failure's id (required with `match`; a group's failures are named group.member)."""
     delivered: Fraction = 0.0
+    """Fraction of the hit offers' active units still available during the failure (0: none)."""
     probability: Fraction = 0.0
+    """Chance per year that the failure happens, a fraction."""
     duration_years: Positive = 1.0
+    """How long the failure lasts, in years."""
 
     @model_validator(mode="after")
     def _one_way(self):
@@ -533,8 +661,13 @@ class Resilience(Strict):
     probability x duration x VOLL in the multi-vendor objective."""
 
     mode: Literal["off", "priced", "hard"] = "priced"
+    """off (failures ignored), priced (a critical shortfall after a failure costs probability x duration x
+    VOLL in the multi-vendor objective) or hard (the critical fraction is served after every failure)."""
     critical_fraction: Fraction | dict[Id, Fraction] = 1.0
+    """Fraction of demand that must still be served after a failure: one for every workload, or
+    {workload: fraction} (workloads not named: 0)."""
     failures: Annotated[list[Failure], Field(min_length=1)]
+    """The failures considered (at least one)."""
 
 
 class Tranche(Strict):
@@ -542,9 +675,13 @@ class Tranche(Strict):
     period `by` (a warrant tranche vesting at 1 GW, an investment paid at a volume or share)."""
 
     reach: NonNeg
+    """The milestone, in the financing's `measure`: MW, units, a share (a fraction) or $."""
     by: PeriodKey
+    """The period by whose end the milestone counts: a year like 2028 or a quarter like 2028Q4."""
     credit_usd: NonNeg
+    """$ earned once the milestone is reached (pro rata in the LP)."""
     note: str | None = None
+    """Free text about the tranche."""
 
 
 class Financing(Strict):
@@ -553,18 +690,24 @@ class Financing(Strict):
     in all; and/or milestone `tranches` on `measure` (binaries under --integer, pro rata in the LP)."""
 
     rate: NonNeg = 0.0
+    """$ earned per `per` (e.g. 10e6: $10M per facility MW signed); needs `cap_usd`."""
     per: Literal["mw", "unit", "usd"] = "mw"
+    """What `rate` is per: mw (facility MW signed), unit (accelerator signed) or usd ($ paid to the covered
+    offers), in the deal's window."""
     cap_usd: NonNeg | None = None
+    """The most `rate` can earn in all, in $."""
     measure: Literal["mw", "units", "share", "spend_usd"] = "mw"
     """What tranches count: active facility MW or units of the covered offers in period `by`,
     their share of all demand served in `by`, or their cumulative spend from the window's start."""
     tranches: list[Tranche] = []
+    """Milestone payments on `measure`."""
     kind: Literal["credit", "equity"] = "credit"
     """`credit`: a rebate or credit on what the lab pays, which lowers its procurement cost.
     `equity`: an investment in the lab or a warrant (Nvidia's equity, Amazon's investment, AMD's
     warrant): financing, not a discount. Both are worth what they pay and so move the plan, but
     equity never lowers the procurement cost: it is reported on its own line (vendor_equity)."""
     source: Annotated[str, StringConstraints(min_length=1)]
+    """Citation for the financing terms."""
 
     @model_validator(mode="after")
     def _capped(self):
@@ -578,10 +721,15 @@ class Deal(Strict):
     """A contract with a counterparty over the offers it `covers`, from `from` to `to`."""
 
     name: Id
+    """The deal's id (unique among deals)."""
     counterparty: str
+    """Who the contract is with (e.g. Oracle)."""
     covers: Selector
+    """The offers the deal covers (a selector, e.g. {provider: oracle})."""
     from_: Annotated[PeriodKey, Field(alias="from")]
+    """First period of the deal's window: a year like 2027 or a quarter like 2027Q3."""
     to: PeriodKey | None = None
+    """Last period of the window, included: a year or a quarter (default: the horizon's end)."""
     min_spend_usd: NonNeg | None = None
     """Take-or-pay: cash paid to the covered offers over the window, or the shortfall is paid
     at the window's end (undiscounted $, like the contract)."""
@@ -592,17 +740,24 @@ class Deal(Strict):
     """Workloads that may run only on the covered offers (e.g. API inference on Azure), over the
     whole horizon."""
     financing: Financing | None = None
+    """Vendor financing that comes with the deal."""
     source: Annotated[str, StringConstraints(min_length=1)]
+    """Citation for the deal's terms."""
     note: str | None = None
+    """Free text about the deal."""
 
 
 class Porting(Strict):
     """One-off cost of bringing a vendor's software stack up for a workload."""
 
     vendor: Id
+    """The vendor whose software stack is brought up (a catalog vendor id)."""
     workload: Id
+    """The workload it is brought up for (a workload id)."""
     cost_usd: NonNeg
+    """One-off cost in $, paid at the horizon's start if the vendor runs the workload."""
     source: Annotated[str, StringConstraints(min_length=1)]
+    """Citation for the cost."""
 
 
 class Milp(Strict):
@@ -610,18 +765,22 @@ class Milp(Strict):
     are relaxed to [0, 1] (tranches vest pro rata, porting is paid pro rata)."""
 
     integer: bool = False
+    """Solve as a MILP: whole lots, binary tranches, clusters and porting (as `cpo solve --integer`)."""
     lot_units: Positive = 1.0
     """Units are bought in whole lots of this size (e.g. 72 for an NVL72 rack)."""
     min_cluster_units: dict[Id, Positive] = {}
     """Per workload: in every period with demand, at least this many units of one offer run it."""
     porting: list[Porting] = []
+    """One-off costs of bringing vendors' stacks up for workloads."""
     mip_gap: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.001
     """Relative MIP gap at which HiGHS stops."""
 
 
 class Policy(Strict):
     shares: list[ShareRule] = []
+    """Concentration rules: share caps and floors per member of a group."""
     resilience: Resilience | None = None
+    """N-1 and common-mode failures (default: none)."""
     hhi_weight_usd_per_year: NonNeg = 0.0
     """Penalty in $ per year per unit of HHI of vendor shares of demand (HHI in [0, 1])."""
     budget_usd_per_year: AmountSeries | None = None
@@ -632,7 +791,9 @@ class Config(Strict):
     """A scenario and the vendor catalog it uses."""
 
     name: str
+    """The scenario's name (in reports)."""
     description: str | None = None
+    """What the scenario is (free text, for reports)."""
     catalog_dir: str | None = None
     """Directory of vendor YAML files, relative to the scenario (default: the repo's vendors/).
     `--set catalog_dir=DIR` (or overrides={"catalog_dir": DIR}) reads the catalog from DIR
@@ -642,19 +803,32 @@ class Config(Strict):
     exclude: list[Selector] = []
     """Offers to leave out, e.g. [{pricing: deal}] for prices only a very large customer gets."""
     catalog: dict[Id, Vendor] = {}
+    """Vendors written in the scenario, by vendor id, beside those read from `catalog_dir` (a vendor file's
+    content without `vendor:`)."""
     periods: Periods
+    """The planning horizon: start and end years and the period length."""
     discount_rate: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    """Yearly discount rate for present values, in [0, 1) (0.08 = 8% a year; 0: undiscounted)."""
     cloud_pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)] = 1.2
     """PUE used to report the facility power of capacity at no lab site (cloud)."""
     workloads: Annotated[dict[Id, Workload], Field(min_length=1)]
+    """The demands to serve, by workload id (at least one)."""
     sites: dict[Id, Site] = {}
+    """The lab's own sites (power caps for owned units), by site id."""
     existing: list[Existing] = []
+    """Capacity already owned or contracted."""
     supply: list[SupplyPool] = []
+    """Caps on acquisitions across the offers each pool matches."""
     resources: list[Resource] = []
+    """Common-mode inputs with a cap, used by acquisitions (e.g. HBM, CoWoS)."""
     policy: Policy = Policy()
+    """Concentration rules, resilience, the HHI penalty and the budget."""
     deals: list[Deal] = []
+    """Contracts with counterparties: take-or-pay, delivery schedules, exclusivity, financing."""
     milp: Milp = Milp()
+    """Integer options (lots, clusters, porting, the MIP gap)."""
     objective: Literal["multi-vendor", "cost", "max-share", "hhi"] = "multi-vendor"
+    """What solve minimises (`cpo solve --objective` overrides it; docs/model.md)."""
     sources: dict[str, str] = {}
     """Citations for the scenario's own figures."""
 
@@ -670,8 +844,11 @@ class NamedScenario(Strict):
     """One state of the world: what-if layers and changes on the base scenario, and its probability."""
 
     name: Id
+    """The scenario's id (unique in the file)."""
     probability: Fraction
+    """The scenario's probability, a fraction (probabilities not summing to 1 are normalised, with a note)."""
     description: str | None = None
+    """One line on what happens (default: made from its what-ifs and changes)."""
     whatifs: list[str] = []
     """What-if files, relative to the scenarios file, applied in order on the base."""
     changes: list[dict[str, Any]] = []
@@ -682,7 +859,9 @@ class SampledWhatif(Strict):
     """A what-if that happens in a sampled scenario with this probability (independently of the others)."""
 
     whatif: str
+    """A what-if file, relative to the scenarios file."""
     probability: Fraction
+    """Chance that a draw applies it, a fraction."""
 
 
 class Sample(Strict):
@@ -690,10 +869,13 @@ class Sample(Strict):
     triangular distribution (low, value, high), and each of `whatifs` applied with its probability."""
 
     n: Annotated[int, Field(ge=1, le=MAX_SCENARIOS)]
+    """How many scenarios to draw (1 to 1000)."""
     seed: int = 0
+    """Random seed of the draws (the same seed gives the same draws)."""
     ranges: bool = True
     """Draw the catalog's ranged figures (false: the what-ifs alone)."""
     whatifs: list[SampledWhatif] = []
+    """What-ifs a draw may apply, each with its own probability."""
     probability: Fraction | None = None
     """The draws' total probability (default: what the named scenarios leave), shared equally."""
 
@@ -702,12 +884,14 @@ class CVaR(Strict):
     """Conditional value at risk: the expected cost of the worst 1 − alpha of outcomes, weighed in."""
 
     alpha: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    """The level, in [0, 1): CVaR is the expected cost of the worst 1 - alpha of outcomes (0.9: the worst 10%)."""
     weight: NonNeg
     """λ in expected cost + λ·CVaR_alpha."""
 
 
 class Risk(Strict):
     cvar: CVaR | None = None
+    """Weigh in the CVaR of cost (default: expected cost alone)."""
 
 
 class ScenariosFile(Strict):
@@ -715,10 +899,15 @@ class ScenariosFile(Strict):
     are decided once, for every scenario); named scenarios and/or a sample; a risk measure."""
 
     description: str | None = None
+    """One line on what the file is (default: the file's name)."""
     until: PeriodKey
+    """The last period of the here-and-now stage: a year like 2027 or a quarter like 2027Q3."""
     scenarios: Annotated[list[NamedScenario], Field(max_length=MAX_SCENARIOS)] = []
+    """Named scenarios, each with its probability."""
     sample: Sample | None = None
+    """Scenarios drawn at random."""
     risk: Risk = Risk()
+    """A risk measure (default: none, expected cost alone)."""
 
     @model_validator(mode="after")
     def _some_scenarios(self):
@@ -727,3 +916,191 @@ class ScenariosFile(Strict):
         if len(self.scenarios) + (self.sample.n if self.sample else 0) > MAX_SCENARIOS:
             raise ValueError(f"found {len(self.scenarios) + self.sample.n} scenarios, expected at most {MAX_SCENARIOS}")
         return self
+
+
+# ---------------------------------------------------------------- file kinds for `cpo schema` (editor completion)
+# A vendor file is a Vendor with its id; what-if and grid files are read by layers.read_whatif and
+# sweeps.read_grid (located messages, paths checked against the scenario), and the models below
+# only describe them for the JSON Schema: tests/test_schema_docs.py holds them to those readers.
+
+
+class VendorFile(Vendor):
+    """One vendors/*.yaml file: a vendor of the catalog (vendors/README.md)."""
+
+    vendor: Id
+    """The vendor's id: its key in the catalog, in selectors ({vendor: nvidia}) and in a scenario's `vendors`."""
+
+
+ConfigPath = Annotated[str, StringConstraints(min_length=1)]
+"""A dotted path into the scenario: `policy.shares[0].max`, `supply[nvidia-direct].cap` (`[name]` picks the
+list item with that name or offer), `catalog.nvidia.offers.*.upfront` (`*` matches every key or item)."""
+ConfigPaths = ConfigPath | Annotated[list[ConfigPath], Field(min_length=1)]
+"""A path, or a list of paths each changed the same way."""
+Delay = Annotated[float, Field(multiple_of=0.25, allow_inf_nan=False)]
+"""Years, in quarters (0.25); negative moves earlier."""
+Factor = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""A non-negative multiplier."""
+
+
+class SetChange(Strict):
+    """Replace what the path holds with `to`."""
+
+    set: ConfigPaths
+    """The config path (or paths) to replace, e.g. policy.shares[0].max."""
+    to: Any
+    """The new value: a number, a {period: number} series, text, a list or a mapping."""
+
+
+class ScaleChange(Strict):
+    """Multiply a number, a {period: number} series or a sourced figure's value by `by`."""
+
+    scale: ConfigPaths
+    """The config path (or paths) to scale, e.g. supply[nvidia-direct].cap or catalog.nvidia.offers.*.upfront."""
+    by: Factor
+    """The factor (>= 0; 0.6 cuts by 40%)."""
+    from_: Annotated[PeriodKey | None, Field(alias="from")] = None
+    """Scale only from this period on: a year like 2027 or a quarter like 2027Q3 (default: every period)."""
+    until: PeriodKey | None = None
+    """Scale only to the end of this period: a year or a quarter (default: every later period)."""
+
+
+class DelayChange(Strict):
+    """Shift an offer's availability window (its `available` from and to) by `by` years."""
+
+    delay: ConfigPaths
+    """An offer (catalog.VENDOR.offers.OFFER) or its `available`, or a list of them."""
+    by: Delay
+    """Years to shift the window by, in quarters (0.25); negative moves it earlier."""
+
+
+class RemoveChange(Strict):
+    """Delete a key or a list item."""
+
+    remove: ConfigPaths
+    """The config path (or paths) to delete, e.g. deals[cerebras-20b] or catalog.broadcom.offers.titan2-own."""
+
+
+class AddChange(Strict):
+    """Add a new key to a mapping (use set to replace an existing one)."""
+
+    add: ConfigPath
+    """The new key's path, e.g. catalog.cerebras or sites.new-campus (its parent must exist)."""
+    value: Any
+    """What the new key holds (a vendor, an offer, a site, a list, ...)."""
+
+
+class AppendChange(Strict):
+    """Append an item to a list."""
+
+    append: ConfigPath
+    """The list's path, e.g. supply, deals or policy.resilience.failures."""
+    value: Any
+    """The new item (a supply pool, a deal, a failure, ...)."""
+
+
+WhatifChange = SetChange | ScaleChange | DelayChange | RemoveChange | AddChange | AppendChange
+"""One change of a what-if: exactly one operation (set, scale, delay, remove, add, append) and its fields."""
+WHATIF_CHANGES = {"set": SetChange, "scale": ScaleChange, "delay": DelayChange, "remove": RemoveChange,
+                  "add": AddChange, "append": AppendChange}
+
+
+class WhatifFile(Strict):
+    """A what-if layer (examples/whatif/*.yaml, docs/whatifs.md): changes applied in order to a scenario."""
+
+    description: Annotated[str, StringConstraints(pattern=r"\S")]
+    """One line on what the what-if is (in reports)."""
+    changes: Annotated[list[WhatifChange], Field(min_length=1)]
+    """The changes, applied in order."""
+
+
+class GridSet(Strict):
+    """A parameter that sets a path to each of its values."""
+
+    set: ConfigPaths
+    """The config path (or paths) each value replaces."""
+    values: Annotated[list[Any], Field(min_length=1)]
+    """The values (each fills `to`)."""
+
+
+class GridScale(Strict):
+    """A parameter that scales a path by each of its values."""
+
+    scale: ConfigPaths
+    """The config path (or paths) each value scales."""
+    values: Annotated[list[Factor], Field(min_length=1)]
+    """The factors (each fills `by`; >= 0)."""
+    from_: Annotated[PeriodKey | None, Field(alias="from")] = None
+    """Scale only from this period on: a year like 2027 or a quarter like 2027Q3 (default: every period)."""
+    until: PeriodKey | None = None
+    """Scale only to the end of this period: a year or a quarter (default: every later period)."""
+
+
+class GridDelay(Strict):
+    """A parameter that delays an offer by each of its values."""
+
+    delay: ConfigPaths
+    """An offer (catalog.VENDOR.offers.OFFER) or its `available`, or a list of them."""
+    values: Annotated[list[Delay], Field(min_length=1)]
+    """Years to shift by, in quarters (each fills `by`)."""
+
+
+GridParameter = GridSet | GridScale | GridDelay
+GRID_PARAMETERS = {"set": GridSet, "scale": GridScale, "delay": GridDelay}
+
+
+class GridPoint(Strict):
+    """One point of a grid given as a list: a name and its what-if changes."""
+
+    name: str | None = None
+    """The point's name in the results (default: pointN)."""
+    changes: list[WhatifChange]
+    """What-if changes applied to the scenario at this point."""
+
+
+MAX_GRID_POINTS = 100_000
+"""sweeps.MAX_POINTS: the most points one grid may make."""
+
+
+class GridFile(Strict):
+    """A sweep's grid (examples/grids/*.yaml, `cpo sweep CONFIG --grid FILE`): either `parameters`, whose values'
+    cartesian product are the points, or `points`, listed."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["parameters"]}, {"required": ["points"]}]})
+
+    description: str | None = None
+    """One line on what the grid varies (default: the file's name)."""
+    whatifs: list[str] = []
+    """What-if files applied under every point, relative to the grid file."""
+    objective: Literal["multi-vendor", "cost", "max-share", "hhi"] | None = None
+    """What every point's solve minimises (default: the scenario's objective)."""
+    parameters: Annotated[dict[str, GridParameter], Field(min_length=1)] | SkipJsonSchema[None] = None
+    """Parameters by name, each one operation (set, scale or delay) on a path and its values."""
+    points: Annotated[list[GridPoint], Field(min_length=1, max_length=MAX_GRID_POINTS)] | SkipJsonSchema[None] = None
+    """The points, listed (instead of parameters)."""
+
+
+SCHEMA_ID = "https://cpo.example/schema/{kind}.json"
+"""The `$id` of each kind's JSON Schema: a stable identifier, not an address to fetch (nothing is served there)."""
+SCHEMA_KINDS: dict[str, tuple[type[Strict], str]] = {
+    "config": (Config, "cpo scenario: a scenario file (examples/*.yaml) and the vendor catalog it uses"),
+    "vendor": (VendorFile, "cpo vendor file: one vendors/*.yaml file of the catalog"),
+    "whatif": (WhatifFile, "cpo what-if file: a layer of changes on a scenario (examples/whatif/*.yaml)"),
+    "grid": (GridFile, "cpo grid file: the points of a sweep (examples/grids/*.yaml)"),
+    "scenarios": (ScenariosFile, "cpo scenarios file: the scenarios of a stochastic plan (examples/scenarios/*.yaml)"),
+}
+"""`cpo schema --kind KIND`: the model of each kind of file, and its schema's title."""
+
+
+def json_schema(kind: str = "config") -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one kind of file (a key of SCHEMA_KINDS), with `$schema`, `$id` and
+    a title; a named scenario's `changes` are what-if changes, as in a what-if file."""
+    model, title = SCHEMA_KINDS[kind]
+    body = model.model_json_schema(by_alias=True)
+    if kind == "scenarios":
+        whatif = WhatifFile.model_json_schema(by_alias=True)
+        body["$defs"].update({k: v for k, v in whatif["$defs"].items() if k not in body["$defs"]})
+        changes = body["$defs"]["NamedScenario"]["properties"]["changes"]
+        changes["items"] = whatif["properties"]["changes"]["items"]
+    body.pop("title", None)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID.format(kind=kind),
+            "title": title, **body}
