@@ -79,6 +79,7 @@ err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # never wrapped
 ConfigArg = typer.Argument(..., metavar="CONFIG", help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
 WhatifOpt = typer.Option([], "--whatif", "-w", metavar="FILE.yaml",
                          help="What-if YAML layered on the scenario (repeatable, in order).")
+MoreWhatifOpt = typer.Option([], "--whatif", "-w", metavar="FILE.yaml", help="More what-if files (repeatable).")
 SetOpt = typer.Option([], "--set", "-s", metavar="PATH=VALUE",
                       help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, "
                            "applied last).")
@@ -335,8 +336,7 @@ def compare(
     whatifs: Optional[list[Path]] = typer.Argument(None, metavar="WHATIF.yaml",
                                                    help="What-if files (e.g. examples/whatif/*.yaml).",
                                                    show_default=False),
-    whatif: list[Path] = typer.Option([], "--whatif", "-w", metavar="FILE.yaml",
-                                      help="More what-if files (repeatable)."),
+    whatif: list[Path] = MoreWhatifOpt,
     set_: list[str] = SetOpt,
     objective: Optional[str] = ObjectiveOpt,
     solver: str = SolverOpt,
@@ -398,8 +398,7 @@ def evaluate(
                                          "plan.csv); every period of the horizon is fixed to them (0 where none). "
                                          "With --scenarios, only the here-and-now periods, and repeatable (e.g. a "
                                          "stochastic plan's first_stage.csv beside the base plan's plan.csv)."),
-    whatif: list[Path] = typer.Option([], "--whatif", "-w", metavar="FILE.yaml",
-                                      help="More what-if files (repeatable)."),
+    whatif: list[Path] = MoreWhatifOpt,
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
                                             help="As for solve (how operations are chosen)."),

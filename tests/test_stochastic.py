@@ -211,18 +211,8 @@ def test_the_cli_prints_the_plan_and_writes_json(tmp_path):
 def test_the_exported_deterministic_equivalent_has_the_stochastic_optimum(tmp_path):
     """cpo export --scenarios: HiGHS alone on the file reaches SP (20, in the file's money unit),
     scenario k's columns prefixed s<k>_, the stage rows named."""
-    import highspy
-
-    from optimizer.export import export_stochastic
-    from optimizer.scenarios import read_scenarios
-
     path, file = write(tmp_path, bet(8), 0.8)
-    base = cpo.load(path)
-    rows, columns, scale = export_stochastic(base, read_scenarios(file, base), tmp_path / "de.mps", "cost")
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.readModel(str(tmp_path / "de.mps"))
-    highs.run()
+    highs, rows, columns, scale = exported(tmp_path, path, file)
     assert (highs.getNumRow(), highs.getNumCol()) == (rows, columns)
     assert highs.getInfo().objective_function_value * scale.money == pytest.approx(20)
     names = highs.getLp().col_names_
@@ -320,17 +310,23 @@ def test_a_bad_change_is_reported_before_the_base_is_solved(tmp_path):
 def test_the_exported_equivalent_with_cvar_has_the_stochastic_optimum(tmp_path):
     """cpo export --scenarios with a risk measure names the CVaR columns (cvar_eta(), one
     cvar_excess per scenario) and HiGHS alone on the file reaches SP = 220 (quarterly, 1e9)."""
+    path, file = three(tmp_path, 1e9, True, risk={"cvar": {"alpha": 0.99, "weight": 10}})
+    highs, _, _, scale = exported(tmp_path, path, file)
+    assert highs.getInfo().objective_function_value * scale.money == pytest.approx(220e9)
+    assert {"cvar_eta()", "cvar_excess(high)", "cvar_excess(low)"} <= set(highs.getLp().col_names_)
+
+
+def exported(tmp_path, path, file):
+    """(HiGHS after solving the exported deterministic equivalent alone, rows, columns, scale)."""
     import highspy
 
     from optimizer.export import export_stochastic
     from optimizer.scenarios import read_scenarios
 
-    path, file = three(tmp_path, 1e9, True, risk={"cvar": {"alpha": 0.99, "weight": 10}})
     base = cpo.load(path)
-    _, _, scale = export_stochastic(base, read_scenarios(file, base), tmp_path / "de.mps", "cost")
+    rows, columns, scale = export_stochastic(base, read_scenarios(file, base), tmp_path / "de.mps", "cost")
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.readModel(str(tmp_path / "de.mps"))
     highs.run()
-    assert highs.getInfo().objective_function_value * scale.money == pytest.approx(220e9)
-    assert {"cvar_eta()", "cvar_excess(high)", "cvar_excess(low)"} <= set(highs.getLp().col_names_)
+    return highs, rows, columns, scale
