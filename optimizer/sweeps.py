@@ -192,7 +192,8 @@ def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objectiv
     demand = sum(r["demand_h100e"] * years[r["period"]] for r in result.tables["unmet"]) or 1.0
     unmet = sum(r["h100e"] * years[r["period"]] for r in result.tables["unmet"])
     return {**row, "status": result.status, "reason": "", "total_cost_usd": result.total_cost_usd,
-            "objective_usd": result.minimised_usd, "expected_disruption_usd": result.expected_disruption_usd, "unmet_pct": unmet / demand,
+            "objective_usd": result.minimised_usd, "expected_disruption_usd": result.expected_disruption_usd,
+            "unmet_pct": unmet / demand,
             **{f"share_{v}": s / total_served for v, s in served.items()},
             **({"findings": "; ".join(findings)} if relax else {}), "seconds": time.perf_counter() - started}
 
@@ -203,23 +204,25 @@ def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objectiv
 def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, solver: str = "highs",
               on_result: Callable[[dict], None] | None = None, fmt: str = "csv",
-              commit_until: str | int | None = None) -> list[dict[str, Any]]:
+              commit_until: str | int | None = None, overrides: tuple = ()) -> list[dict[str, Any]]:
     """Run every point not already done in `out`; return all rows, in point order, their keys in
     the order of results.csv's columns (_columns).
 
     commit_until: a year (or quarter): the base plan's signings up to then are held at every
     point, which comes as a surprise after them (commitments.py).
+    overrides: (PATH, value) pairs applied to the base at every point (api.load's), e.g. a
+    Scenario's own `--set`.
 
     workers: processes of a local Dask cluster (default: the cores); 0 runs in this process.
     scheduler: address of an existing Dask scheduler (tcp://HOST:PORT) instead of a local cluster.
     out: the sweep's directory (see _prepare_out); its sweep.json records how it was made and,
     at the end, the SHA-256 of every file written."""
     config = str(Path(config).resolve())
-    held = _held_signings(config, grid, solver, commit_until) if commit_until is not None else None
+    held = _held_signings(config, grid, solver, commit_until, overrides) if commit_until is not None else None
     done: dict[int, dict] = {}
     if out is not None:
         out = Path(out)
-        made = _sweep_manifest(config, grid, solver, commit_until)
+        made = _sweep_manifest(config, grid, solver, commit_until, overrides)
         done = _prepare_out(out, made, resume)
     todo = [p for p in grid.points if p.index not in done]
 
@@ -232,7 +235,7 @@ def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: 
             on_result(row)
 
     if todo:
-        run_tasks(run_point, [(config, grid.whatifs, point, grid.objective, solver, held) for point in todo],
+        run_tasks(run_point, [(config, grid.whatifs, point, grid.objective, solver, held, overrides) for point in todo],
                   workers, scheduler, finished)
     columns = _columns(done.values(), grid)
     rows = [{key: done[i][key] for key in columns if key in done[i]} for i in sorted(done)]
@@ -242,12 +245,13 @@ def run_sweep(config: str | Path, grid: Grid, out: Path | None = None, workers: 
     return rows
 
 
-def _held_signings(config: str, grid: Grid, solver: str, commit_until):
+def _held_signings(config: str, grid: Grid, solver: str, commit_until, overrides: tuple = ()):
     """The base plan's signings (the grid's what-ifs on the scenario) up to `commit_until`."""
     from .api import load, solve
     from .commitments import from_result
 
-    return from_result(solve(load(config, whatifs=grid.whatifs), objective=grid.objective, solver=solver),
+    return from_result(solve(load(config, whatifs=grid.whatifs, overrides=list(overrides)), objective=grid.objective,
+                             solver=solver),
                        commit_until)
 
 
@@ -295,13 +299,13 @@ RESUME_KEY = {
 what each is called when it differs."""
 
 
-def _sweep_manifest(config: str, grid: Grid, solver: str, commit_until=None) -> dict[str, Any]:
+def _sweep_manifest(config: str, grid: Grid, solver: str, commit_until=None, overrides: tuple = ()) -> dict[str, Any]:
     """sweep.json: how the sweep is made (outputs.manifest of the base scenario, the grid an
     input), the number of points, and `resume_key` (RESUME_KEY's fields)."""
     from .api import load
     from .outputs import cpo_version, effective_config_sha256, file_hash, manifest
 
-    base = load(config, whatifs=grid.whatifs)
+    base = load(config, whatifs=grid.whatifs, overrides=list(overrides))
     objective = grid.objective or base.config.objective
     key = {"effective_config_sha256": effective_config_sha256(base),
            "whatifs_sha256": [file_hash(w) for w in grid.whatifs], "grid_sha256": file_hash(grid.path),
@@ -415,13 +419,22 @@ def write_rows(rows: list[dict], columns: list[str], out: Path, fmt: str = "csv"
     return target
 
 
-def sweep(scenario: str | Path, grid: str | Path, out: str | Path | None = None, workers: int | None = None,
+def sweep(scenario, grid: str | Path, out: str | Path | None = None, workers: int | None = None,
           scheduler: str | None = None, resume: bool = False, solver: str = "highs", fmt: str = "csv",
-          commit_until: str | int | None = None):
-    """Library entry: run a grid file's sweep; a DataFrame with one row per point (with
-    `commit_until`, each point a surprise after the base plan's signings up to then)."""
+          commit_until: str | int | None = None, progress: Callable[[dict], None] | None = None):
+    """Library entry: run a grid file's sweep on `scenario` (a path, or a Scenario: its what-ifs
+    under the grid's, its overrides at every point); a DataFrame with one row per point (with
+    `commit_until`, each point a surprise after the base plan's signings up to then);
+    progress(row) as each point finishes."""
     import pandas as pd
 
-    rows = run_sweep(scenario, read_grid(grid), Path(out) if out else None, workers, scheduler, resume, solver,
-                     fmt=fmt, commit_until=commit_until)
+    parsed = read_grid(grid)
+    overrides: tuple = ()
+    if not isinstance(scenario, (str, Path)):
+        from dataclasses import replace
+
+        parsed = replace(parsed, whatifs=(*scenario.whatifs, *parsed.whatifs))
+        overrides, scenario = tuple(scenario.override_items), scenario.path
+    rows = run_sweep(scenario, parsed, Path(out) if out else None, workers, scheduler, resume, solver,
+                     on_result=progress, fmt=fmt, commit_until=commit_until, overrides=overrides)
     return pd.DataFrame(rows)

@@ -151,3 +151,15 @@ def test_a_real_dask_scheduler_and_worker_run_a_sweep(tmp_path, base):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
+
+
+def test_the_library_sweeps_a_scenario_with_its_overrides_and_reports_progress(tmp_path, base):
+    """cpo.sweep(Scenario): the scenario's own --set holds at every point (the dear offer at
+    $2.5 before the grid scales it), and progress(row) is told of each point."""
+    grid = grid_file(tmp_path, PRICE_GRID)
+    scenario = cpo.load(base, overrides={"catalog.dear.offers.rent.recurring.value": 2.5})
+    seen = []
+    frame = cpo.sweep(scenario, grid, workers=0, progress=seen.append)
+    assert sorted(r["point"] for r in seen) == list(range(6)) and len(frame) == 6
+    first = frame.iloc[0]  # cheap 0.5 ($1), dear 1.0 x the overridden $2.5
+    assert first.total_cost_usd == pytest.approx(60 * 1 + 40 * 2.5 + 60 * 1 + 60 * 2.5)
