@@ -62,6 +62,9 @@ def _options(
     import logging
 
     QUIET[0] = quiet
+    report = sys.modules.get("optimizer.report")  # (a process running several commands: tests, notebooks)
+    if report is not None:
+        report.TABLE_STYLE[0] = "table"  # until the command's --format says otherwise
     if verbose:
         logging.basicConfig(stream=sys.stderr, level=logging.DEBUG, format="%(name)s: %(message)s")
 class _UncroppedConsole(Console):
@@ -85,9 +88,9 @@ SetOpt = typer.Option([], "--set", "-s", metavar="PATH=VALUE",
                            "applied last).")
 ObjectiveOpt = typer.Option(None, "--objective", "-o", metavar="NAME", help="As for solve.")
 SolverOpt = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc, highs-pulp or pulp:NAME.")
-FormatOpt = typer.Option("csv", "--format", metavar="csv|xlsx",
-                         help="What --out writes: a CSV per table (default) or one workbook, tables.xlsx, a sheet per "
-                              "table.")
+FormatOpt = typer.Option("table", "--format", metavar="table|markdown|csv|xlsx",
+                         help="Tables printed as rich tables (default), Markdown or CSV (for pasting); with --out, a "
+                              "CSV per table, or xlsx: one workbook, tables.xlsx, a sheet per table.")
 JobsOpt = typer.Option(None, "--jobs", "-j", metavar="N", min=1, help="Parallel solves (default: the cores).")
 CommitUntilOpt = typer.Option(None, "--commit-until", metavar="YEAR",
                               help="Hold the base plan's signings up to YEAR (2026 or 2026Q2): fixed, the rest "
@@ -975,10 +978,10 @@ def _check_outputs(out: Optional[Path], plot: Optional[Path] = None, fmt: str = 
         from .outputs import check_directory
 
         check_directory(out)
-    if fmt != "csv":
-        from .report import FORMATS
+    from .report import FORMATS, TABLE_STYLE
 
-        _check_choice("--format", fmt, FORMATS)
+    _check_choice("--format", fmt, FORMATS)
+    TABLE_STYLE[0] = fmt if fmt in ("markdown", "csv") else "table"
     if plot is not None:
         from .report import check_figure
 

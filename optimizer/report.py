@@ -72,6 +72,9 @@ class FitTable(Table):
         self.keep = keep
 
     def __rich_console__(self, console, options):
+        if TABLE_STYLE[0] in ("markdown", "csv"):
+            yield Text(self._as_text(TABLE_STYLE[0]), no_wrap=True, overflow="ignore")  # lines whole, for pasting
+            return
         widths = [_natural_width(column) for column in self.columns]
         numeric = [column.justify == "right" or i in self.keep for i, column in enumerate(self.columns)]
         needed = self._lay_out(widths, numeric, options.max_width)
@@ -81,6 +84,19 @@ class FitTable(Table):
         if needed > options.max_width:
             options = options.update(width=needed, max_width=needed)
         yield from super().__rich_console__(console, options)
+
+    def _as_text(self, style: str) -> str:
+        """The table as GitHub Markdown or CSV, whole cells, for pasting."""
+        header = [c.header.plain if isinstance(c.header, Text) else str(c.header) for c in self.columns]
+        cells = [[c.plain if isinstance(c, Text) else str(c) for c in column._cells] for column in self.columns]
+        rows = [list(row) for row in zip(*cells)]
+        if style == "csv":
+            stream = io.StringIO()
+            csv.writer(stream, lineterminator="\n").writerows([header, *rows])
+            return stream.getvalue().rstrip("\n")
+        line = lambda values: "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"  # noqa: E731
+        rule = "|" + "|".join("---:" if c.justify == "right" else "---" for c in self.columns) + "|"
+        return "\n".join([line(header), rule, *map(line, rows)])
 
     def _lay_out(self, widths: list[int], numeric: list[bool], max_width: int) -> int:
         """Set each column's width (numbers and kept columns: their own; text: _fit into what is
@@ -278,7 +294,11 @@ def write_outputs(result: Result, out: Path, manifest: dict[str, Any], fmt: str 
     write_directory(out, files, manifest)
 
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("table", "markdown", "csv", "xlsx")
+"""--format: how tables print (a rich table, Markdown or CSV, for pasting; xlsx prints tables)
+and what --out writes (a workbook with xlsx, CSV files otherwise)."""
+TABLE_STYLE = ["table"]
+"""How FitTable prints: table, markdown or csv (the command line's --format)."""
 WORKBOOK = "tables.xlsx"
 
 
@@ -286,7 +306,7 @@ def table_files(tables: dict[str, tuple[list[dict], list[str]]], fmt: str = "csv
     """Tables (file name -> rows and columns) as files: one CSV each, or (xlsx) one workbook,
     WORKBOOK, a sheet per table named as its file without `.csv` (a value that is not a number
     or text, a series say, written as its JSON)."""
-    if fmt == "csv":
+    if fmt != "xlsx":
         return {name: csv_bytes(rows, columns) for name, (rows, columns) in tables.items()}
     import pandas as pd
 
