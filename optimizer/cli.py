@@ -370,7 +370,7 @@ def compare(
         _check_outputs(out, plot, fmt)
         import optimizer
 
-        from .comparison import comparison_rows, run_outcomes
+        from .comparison import comparison_rows, price_moves, run_outcomes
         from .outputs import manifest
         from .report import plot_vendor_mix, print_comparison, write_tables
 
@@ -378,16 +378,16 @@ def compare(
             _check_period("--commit-until", commit_until)
         scenario = optimizer.load(config, overrides=set_)
         outcomes = run_outcomes(scenario, [str(p) for p in layers], objective, solver, jobs, commit_until)
-        rows = comparison_rows(outcomes)
+        rows, moves = comparison_rows(outcomes), price_moves(outcomes)
         mix = [{"scenario": o.name, **m} for o in outcomes for m in o.mix]
         made = manifest(scenario, {"command": "compare", "objective": objective, "solver": solver,
                                    "commit_until": commit_until}, inputs=layers)
         if out is not None:
-            write_tables({"compare.csv": rows, "mix.csv": mix}, out, made, fmt)
+            write_tables({"compare.csv": rows, "mix.csv": mix, "price_moves.csv": moves}, out, made, fmt)
         if plot is not None:
             plot_vendor_mix(rows, plot, f"{scenario.name}: vendor mix under each what-if", made)
-        _emit({"scenario": scenario.name, "rows": rows, "mix": mix}, as_json,
-              lambda: print_comparison(rows, out_console), (out, plot))
+        _emit({"scenario": scenario.name, "rows": rows, "mix": mix, "price_moves": moves}, as_json,
+              lambda: print_comparison(rows, moves, out_console), (out, plot))
 
 
 @app.command()
@@ -903,7 +903,11 @@ def report(
             if progress is not None:
                 progress("solving the plan" + (", the what-ifs" if whatif else "")
                          + (" and the stochastic plan" if scenarios else ""))
-            page = build_report(scenario, whatif, scenarios, objective, solver)
+            from .outputs import manifest
+
+            made = manifest(scenario, {"command": "report", "objective": objective, "solver": solver},
+                            inputs=[*whatif, *([scenarios] if scenarios else [])])
+            page = build_report(scenario, whatif, scenarios, objective, solver, made)
         write_report(page, html_file)
         out_console.print(f"Wrote {html_file} ({len(page) / 1e6:.1f} MB)", markup=False, highlight=False)
 

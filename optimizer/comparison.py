@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MOVES_SHOWN = 3
+MOVE_THRESHOLD = 0.005
+"""A marginal cost of compute has moved when it changed by more than this fraction."""
 
 
 @dataclass
@@ -175,7 +176,6 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
         row["expected_disruption_usd"] = outcome.expected_disruption_usd
         if outcome.surprise is not None:
             row.update(_surprise_columns(outcome, base))
-        row["price_moves"] = "; ".join(_moves(base.compute_prices, outcome.compute_prices))
         row["message"] = outcome.message
         rows.append(row)
     return rows
@@ -200,16 +200,22 @@ def _surprise_columns(outcome: Outcome, base: Outcome) -> dict[str, Any]:
             "surprise_message": surprise.message}
 
 
-def _moves(before: dict[str, float], after: dict[str, float]) -> list[str]:
-    """The marginal costs of compute that moved most (relative change), as readable text."""
-    changes = []
-    for name, old in before.items():
-        new = after.get(name)
-        if new is not None and old > 0 and abs(new - old) > 0.005 * old:
-            changes.append((abs(new - old) / old, name, old, new))
-    changes.sort(key=lambda c: (-c[0], c[1]))
-    return [f"{name.removeprefix('demand[').rstrip(']').replace(',', ' ')} ${old / 1e3:,.1f}k->${new / 1e3:,.1f}k "
-            f"({(new - old) / old:+.0%})" for _, name, old, new in changes[:MOVES_SHOWN]]
+def price_moves(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    """The marginal costs of compute (demand[w,t] prices, $/H100e-year) that moved by more than
+    MOVE_THRESHOLD against the base, one row per what-if and price, the largest relative moves
+    first in each what-if."""
+    base = outcomes[0]
+    rows = []
+    for outcome in outcomes[1:]:
+        moves = []
+        for name, old in base.compute_prices.items():
+            new = outcome.compute_prices.get(name)
+            if new is not None and old > 0 and abs(new - old) > MOVE_THRESHOLD * old:
+                workload, period = name.removeprefix("demand[").rstrip("]").split(",")
+                moves.append({"scenario": outcome.name, "workload": workload, "period": period,
+                              "base_usd_per_h100e_year": old, "usd_per_h100e_year": new, "change": (new - old) / old})
+        rows += sorted(moves, key=lambda m: (-abs(m["change"]), m["workload"], m["period"]))
+    return rows
 
 
 def compare(scenario, whatifs, objective: str | None = None, solver: str = "highs", jobs: int | None = None,

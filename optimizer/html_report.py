@@ -25,8 +25,12 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; } .note { color:
 """
 
 
-def build_report(scenario, whatifs=(), scenarios=None, objective: str | None = None, solver: str = "highs") -> str:
-    """The page as HTML text (see the module docstring)."""
+def build_report(scenario, whatifs=(), scenarios=None, objective: str | None = None, solver: str = "highs",
+                 manifest: dict | None = None) -> str:
+    """The page as HTML text (see the module docstring); `manifest` (how it was made) is embedded
+    as JSON (`<script type="application/json" id="cpo-manifest">`)."""
+    import json
+
     import plotly.offline
 
     import optimizer
@@ -51,7 +55,9 @@ def build_report(scenario, whatifs=(), scenarios=None, objective: str | None = N
             f"<title>{html.escape(title)}</title><style>{STYLE}</style>"
             f"<script>{plotly.offline.get_plotlyjs()}</script></head><body>"
             f"<h1>{html.escape(title)}</h1><p class='note'>{html.escape(made)}; objective {result.objective}, "
-            f"status {result.status}.</p>" + "".join(sections) + "</body></html>\n")
+            f"status {result.status}.</p>" + "".join(sections)
+            + "<script type='application/json' id='cpo-manifest'>"
+            + json.dumps(manifest or {}, sort_keys=True).replace("</", "<\\/") + "</script></body></html>\n")
 
 
 def write_report(text: str, target: Path) -> None:

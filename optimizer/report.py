@@ -423,8 +423,13 @@ def plot_out_of_sample(document: dict[str, Any], target: Path, manifest: dict[st
     _save_figure(figure, Path(target), manifest)
 
 
-def print_comparison(rows: list[dict], console: Console) -> None:
+def print_comparison(rows: list[dict], moves: list[dict], console: Console) -> None:
     vendors = [k.removeprefix("share_") for k in rows[0] if k.startswith("share_")]
+    largest: dict[str, str] = {}
+    for move in moves:  # the first of each what-if is its largest
+        largest.setdefault(move["scenario"], f"{move['workload']} {move['period']} "
+                           f"${move['base_usd_per_h100e_year'] / 1e3:,.1f}k->${move['usd_per_h100e_year'] / 1e3:,.1f}k "
+                           f"({move['change']:+.0%})")
     surprise = "surprise_cost_usd" in rows[0]
     extra = ["surprise cost", "of committing", "surprise unmet"] if surprise else []
     table = _table(console, "Base and what-ifs, each alone on the base (vendor shares of served compute, "
@@ -443,14 +448,15 @@ def print_comparison(rows: list[dict], console: Console) -> None:
             committed = ([money(held), money(row["cost_of_committing_usd"]), f"{row['surprise_unmet_pct']:.1%}"]
                          if held is not None else [row["surprise_status"], "", ""])
         add_row(table, row["scenario"], money(row["total_cost_usd"]), change, *committed, *shares,
-                f"{row['unmet_pct']:.1%}", row["price_moves"].split("; ")[0])
+                f"{row['unmet_pct']:.1%}", largest.get(row["scenario"], ""))
     console.print(table)
     if surprise:
         console.print("[dim]Foresight: the what-if known from the start. Surprise: the base plan's signings up to "
                       "--commit-until already held, the what-if learned after (both procurement cost); of committing = "
                       "the surprise's objective − the foresight's (what each minimises: procurement less vendor "
                       "equity, and under multi-vendor priced disruption and the HHI penalty), never below 0.[/dim]")
-    console.print("[dim]Descriptions and the three largest price moves: --json or --out DIR (compare.csv).[/dim]")
+    console.print("[dim]Descriptions and every price move: --json or --out DIR (compare.csv, "
+                  "price_moves.csv).[/dim]")
 
 
 def write_tables(tables: dict[str, list[dict]], out: Path, manifest: dict[str, Any], fmt: str = "csv") -> None:

@@ -153,10 +153,15 @@ class Result:
     # ------------------------------------------------------------ DataFrames
 
     def frame(self, table: str):
-        """Any table as a pandas DataFrame (one row per dict)."""
+        """Any table as a pandas DataFrame (one row per dict); its `period` column an ordered
+        categorical in the horizon's order (2026Q4 < 2027Q1 sorts, compares and groups as time)."""
         import pandas as pd
 
-        return pd.DataFrame(self.tables[table], columns=_COLUMNS.get(table))
+        frame = pd.DataFrame(self.tables[table], columns=_COLUMNS.get(table))
+        if "period" in frame:
+            frame["period"] = pd.Categorical(frame["period"], categories=[p.name for p in self.data.periods],
+                                             ordered=True)
+        return frame
 
     plan = property(lambda self: self.frame("plan"), doc="Acquisitions, active units, spend per offer and period.")
     assignment = property(lambda self: self.frame("assignment"), doc="Units and H100e per offer, workload, period.")

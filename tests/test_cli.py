@@ -269,3 +269,22 @@ def test_a_missing_solver_says_how_to_get_one():
         pytest.skip("Gurobi is installed here")
     missing = _cpo("solve", TINY, "--solver", "pulp:GUROBI")
     assert missing.returncode == 4 and "not available here: install the solver" in missing.stderr
+
+
+def test_compare_gives_price_moves_as_rows():
+    """The tiny case with the dear offer at half price: the marginal cost of compute (the dear
+    offer's price, $3 per H100e-year) falls to $1.50, one row with numbers, not text."""
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    with tempfile.TemporaryDirectory() as folder:
+        whatif = Path(folder) / "half.yaml"
+        whatif.write_text(yaml.safe_dump({"description": "dear at half price",
+                                          "changes": [{"scale": "catalog.dear.offers.rent.recurring", "by": 0.5}]}))
+        document = json.loads(run("compare", TINY, str(whatif), "--json").stdout)
+    (move,) = document["price_moves"]
+    assert (move["scenario"], move["workload"]) == ("half", "training")
+    assert move["base_usd_per_h100e_year"] == pytest.approx(3) and move["usd_per_h100e_year"] == pytest.approx(1.5)
+    assert move["change"] == pytest.approx(-0.5) and "price_moves" not in document["rows"][0]

@@ -39,6 +39,10 @@ def test_the_page_is_self_contained_and_says_what_the_plan_is(page):
                     "What-ifs", "Under uncertainty", "The catalog figures this plan rests on"):
         assert heading in text, heading
     assert "$785.59B" in text and "EVPI" in text and "mi450-specs" in text  # the headline and a figure's source
+    import json
+
+    made = json.loads(re.search(r"<script type='application/json' id='cpo-manifest'>(.*?)</script>", text).group(1))
+    assert made["argv"] and made["options"]["command"] == "report" and "amd-mi450-slip.yaml" in json.dumps(made)
 
 
 def test_a_user_file_at_the_target_is_never_replaced(tmp_path):

@@ -210,3 +210,11 @@ def test_bad_arguments_are_usage_errors():
     with pytest.raises(cpo.UsageError, match="solver: found 'nope'"):
         cpo.solve(scenario, solver="nope")
     assert issubclass(cpo.UsageError, ValueError) and issubclass(cpo.UsageError, cpo.CpoError)
+
+
+def test_periods_in_frames_are_ordered_as_time():
+    """Quarters sort as time, not as text: 2026Q4 < 2027Q1 and the last period is the maximum."""
+    result = cpo.solve(cpo.load(TINY, overrides={"periods.end": 2027, "periods.step": "quarter"}), objective="cost")
+    periods = result.unmet["period"]
+    assert periods.dtype.ordered and list(periods.cat.categories) == [p.name for p in result.data.periods]
+    assert periods.max() == "2027Q4" and (periods > "2026Q4").sum() == 4 * len(result.data.workloads)

@@ -401,7 +401,7 @@ def test_compare_out_refuses_a_users_compare_csv_and_replaces_its_own(tmp_path):
     for _ in range(2):
         assert run("compare", TINY, whatif, "--out", out).exit_code == 0
     files = complete(out)
-    assert set(files) == {"compare.csv", "mix.csv", "manifest.json"}
+    assert set(files) == {"compare.csv", "mix.csv", "price_moves.csv", "manifest.json"}
     inputs = [Path(i["file"]).name for i in json.loads(files["manifest.json"])["inputs"]]
     assert inputs == ["tiny.yaml", "half.yaml"]
     assert run("compare", TINY, whatif, "--out", out, "--plot", out / "mix.png").exit_code == 2
