@@ -396,7 +396,7 @@ def evaluate(
     whatifs: Optional[list[Path]] = typer.Argument(None, metavar="WHATIF.yaml",
                                                    help="What-if files to stress the plan with.",
                                                    show_default=False),
-    plan: list[Path] = typer.Option(..., "--plan", "-p", metavar="PLAN.csv", show_default=False,
+    plan: list[Path] = typer.Option([], "--plan", "-p", metavar="PLAN.csv", show_default=False,
                                     help="The signings the lab holds: offer, period, acquired_units (the columns of "
                                          "plan.csv); every period of the horizon is fixed to them (0 where none). "
                                          "With --scenarios, only the here-and-now periods, and repeatable (e.g. a "
@@ -429,6 +429,9 @@ def evaluate(
                                        help="Write evaluate.csv and commitments.csv (with --scenarios: "
                                                            "evaluate.csv and summary.csv) to this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print the evaluation as JSON and nothing else."),
+    solution: Optional[Path] = typer.Option(None, "--solution", metavar="FILE.sol",
+                                            help="Instead of --plan: a solution of the model `cpo export` writes, "
+                                                 "solved elsewhere (lines NAME VALUE); the same report as solve."),
 ) -> None:
     """Cost, unmet demand, deal shortfalls, resilience and broken rules of a plan the lab already
     holds, under the base scenario and each what-if (only operations re-optimised). With
@@ -440,6 +443,12 @@ def evaluate(
     _check_choice("--objective", objective, OBJECTIVES)
     _check_solver(solver)
     layers = [*(whatifs or []), *whatif]
+    if solution is not None:
+        _evaluate_solution(config, solution, set_, objective, plan, layers, scenarios, as_json)
+        return
+    if not plan:
+        err_console.print("error: give --plan PLAN.csv (or --solution FILE.sol)", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
     if scenarios is None:
         needs = [name for name, value in (("--sample", sample), ("--seed", seed), ("--workers", workers),
                                           ("--scheduler", scheduler), ("--plot", plot)) if value is not None]
@@ -478,6 +487,25 @@ def evaluate(
             write_tables({"evaluate.csv": rows, "commitments.csv": commitments}, out, made, fmt)
         _emit({"scenario": scenario.name, "plan": str(plan), "rows": rows, "commitments": commitments}, as_json,
               lambda: print_evaluation(rows, str(plan), out_console), (out, None))
+
+
+def _evaluate_solution(config, solution, set_, objective, plan, layers, scenarios, as_json) -> None:
+    """cpo evaluate --solution: a solution solved elsewhere, reported as solve reports its own."""
+    if plan or layers or scenarios is not None:
+        err_console.print("error: --solution is the whole plan of the exported model: drop --plan, what-ifs and "
+                          "--scenarios", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    with handle_errors(as_json):
+        import optimizer
+
+        from .evaluation import read_solution
+        from .report import print_result
+
+        result = read_solution(optimizer.load(config, overrides=set_), solution, objective)
+        if as_json:
+            sys.stdout.write(result.to_json_text())
+            return
+        print_result(result, out_console)
 
 
 def _evaluate_scenarios(scenario, plans: list[Path], scenarios: Path, sample, seed, objective, solver, workers,

@@ -225,3 +225,64 @@ def _plan_summary(name: str, rows: list[dict], alpha: float) -> dict[str, Any]:
     return {**summary, "mean_usd": mean, "cvar_usd": float(cvar), "worst_usd": float(costs.max()),
             "best_usd": float(costs.min()), "std_usd": float(np.sqrt(p @ (costs - mean) ** 2)),
             "unmet_pct_mean": float(p @ np.array([r["unmet_pct"] for r in solved]))}
+
+
+# ---------------------------------------------------------------- a solution solved elsewhere
+
+
+def read_solution(scenario, path: str | Path, objective: str | None = None):
+    """The Result of a solution file for the model `cpo export` writes of `scenario` (same
+    objective), solved by any solver: lines `NAME VALUE` (HiGHS's raw solution, Gurobi's and
+    most solvers' .sol), the names cpo's own (`x(offer,2026)`, ...). Columns the file does not
+    name are 0; row duals (prices) are read where the file has them (HiGHS: its `# Dual solution
+    values` section), else 0. The plan is verified like any solve: a solution that breaks a row
+    is refused (VerificationError)."""
+    import numpy as np
+
+    from .errors import ConfigError, Location, Problem
+    from .formulation import build
+    from .loading import read_text
+    from .results import make_result
+    from .solver import Solution, multi_vendor_objective
+
+    objective = objective or scenario.config.objective
+    model = build(scenario.data, objective)
+    columns = {model._solver_label(family, key): var.column for family, vars_ in model.vars.items()
+               for key, var in vars_.items()}
+    rows = {model._solver_label(row.family, row.key): row.position for row in model.rows}
+    values, duals = np.zeros(len(model.columns)), np.zeros(len(model.rows))
+    seen: set[tuple[bool, str]] = set()
+    dual = False
+    for line in read_text(Path(path), "solution").splitlines():
+        dual = dual or line.startswith("# Dual solution values")
+        parts = line.split()
+        names = [(i, p) for i, p in enumerate(parts) if p in columns or p in rows]
+        if not names or (dual, names[0][1]) in seen:
+            continue
+        i, name = names[0]
+        number = next((float(p) for p in parts[i + 1:] if _is_number(p)), None)
+        if number is None:
+            continue
+        seen.add((dual, name))
+        if name in columns:
+            if not dual:
+                values[columns[name]] = number
+        elif dual:
+            duals[rows[name]] = number
+    if not any(not d for d, _ in seen):
+        raise ConfigError([Problem(Location(str(path)), "", "found no value for any of the model's columns, expected "
+                                   "lines NAME VALUE with the names cpo export writes (e.g. x(offer,2026))")])
+    expression = model.objectives["cost"] if objective == "cost" else multi_vendor_objective(model)
+    value = float(expression.constant) + sum(c * values[v.column] for v, c in expression.items())
+    result = make_result(model, Solution("optimal", True, value, values, duals, f"file:{Path(path).name}", 0.0),
+                         objective)
+    result.verify()
+    return result
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -288,3 +288,33 @@ def test_compare_gives_price_moves_as_rows():
     assert (move["scenario"], move["workload"]) == ("half", "training")
     assert move["base_usd_per_h100e_year"] == pytest.approx(3) and move["usd_per_h100e_year"] == pytest.approx(1.5)
     assert move["change"] == pytest.approx(-0.5) and "price_moves" not in document["rows"][0]
+
+
+def test_a_solution_solved_elsewhere_gives_the_same_report(tmp_path):
+    """cpo export, HiGHS alone writes its solution, cpo evaluate --solution reads it: the same
+    cost and prices as cpo solve (OpenAI example, multi-vendor); a plain NAME VALUE file (as
+    Gurobi writes) gives the tiny case's $240; a plan breaking a row is refused (exit 4)."""
+    import highspy
+
+    model = tmp_path / "openai.mps"
+    assert runner.invoke(app, ["export", str(EXAMPLES / "openai.yaml"), str(model)]).exit_code == 0
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.readModel(str(model))
+    highs.run()
+    highs.writeSolution(str(tmp_path / "openai.sol"), 0)
+    solved = json.loads(run("solve", str(EXAMPLES / "openai.yaml"), "--json").stdout)
+    read = json.loads(run("evaluate", str(EXAMPLES / "openai.yaml"), "--solution", str(tmp_path / "openai.sol"),
+                          "--json").stdout)
+    assert read["total_cost_usd"] == pytest.approx(solved["total_cost_usd"], rel=1e-8)
+    prices = {p["constraint"]: p["value"] for p in read["prices"]}
+    for price in solved["prices"][:10]:
+        assert prices[price["constraint"]] == pytest.approx(price["value"], rel=1e-5, abs=1e-6)
+    plain = tmp_path / "tiny.sol"
+    plain.write_text("# Objective value = 0.0024\nx(cheap_rent,2026) 0.6\nx(dear_rent,2026) 0.4\n"
+                     "y(cheap_rent,training,2026) 0.6\ny(dear_rent,training,2026) 0.4\n")
+    assert json.loads(run("evaluate", TINY, "-o", "cost", "--solution", str(plain), "--json").stdout)[
+        "total_cost_usd"] == pytest.approx(240)
+    plain.write_text("x(cheap_rent,2026) 0.9\ny(cheap_rent,training,2026) 0.9\nx(dear_rent,2026) 0.1\n"
+                     "y(dear_rent,training,2026) 0.1\n")  # 90 units of the cheap offer, capped at 60
+    assert run("evaluate", TINY, "-o", "cost", "--solution", str(plain)).exit_code == 4
