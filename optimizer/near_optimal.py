@@ -108,14 +108,22 @@ def alternatives(scenario, slack: float = 0.01, by: str = "vendor", plans: int =
         shares = {m: _share_expression(model, offers, served) for m, offers in groups.items()}
         at_optimum = {m: _value(e, optimum) for m, e in shares.items()}
         first = time.perf_counter()
-        with ThreadPoolExecutor(1) as checker:  # each plan's check (Python) runs while HiGHS (GIL released) solves the next
-            extremes = {}
-            for member, expression in shares.items():
-                for sense in (1.0, -1.0):
-                    session.set_objective(sense * expression)
-                    solution = _optimal(session.run(prices=False), scenario)
-                    extremes[member, sense] = (_value(expression, solution),
-                                               checker.submit(_checked, model, solution, f, best, slack))
+        twin = _twin(session, model, f)
+        members_list = list(shares)
+        halves = (members_list[::2], members_list[1::2])
+        with ThreadPoolExecutor(3) as pool:  # two HiGHS sessions (the GIL released) and the checks beside them
+            def extremes_of(runner, names) -> dict:
+                found = {}
+                for member in names:
+                    for sense in (1.0, -1.0):
+                        runner.set_objective(sense * shares[member])
+                        solution = _optimal(runner.run(prices=False), scenario)
+                        found[member, sense] = (_value(shares[member], solution),
+                                                pool.submit(_checked, model, solution, f, best, slack))
+                return found
+
+            other = pool.submit(extremes_of, twin, halves[1])
+            extremes = {**extremes_of(session, halves[0]), **other.result()}
             directions = np.random.default_rng(seed).normal(size=(plans, len(shares)))
             diverse = []
             for direction in directions:
@@ -125,7 +133,7 @@ def alternatives(scenario, slack: float = 0.01, by: str = "vendor", plans: int =
                 session.set_objective(expression)
                 solution = _optimal(session.run(prices=False), scenario)
                 diverse.append(({f"share_{m}": _value(e, solution) for m, e in shares.items()},
-                                checker.submit(_checked, model, solution, f, best, slack)))
+                                pool.submit(_checked, model, solution, f, best, slack)))
         ranges = []
         for member in shares:
             (low, low_check), (high, high_check) = extremes[member, 1.0], extremes[member, -1.0]
@@ -138,6 +146,18 @@ def alternatives(scenario, slack: float = 0.01, by: str = "vendor", plans: int =
     money = model.scale.money
     return Alternatives(scenario.name, objective, by, slack, best * money, ranges, rows,
                         {"optimum": first - started, "total": time.perf_counter() - started})
+
+
+def _twin(session, model, f):
+    """A second HiGHS session of the same model (the guard rows included), warm from the
+    first's basis: half the members' extremes are solved on it, at the same time."""
+    from .solver import HighsSession
+
+    session._sync_rows()
+    twin = HighsSession(model, f, None)
+    twin.prefer_primal()
+    twin.highs.setBasis(session.highs.getBasis())
+    return twin
 
 
 def _guard(model, f, best: float, slack: float, optimum) -> float:

@@ -33,10 +33,20 @@ def verify_plan(plan, result=None, tolerance: float = 1e-6) -> None:
     scale = Scale.of(plan.data)
     breaches: list[str] = []
 
+    absolute: dict[str, float] = {}
+
     def check(name: str, lhs: float, sense: str, rhs: float, kind: str, magnitude: float = 0.0) -> None:
         """`magnitude`: the size of the terms behind the sides, where they cancel (costs)."""
-        slack = ABSOLUTE_LP * scale.of_kind(kind) + tolerance * max(abs(lhs), abs(rhs), magnitude)
-        broken = {"<=": lhs > rhs + slack, ">=": lhs < rhs - slack, "==": abs(lhs - rhs) > slack}[sense]
+        unit = absolute.get(kind)
+        if unit is None:
+            unit = absolute[kind] = ABSOLUTE_LP * scale.of_kind(kind)
+        slack = unit + tolerance * max(abs(lhs), abs(rhs), magnitude)
+        if sense == "<=":
+            broken = lhs > rhs + slack
+        elif sense == ">=":
+            broken = lhs < rhs - slack
+        else:
+            broken = abs(lhs - rhs) > slack
         if broken:
             breaches.append(f"{name}: {lhs + 0.0:.9g} {sense} {rhs + 0.0:.9g} does not hold")
 
