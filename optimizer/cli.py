@@ -79,6 +79,29 @@ class _UncroppedConsole(Console):
 out_console = _UncroppedConsole(emoji=False)
 err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # never wrapped: FILE:LINE: ... stays one line
 
+def _complete_objective(incomplete: str) -> list[str]:
+    """Shell completion of --objective (the names loaded only when completing)."""
+    from .formulation import OBJECTIVES
+
+    return [name for name in OBJECTIVES if name.startswith(incomplete)]
+
+
+def _complete_solver(incomplete: str) -> list[str]:
+    """Shell completion of --solver: cpo's own, then pulp:NAME for each PuLP adapter installed."""
+    import pulp
+
+    from .solver import PULP_PREFIX, SOLVERS
+
+    names = [*SOLVERS, *(PULP_PREFIX + name for name in pulp.listSolvers(onlyAvailable=True))]
+    return [name for name in names if name.startswith(incomplete)]
+
+
+def _complete_format(incomplete: str) -> list[str]:
+    from .report import FORMATS
+
+    return [name for name in FORMATS if name.startswith(incomplete)]
+
+
 ConfigArg = typer.Argument(..., metavar="CONFIG", help="Scenario YAML (e.g. examples/openai.yaml).", show_default=False)
 WhatifOpt = typer.Option([], "--whatif", "-w", metavar="FILE.yaml",
                          help="What-if YAML layered on the scenario (repeatable, in order).")
@@ -86,9 +109,11 @@ MoreWhatifOpt = typer.Option([], "--whatif", "-w", metavar="FILE.yaml", help="Mo
 SetOpt = typer.Option([], "--set", "-s", metavar="PATH=VALUE",
                       help="Override one value: PATH=VALUE, e.g. policy.hhi_weight_usd_per_year=1e9 (repeatable, "
                            "applied last).")
-ObjectiveOpt = typer.Option(None, "--objective", "-o", metavar="NAME", help="As for solve.")
-SolverOpt = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc, highs-pulp or pulp:NAME.")
-FormatOpt = typer.Option("table", "--format", metavar="table|markdown|csv|xlsx",
+ObjectiveOpt = typer.Option(None, "--objective", "-o", metavar="NAME",
+                            autocompletion=_complete_objective, help="As for solve.")
+SolverOpt = typer.Option("highs", "--solver", metavar="NAME",
+                         autocompletion=_complete_solver, help="highs (default), cbc, highs-pulp or pulp:NAME.")
+FormatOpt = typer.Option("table", "--format", metavar="table|markdown|csv|xlsx", autocompletion=_complete_format,
                          help="Tables printed as rich tables (default), Markdown or CSV (for pasting); with --out, a "
                               "CSV per table, or xlsx: one workbook, tables.xlsx, a sheet per table.")
 JobsOpt = typer.Option(None, "--jobs", "-j", metavar="N", min=1, help="Parallel solves (default: the cores).")
@@ -171,10 +196,10 @@ def solve(
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(
-        None, "--objective", "-o", metavar="NAME",
+        None, "--objective", "-o", metavar="NAME", autocompletion=_complete_objective,
         help="multi-vendor (cost + priced N-1 resilience + HHI weight; the default unless the "
              "scenario says otherwise), cost, max-share or hhi."),
-    solver: str = typer.Option("highs", "--solver", metavar="NAME",
+    solver: str = typer.Option("highs", "--solver", metavar="NAME", autocompletion=_complete_solver,
                                help="highs (default), cbc (if installed), highs-pulp, or pulp:NAME for any PuLP "
                                     "adapter installed (pulp:GUROBI, pulp:CPLEX_CMD, ...)."),
     solver_option: list[str] = typer.Option([], "--solver-option", metavar="KEY=VALUE",
@@ -404,8 +429,10 @@ def evaluate(
     whatif: list[Path] = MoreWhatifOpt,
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
+                                            autocompletion=_complete_objective,
                                             help="As for solve (how operations are chosen)."),
-    solver: str = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc, highs-pulp or pulp:NAME."),
+    solver: str = typer.Option("highs", "--solver", metavar="NAME",
+                               autocompletion=_complete_solver, help="highs (default), cbc, highs-pulp or pulp:NAME."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", metavar="N", min=1,
                                        help="Parallel solves (default: the cores)."),
     scenarios: Optional[Path] = typer.Option(None, "--scenarios", metavar="S.yaml",
@@ -563,7 +590,8 @@ def sweep(
                                        help="Stream each point to DIR/points/ and write DIR/results.csv."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep in --out, skipping done points."),
     fmt: str = typer.Option("csv", "--format", metavar="csv|parquet", help="csv (default) or parquet (needs pyarrow)."),
-    solver: str = typer.Option("highs", "--solver", metavar="NAME", help="highs (default), cbc, highs-pulp or pulp:NAME."),
+    solver: str = typer.Option("highs", "--solver", metavar="NAME",
+                               autocompletion=_complete_solver, help="highs (default), cbc, highs-pulp or pulp:NAME."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON and nothing else."),
     commit_until: Optional[str] = typer.Option(None, "--commit-until", metavar="YEAR",
                                                help="Hold the base plan's signings up to YEAR at every point: each "
@@ -654,6 +682,7 @@ def leverage(
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
+                                            autocompletion=_complete_objective,
                                             help="cost or multi-vendor (default: the scenario's, cost for the "
                                                  "others)."),
     fmt: str = FormatOpt,
@@ -695,6 +724,7 @@ def alternatives(
                                                                         "directions in the members' shares."),
     seed: int = typer.Option(0, "--seed", metavar="N", help="Seed of the random directions."),
     objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
+                                            autocompletion=_complete_objective,
                                             help="cost or multi-vendor (default: the "
                                                                             "scenario's)."),
     fmt: str = FormatOpt,
@@ -970,6 +1000,7 @@ def export(
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
     objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
+                                            autocompletion=_complete_objective,
                                             help="Objective to export (max-share and hhi export their cost stage)."),
     scenarios: Optional[Path] = typer.Option(None, "--scenarios", metavar="S.yaml",
                                              help="Export the stochastic plan's deterministic equivalent instead "

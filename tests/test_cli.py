@@ -318,3 +318,18 @@ def test_a_solution_solved_elsewhere_gives_the_same_report(tmp_path):
     plain.write_text("x(cheap_rent,2026) 0.9\ny(cheap_rent,training,2026) 0.9\nx(dear_rent,2026) 0.1\n"
                      "y(dear_rent,training,2026) 0.1\n")  # 90 units of the cheap offer, capped at 60
     assert run("evaluate", TINY, "-o", "cost", "--solution", str(plain)).exit_code == 4
+
+
+def test_shell_completion_offers_the_choices():
+    import os
+
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ")
+                                                                                          else 1)),
+               "_CPO_COMPLETE": "complete_bash"}
+        done = subprocess.run([sys.executable, "-m", "optimizer"], env=env, capture_output=True, text=True, timeout=60)
+        return done.stdout.split()
+
+    assert complete("cpo solve x --objective ") == ["multi-vendor", "cost", "max-share", "hhi"]
+    assert "pulp:HiGHS" in complete("cpo solve x --solver pulp")
+    assert complete("cpo compare x --format m") == ["markdown"]
