@@ -22,16 +22,27 @@ from .results import OUTSIDE_PROCUREMENT, TABLES, Result, _COLUMNS
 
 
 def money(value: float) -> str:
-    """$1.23T / $1.23B / $45.60M / $789.00k / $12 / $0.0016: the unit picked after rounding
-    ($999,999.99 is $1.00M, not $1,000.00k), never -$0."""
+    """$1.23T / $1.23B / $45.60M / $789.00k / $12.50 / $240 / $0.0016 / $0.000001: the unit
+    picked after rounding ($999,999.99 is $1.00M, not $1,000.00k), cents where an amount under
+    $1,000 has them, three significant digits under $1, never an exponent, never -$0."""
     if not math.isfinite(value):
         return "n/a"
     magnitude = abs(value)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if round(magnitude / scale, 2) >= 1:
             return f"{'-' if value < 0 else ''}${magnitude / scale:,.2f}{suffix}"
-    text = f"{magnitude:,.0f}" if round(magnitude) >= 1 else f"{magnitude:.3g}"
+    if round(magnitude, 2) >= 1:
+        text = f"{magnitude:,.2f}".removesuffix(".00")
+    else:
+        text = _plain(magnitude)
     return ("-" if value < 0 and float(text.replace(",", "")) else "") + "$" + text
+
+
+def _plain(value: float) -> str:
+    """Three significant digits, positional (0.000001, not 1e-06)."""
+    import numpy as np
+
+    return np.format_float_positional(float(f"{value:.3g}"), trim="-")
 
 
 def money_column(values: list[float | None]) -> list[str]:
@@ -45,12 +56,16 @@ def money_column(values: list[float | None]) -> list[str]:
 
 def count(value: float) -> str:
     """1.23M / 45.6k / 789 / 0.0008: three significant digits, the unit picked after rounding
-    (999,999 is 1M, not 1e+03k)."""
+    (999,999 is 1M, not 1e+03k), never an exponent (1,000T; 0.000001)."""
     value += 0.0  # no -0
+    if abs(float(f"{value / 1e12:.3g}")) >= 1000:  # beyond the largest unit: whole trillions
+        return f"{value / 1e12:,.0f}T"
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(float(f"{value / scale:.3g}")) >= 1:
-            return f"{value / scale:,.3g}{suffix}"
-    return f"{value:,.3g}" if value % 1 else f"{value:,.0f}"
+            return f"{_plain(value / scale)}{suffix}"
+    if not value % 1:
+        return f"{value:,.0f}"
+    return ("-" if value < 0 else "") + _plain(abs(value))
 
 
 NAME_FLOOR = 10

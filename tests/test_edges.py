@@ -279,13 +279,14 @@ def test_a_tiny_scenario_prints_its_plan_and_costs(make_scenario):
     path = make_scenario(scenario_doc(two_vendors(cheap_cap=6e-5, dear_cap=1e-4), demand=1e-4)).path
     output = CliRunner().invoke(app, ["solve", str(path), "--objective", "cost"]).stdout
     signed = output.split("Units signed")[1]
-    assert "cheap/rent" in signed and "6e-05" in signed and "dear/rent" in signed
+    assert "cheap/rent" in signed and "0.00006" in signed and "dear/rent" in signed
     assert "$0.00024" in output
 
 
 @pytest.mark.parametrize("value, text", [(0.0, "$0"), (-0.0, "$0"), (-0.2, "-$0.2"), (0.0016, "$0.0016"),
                                          (999.6, "$1.00k"), (999_999.99, "$1.00M"), (1.08e12, "$1.08T"),
-                                         (-175.7e9, "-$175.70B"), (float("inf"), "n/a")])
+                                         (-175.7e9, "-$175.70B"), (float("inf"), "n/a"), (12.5, "$12.50"),
+                                         (240.0, "$240"), (1e-6, "$0.000001"), (1e15, "$1,000.00T")])
 def test_money_is_never_folded_into_the_wrong_unit(value, text):
     from optimizer.report import money
 
@@ -293,7 +294,8 @@ def test_money_is_never_folded_into_the_wrong_unit(value, text):
 
 
 @pytest.mark.parametrize("value, text", [(-0.0, "0"), (0.0008, "0.0008"), (999.9, "1k"), (999_999, "1M"),
-                                         (1500, "1.5k"), (4.6e7, "46M")])
+                                         (1500, "1.5k"), (4.6e7, "46M"), (1e15, "1,000T"), (6e-5, "0.00006"),
+                                         (-2.5e-7, "-0.00000025")])
 def test_counts_pick_their_unit_after_rounding(value, text):
     from optimizer.report import count
 
