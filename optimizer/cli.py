@@ -990,7 +990,8 @@ def import_bids(
 
         count = run(sheet_file, vendor, out, sheet, check)
         out_console.print(f"Wrote {out} ({count} offer(s) for {vendor}"
-                          + (f"; checked against {check})" if check else ")"), markup=False, highlight=False)
+                          + (f"; checked against {check})" if check else ")"), markup=False, highlight=False,
+                          soft_wrap=True)
 
 
 @app.command()
