@@ -27,10 +27,12 @@ def money(value: float) -> str:
     if not math.isfinite(value):
         return "n/a"
     magnitude = abs(value)
+    if magnitude < 1e-6:  # a millionth of a dollar: solver noise, never '$4.67e-07'
+        return "$0"
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if round(magnitude / scale, 2) >= 1:
             return f"{'-' if value < 0 else ''}${magnitude / scale:,.2f}{suffix}"
-    text = f"{magnitude:,.0f}" if round(magnitude) >= 1 else f"{magnitude:.3g}"
+    text = f"{magnitude:,.0f}" if round(magnitude) >= 1 else f"{float(f'{magnitude:.3g}'):.9f}".rstrip("0")
     return ("-" if value < 0 and float(text.replace(",", "")) else "") + "$" + text
 
 

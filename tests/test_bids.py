@@ -104,8 +104,8 @@ def test_excel_csv_dialects_a_bom_and_semicolons_read_like_the_plain_csv(tmp_pat
 
 def test_a_title_row_blank_rows_and_blank_looking_cells_are_skipped(tmp_path):
     header = HEADER.strip().split(",")
-    sheet = _workbook(tmp_path / "b.xlsx", [["Lambda bids, Q4"], [], header, ROW, ["  ", " "], [], ROW[:0] + ["b", *ROW[1:]]],
-                      lambda ws: ws.merge_cells("A1:E1"))
+    rows = [["Lambda bids, Q4"], [], header, ROW, ["  ", " "], [], ["b", *ROW[1:]]]
+    sheet = _workbook(tmp_path / "b.xlsx", rows, lambda ws: ws.merge_cells("A1:E1"))
     changes, where = bid_changes(sheet, "nvidia")
     assert [c["add"] for c, _ in changes] == ["catalog.nvidia.offers.a", "catalog.nvidia.offers.b"]
     assert [at.line for _, at in changes] == [4, 7]

@@ -284,6 +284,7 @@ def test_a_tiny_scenario_prints_its_plan_and_costs(make_scenario):
 
 
 @pytest.mark.parametrize("value, text", [(0.0, "$0"), (-0.0, "$0"), (-0.2, "-$0.2"), (0.0016, "$0.0016"),
+                                         (4.67e-7, "$0"), (-4e-7, "$0"), (4.67e-5, "$0.0000467"),
                                          (999.6, "$1.00k"), (999_999.99, "$1.00M"), (1.08e12, "$1.08T"),
                                          (-175.7e9, "-$175.70B"), (float("inf"), "n/a")])
 def test_money_is_never_folded_into_the_wrong_unit(value, text):
