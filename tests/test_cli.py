@@ -374,3 +374,10 @@ def test_a_solution_file_for_another_model_cut_short_or_out_of_bounds_is_a_locat
     assert "given.sol:7: found a solution of" in error(str(EXAMPLES / "small-lab.yaml"), cost, "-o", "multi-vendor")
     assert "not in this model" in error(str(EXAMPLES / "small-lab.yaml"), full, "-o", "cost")
     assert "not in this model" in error(str(EXAMPLES / "small-lab.yaml"), full, "--set", "periods.step=quarter")
+
+
+def test_a_solver_option_the_adapter_also_gets_from_cpo_is_the_users():
+    """--solver-option msg=1 used to fail: 'getSolver() got multiple values for keyword argument msg'."""
+    done = run("solve", TINY, "-o", "cost", "--solver", "pulp:PULP_CBC_CMD", "--solver-option", "msg=1", "--json")
+    assert done.exit_code == 0, done.output
+    assert "got multiple values" not in done.output
