@@ -15,11 +15,14 @@ the horizon), located at the row.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import math
+import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Location, Problem
+from .errors import ConfigError, Location, Problem, UsageError
 
 REQUIRED = ("offer", "product", "channel", "provider", "region", "upfront", "recurring", "lead_months",
             "available_from", "source")
@@ -31,6 +34,8 @@ YEARS = ("available_from", "available_to")
 DEFAULT_KIND = "datasheet"
 """A bid is the vendor's own price: the kind of a figure whose row names none."""
 MARK = "# Written by cpo import"
+ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
+"""An offer or vendor id a what-if path can name (a catalog id without '.', which splits paths)."""
 
 
 def read_sheet(path: str | Path, sheet: str | None = None) -> tuple[list[tuple[int, dict[str, Any]]], str]:
@@ -39,45 +44,75 @@ def read_sheet(path: str | Path, sheet: str | None = None) -> tuple[list[tuple[i
     blank rows skipped."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # a file openpyxl cannot read is the user's input problem
-            raise ConfigError([Problem(Location(str(path)), "", f"found a file that is not a readable workbook "
-                                       f"({exc}), expected an .xlsx bid sheet")]) from None
-        name = sheet or book.sheetnames[0]
-        if name not in book.sheetnames:
-            raise ConfigError([Problem(Location(str(path)), "--sheet", f"found {name!r}, expected one of "
-                                       f"{', '.join(book.sheetnames)}")])
-        cells = [list(row) for row in book[name].iter_rows(values_only=True)]
-        where = f"{path}[{name}]"
+        cells, where = _workbook_cells(path, sheet)
     else:
         from .loading import read_text
 
-        cells = [list(row) for row in csv.reader(io.StringIO(read_text(path, "CSV")))]
+        text = read_text(path, "CSV").removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with a BOM
+        first = text.partition("\n")[0]
+        delimiter = max(",;\t", key=first.count)  # Excel in many locales separates with ';'
+        cells = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
         where = str(path)
-    if not cells:
+    cells = [[c.strip() if isinstance(c, str) and not isinstance(c, Formula) else c for c in row] for row in cells]
+    filled = [i for i, row in enumerate(cells) if any(c not in (None, "") for c in row)]
+    if not filled:
         raise ConfigError([Problem(Location(where), "", "found an empty sheet, expected a header row and one offer "
                                    "per row")])
-    header = [str(c).strip().lower() if c is not None else "" for c in cells[0]]
+    # the header: the first row naming an `offer` column (a title row above it is skipped)
+    top = next((i for i in filled if "offer" in [str(c).lower() for c in cells[i]]), filled[0])
+    header = [str(c).lower() if c is not None else "" for c in cells[top]]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c and c not in (*REQUIRED, *OPTIONAL)]
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:
+        raise ConfigError([Problem(Location(where, top + 1), "header", f"found the column(s) {', '.join(twice)} "
+                                   "more than once, expected each column once")])
     if missing or unknown:
-        raise ConfigError([Problem(Location(where, 1), "header", f"found {', '.join(missing) + ' missing' if missing else ''}"
+        raise ConfigError([Problem(Location(where, top + 1), "header", f"found "
+                                   f"{', '.join(missing) + ' missing' if missing else ''}"
                                    f"{'; ' if missing and unknown else ''}"
                                    f"{'unknown column(s) ' + ', '.join(unknown) if unknown else ''}, expected the "
                                    f"columns {', '.join(REQUIRED)} (and optionally {', '.join(OPTIONAL)})")])
     rows = []
-    for number, row in enumerate(cells[1:], start=2):
+    for number, row in enumerate(cells[top + 1:], start=top + 2):
         values = {h: v for h, v in zip(header, row) if h and v not in (None, "")}
         if values:
             rows.append((number, values))
     return rows, where
 
 
+class Formula(str):
+    """A formula cell whose value the workbook does not hold (saved by a program that does not
+    compute formulas): what the cell says, so the error can name it."""
+
+
+def _workbook_cells(path: Path, sheet: str | None) -> tuple[list[list[Any]], str]:
+    """The cells of the workbook's sheet (a formula without a saved value as a Formula), and
+    `FILE[sheet]`."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True)
+    except Exception as exc:  # a file openpyxl cannot read is the user's input problem
+        raise ConfigError([Problem(Location(str(path)), "", f"found a file that is not a readable workbook "
+                                   f"({exc}), expected an .xlsx bid sheet")]) from None
+    name = sheet or book.sheetnames[0]
+    if name not in book.sheetnames:
+        raise ConfigError([Problem(Location(str(path)), "--sheet", f"found {name!r}, expected one of "
+                                   f"{', '.join(book.sheetnames)}")])
+    cells = []
+    for values, written in zip(book[name].iter_rows(values_only=True), formulas[name].iter_rows(values_only=True)):
+        cells.append([Formula(f) if v is None and isinstance(f, str) and f.startswith("=") else v
+                      for v, f in zip(values, written)])
+    return cells, f"{path}[{name}]"
+
+
 def bid_changes(path: str | Path, vendor: str, sheet: str | None = None) -> tuple[list[tuple[dict, Location]], str]:
     """The what-if changes (each located at its row) of a bid sheet, and where it was read."""
+    if not ID.fullmatch(vendor):
+        raise UsageError(f"--vendor: found {vendor!r}, expected a catalog vendor id (lowercase letters, digits, "
+                         "'_', '-'), e.g. nvidia")
     rows, where = read_sheet(path, sheet)
     problems: list[Problem] = []
     changes = []
@@ -87,7 +122,11 @@ def bid_changes(path: str | Path, vendor: str, sheet: str | None = None) -> tupl
         offer = _offer(row, at, problems)
         if offer is None:
             continue
-        key = str(row["offer"]).strip()
+        key = str(row["offer"])
+        if not ID.fullmatch(key):
+            problems.append(Problem(at, "offer", f"found {key!r}, expected an id of lowercase letters, digits, '_', "
+                                    "'-' starting with a letter or digit (it names the offer in what-if paths)"))
+            continue
         if key in seen:
             problems.append(Problem(at, "offer", f"found {key!r} again (first at row {seen[key]}), expected each "
                                     "offer once"))
@@ -108,17 +147,19 @@ def _offer(row: dict[str, Any], at: Location, problems: list[Problem]) -> dict[s
     numbers: dict[str, float] = {}
     for column in NUMBERS:
         if column in row:
-            try:
-                numbers[column] = float(row[column])
-            except (TypeError, ValueError):
-                problems.append(Problem(at, column, f"found {row[column]!r}, expected a number"))
+            number = _number(row[column])
+            if number is None or not math.isfinite(number):
+                problems.append(Problem(at, column, f"found {_shown(row[column])}, expected a number"))
+            else:
+                numbers[column] = number
     years: dict[str, int] = {}
     for column in YEARS:
         if column in row:
-            try:
-                years[column] = int(float(row[column]))
-            except (TypeError, ValueError):
-                problems.append(Problem(at, column, f"found {row[column]!r}, expected a year like 2027"))
+            number = _number(row[column])
+            if number is None or not number.is_integer():
+                problems.append(Problem(at, column, f"found {_shown(row[column])}, expected a year like 2027"))
+            else:
+                years[column] = int(number)
     if len(problems) > before:
         return None
     source = str(row["source"]).strip()
@@ -130,7 +171,7 @@ def _offer(row: dict[str, Any], at: Location, problems: list[Problem]) -> dict[s
         ranged = {end: numbers[f"{name}_{end}"] for end in ("low", "high") if f"{name}_{end}" in numbers}
         return {"value": numbers[name], **ranged, **provenance}
 
-    offer: dict[str, Any] = {column: str(row[column]).strip() for column in ("product", "channel", "provider", "region")}
+    offer: dict[str, Any] = {column: str(row[column]) for column in ("product", "channel", "provider", "region")}
     offer.update(upfront=figure("upfront"), recurring=figure("recurring"),
                  lead_months={"value": numbers["lead_months"], **provenance})
     if "term_years" in numbers:
@@ -142,6 +183,26 @@ def _offer(row: dict[str, Any], at: Location, problems: list[Problem]) -> dict[s
     if "note" in row:
         offer["note"] = str(row["note"])
     return offer
+
+
+def _number(cell: Any) -> float | None:
+    """The cell as a number (a number, or text of one), else None (a date, a flag, a formula)."""
+    if isinstance(cell, bool) or isinstance(cell, Formula) or not isinstance(cell, (int, float, str)):
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _shown(cell: Any) -> str:
+    """A cell as an error shows it."""
+    if isinstance(cell, Formula):
+        return (f"the formula {str(cell)!r} with no saved value (save the workbook in Excel or LibreOffice, "
+                "or paste values)")
+    if isinstance(cell, (datetime.date, datetime.time)):
+        return f"the date {cell.isoformat()}"
+    return repr(cell)
 
 
 def whatif_text(changes: list[tuple[dict, Location]], where: str, vendor: str) -> str:

@@ -265,10 +265,17 @@ def solve(
 
             print_result(result, out_console, show_prices=prices)
             if out is not None:
-                out_console.print(f"Wrote {out}/ (CSV tables, result.json, manifest.json)", markup=False)
+                out_console.print(f"Wrote {out}/ ({_tables_written(fmt)}, result.json, manifest.json)", markup=False)
         if result.status != "optimal":
             _warn_unproven(result)
             raise typer.Exit(EXIT_UNPROVEN)
+
+
+def _tables_written(fmt) -> str:
+    """What --out holds besides the JSON: the workbook, or a CSV per table."""
+    from .report import WORKBOOK
+
+    return WORKBOOK if str(getattr(fmt, "value", fmt)) == "xlsx" else "CSV tables"
 
 
 def _solve_stochastic(scenario, scenarios: Path, objective, solver, time_limit, out, as_json, fmt) -> None:
@@ -295,7 +302,7 @@ def _solve_stochastic(scenario, scenarios: Path, objective, solver, time_limit, 
         return
     print_stochastic(result, out_console)
     if out is not None:
-        out_console.print(f"Wrote {out}/ (first_stage.csv, scenarios.csv, mix.csv, result.json, manifest.json)",
+        out_console.print(f"Wrote {out}/ ({_tables_written(fmt)}, result.json, manifest.json)",
                           markup=False)
 
 
@@ -990,7 +997,8 @@ def import_bids(
 
         count = run(sheet_file, vendor, out, sheet, check)
         out_console.print(f"Wrote {out} ({count} offer(s) for {vendor}"
-                          + (f"; checked against {check})" if check else ")"), markup=False, highlight=False)
+                          + (f"; checked against {check})" if check else ")"), markup=False, highlight=False,
+                          soft_wrap=True)
 
 
 @app.command()

@@ -11,6 +11,8 @@ are listed. Under the scenario it was solved for, a plan's evaluation costs what
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -253,31 +255,69 @@ def read_solution(scenario, path: str | Path, objective: str | None = None):
     values, duals = np.zeros(len(model.columns)), np.zeros(len(model.rows))
     seen: set[tuple[bool, str]] = set()
     dual = False
-    for line in read_text(Path(path), "solution").splitlines():
+    unknown: list[tuple[int, str]] = []
+    lines: dict[str, int] = {}  # the line of each column's value
+    sections: list[list] = []  # HiGHS's `# Columns N` / `# Rows N`: [line, what, N, values read under it]
+    for number_of_line, line in enumerate(read_text(Path(path), "solution").splitlines(), start=1):
+        if line.startswith("# Basis"):
+            break  # HiGHS's basis: nothing the report reads
         dual = dual or line.startswith("# Dual solution values")
         parts = line.split()
+        if parts[:2] in (["#", "Columns"], ["#", "Rows"]) and len(parts) == 3 and parts[2].isdigit():
+            sections.append([number_of_line, parts[1].lower(), int(parts[2]), 0])
         names = [(i, p) for i, p in enumerate(parts) if p in columns or p in rows]
-        if not names or (dual, names[0][1]) in seen:
+        if not names:
+            label = next((p for i, p in enumerate(parts) if LABEL.fullmatch(p) and any(map(_is_number, parts[i + 1:]))),
+                         None)
+            if label is not None and not dual:
+                unknown.append((number_of_line, label))
+            continue
+        if (dual, names[0][1]) in seen:
             continue
         i, name = names[0]
         number = next((float(p) for p in parts[i + 1:] if _is_number(p)), None)
         if number is None:
             continue
         seen.add((dual, name))
+        if sections:
+            sections[-1][3] += 1
         if name in columns:
             if not dual:
-                values[columns[name]] = number
+                values[columns[name]], lines[name] = number, number_of_line
         elif dual:
             duals[rows[name]] = number
+    expected = "expected the names `cpo export` writes for this scenario (the same what-ifs, --set and objective)"
+    if unknown:
+        raise ConfigError([Problem(Location(str(path), unknown[0][0]), "", f"found {unknown[0][1]!r} (and "
+                                   f"{len(unknown) - 1} more) not in this model, {expected}")])
     if not any(not d for d, _ in seen):
         raise ConfigError([Problem(Location(str(path)), "", "found no value for any of the model's columns, expected "
                                    "lines NAME VALUE with the names cpo export writes (e.g. x(offer,2026))")])
+    columns_stated = next((n for line, what, n, _ in sections if what == "columns"), len(model.columns))
+    if columns_stated != len(model.columns):
+        line = next(line for line, what, _, _ in sections if what == "columns")
+        raise ConfigError([Problem(Location(str(path), line), "", f"found a solution of {columns_stated} columns, "
+                                   f"expected this model's {len(model.columns)} ({expected[9:]})")])
+    for line, what, stated, read in sections:
+        if read != stated:
+            raise ConfigError([Problem(Location(str(path), line), "", f"found values for {read} of the {stated} "
+                                       f"{what} the file states here (cut short?), expected all of them")])
+    for name, line in lines.items():
+        column = model.columns[columns[name]]
+        value, upper = values[column.column], column.upBound
+        if value < -1e-6 or (upper is not None and value > upper + 1e-6 * max(1.0, abs(upper))):
+            raise ConfigError([Problem(Location(str(path), line), name, f"found {value:g}, expected a value in "
+                                       f"[0, {'inf' if upper is None else f'{upper:g}'}] (the column's bounds)")])
     expression = model.objectives["cost"] if objective == "cost" else multi_vendor_objective(model)
     value = float(expression.constant) + sum(c * values[v.column] for v, c in expression.items())
     result = make_result(model, Solution("optimal", True, value, values, duals, f"file:{Path(path).name}", 0.0),
                          objective)
     result.verify()
     return result
+
+
+LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\(.+\)")
+"""A column or row name as cpo writes them: family(key,...)."""
 
 
 def _is_number(text: str) -> bool:

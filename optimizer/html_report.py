@@ -57,7 +57,7 @@ def build_report(scenario, whatifs=(), scenarios=None, objective: str | None = N
             f"<h1>{html.escape(title)}</h1><p class='note'>{html.escape(made)}; objective {result.objective}, "
             f"status {result.status}.</p>" + "".join(sections)
             + "<script type='application/json' id='cpo-manifest'>"
-            + json.dumps(manifest or {}, sort_keys=True).replace("</", "<\\/") + "</script></body></html>\n")
+            + json.dumps(manifest or {}, sort_keys=True).replace("<", "\\u003c") + "</script></body></html>\n")
 
 
 def write_report(text: str, target: Path) -> None:

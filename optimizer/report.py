@@ -109,7 +109,8 @@ class FitTable(Table):
             stream = io.StringIO()
             csv.writer(stream, lineterminator="\n").writerows([header, *rows])
             return stream.getvalue().rstrip("\n")
-        line = lambda values: "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"  # noqa: E731
+        line = lambda values: "| " + " | ".join(  # noqa: E731
+            v.replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>") for v in values) + " |"
         rule = "|" + "|".join("---:" if c.justify == "right" else "---" for c in self.columns) + "|"
         return "\n".join([line(header), rule, *map(line, rows)])
 
@@ -323,14 +324,21 @@ def table_files(tables: dict[str, tuple[list[dict], list[str]]], fmt: str = "csv
     or text, a series say, written as its JSON)."""
     if fmt != "xlsx":
         return {name: csv_bytes(rows, columns) for name, (rows, columns) in tables.items()}
-    import pandas as pd
+    from openpyxl import Workbook
 
+    book = Workbook()
+    book.remove(book.active)
+    for name, (rows, columns) in tables.items():
+        sheet = book.create_sheet(name.removesuffix(".csv")[:31])
+        sheet.append(columns)
+        for row in rows:
+            values = [row.get(c) for c in columns]
+            sheet.append([json.dumps(v) if isinstance(v, (dict, list)) else v for v in values])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text, not a formula: a name or note is never run
     stream = io.BytesIO()
-    with pd.ExcelWriter(stream, engine="openpyxl") as workbook:
-        for name, (rows, columns) in tables.items():
-            cells = [{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()} for row in rows]
-            pd.DataFrame(cells, columns=columns).to_excel(workbook, sheet_name=name.removesuffix(".csv")[:31],
-                                                          index=False)
+    book.save(stream)
     return {WORKBOOK: stream.getvalue()}
 
 

@@ -548,22 +548,20 @@ def _run_pulp(model: Model, objective: pulp.LpAffineExpression, solver: str,
               time_limit: float | None, options: dict | None = None) -> Solution:
     options = options or {}
     quiet_highs()  # the process's first Highs prints highspy's banner: here, not in an adapter's
-    if solver == "cbc":
-        backend = pulp.COIN_CMD(msg=False, timeLimit=time_limit, **options)
-        if not backend.available():
-            raise SolverError("CBC is not installed: pip install 'cpo[cbc]' (or put cbc on PATH), "
-                              "or use the default --solver highs")
-    elif solver.startswith(PULP_PREFIX):
-        name = solver[len(PULP_PREFIX):]
-        try:
-            backend = pulp.getSolver(name, msg=False, timeLimit=time_limit, **options)
-        except TypeError as exc:
-            raise UsageError(f"--solver-option: PuLP's {name} adapter refused them ({exc})") from None
-        if not backend.available():
-            raise SolverError(f"PuLP's {name} adapter is not available here: install the solver (and its Python "
-                              f"package) it needs; available now: {', '.join(pulp.listSolvers(onlyAvailable=True))}")
-    else:
-        backend = pulp.HiGHS(msg=False, timeLimit=time_limit, **options)
+    settings = {"msg": False, "timeLimit": time_limit, **options}  # the user's options win (msg=1 shows the log)
+    name = solver[len(PULP_PREFIX):] if solver.startswith(PULP_PREFIX) else {"cbc": "COIN_CMD"}.get(solver, "HiGHS")
+    try:
+        backend = pulp.getSolver(name, **settings)
+    except TypeError as exc:
+        raise UsageError(f"--solver-option: PuLP's {name} adapter refused them ({exc})") from None
+    if not backend.available():
+        available = pulp.listSolvers(onlyAvailable=True)
+        if solver == "cbc":
+            bundled = " or --solver pulp:PULP_CBC_CMD (PuLP's own CBC)" if "PULP_CBC_CMD" in available else ""
+            raise SolverError(f"CBC is not installed: pip install 'cpo[cbc]' (or put cbc on PATH), or use the default "
+                              f"--solver highs{bundled}")
+        raise SolverError(f"PuLP's {name} adapter is not available here: install the solver (and its Python "
+                          f"package) it needs; available now: {', '.join(available)}")
     problem = model.named_problem(objective)
     started = time.perf_counter()
     code = problem.solve(backend)

@@ -428,6 +428,12 @@ def sweep(scenario, grid: str | Path, out: str | Path | None = None, workers: in
     progress(row) as each point finishes."""
     import pandas as pd
 
+    from .errors import UsageError
+
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
+        raise UsageError(f"workers: found {workers!r}, expected a whole number >= 0 (0 or None: one per CPU)")
+    if progress is not None and not callable(progress):
+        raise UsageError(f"progress: found {progress!r}, expected a function called with each point's row")
     parsed = read_grid(grid)
     overrides: tuple = ()
     if not isinstance(scenario, (str, Path)):

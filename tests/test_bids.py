@@ -71,3 +71,73 @@ def test_the_command_never_overwrites_a_file_it_did_not_write(tmp_path):
     for _ in range(2):  # its own file it may replace
         run = CliRunner().invoke(app, ["import", str(EXAMPLES / "bids.csv"), "--vendor", "nvidia", "--out", str(out)])
         assert run.exit_code == 0, run.output
+
+
+def _workbook(path, rows, edit=None):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "offers"
+    for row in rows:
+        book.active.append(row)
+    if edit:
+        edit(book.active)
+    book.save(path)
+    return path
+
+
+ROW = ["a", "h100", "reserved", "lambda", "us", 0, 100, 1, 3, 2026, "quote"]
+
+
+def test_excel_csv_dialects_a_bom_and_semicolons_read_like_the_plain_csv(tmp_path):
+    """Excel's "CSV UTF-8" starts with a BOM, and in many locales it separates with ';'."""
+    plain = tmp_path / "plain.csv"
+    plain.write_text(HEADER + "a,h100,reserved,lambda,us,0,100,1,3,2026,quote\n")
+    bom = tmp_path / "bom.csv"
+    bom.write_text(plain.read_text(), encoding="utf-8-sig")
+    semi = tmp_path / "semi.csv"
+    semi.write_text(plain.read_text().replace(",", ";"))
+    expected = [c for c, _ in bid_changes(plain, "nvidia")[0]]
+    assert [c for c, _ in bid_changes(bom, "nvidia")[0]] == expected
+    assert [c for c, _ in bid_changes(semi, "nvidia")[0]] == expected
+
+
+def test_a_title_row_blank_rows_and_blank_looking_cells_are_skipped(tmp_path):
+    header = HEADER.strip().split(",")
+    rows = [["Lambda bids, Q4"], [], header, ROW, ["  ", " "], [], ["b", *ROW[1:]]]
+    sheet = _workbook(tmp_path / "b.xlsx", rows, lambda ws: ws.merge_cells("A1:E1"))
+    changes, where = bid_changes(sheet, "nvidia")
+    assert [c["add"] for c, _ in changes] == ["catalog.nvidia.offers.a", "catalog.nvidia.offers.b"]
+    assert [at.line for _, at in changes] == [4, 7]
+
+
+@pytest.mark.parametrize("column, cell, expected", [
+    (6, "=90+10", "recurring: found the formula '=90+10' with no saved value"),
+    (9, __import__("datetime").datetime(2026, 1, 1), "available_from: found the date 2026-01-01"),
+    (9, 2026.5, "available_from: found 2026.5, expected a year like 2027"),
+    (8, True, "lead_months: found True, expected a number"),
+    (8, "nan", "lead_months: found 'nan', expected a number"),
+    (0, "gb300.v2", "offer: found 'gb300.v2', expected an id"),
+    (0, "gb300-λ", "offer: found 'gb300-λ', expected an id"),
+])
+def test_a_cell_excel_holds_but_the_column_does_not_take_is_located(tmp_path, column, cell, expected):
+    """A formula never computed (openpyxl and other writers save none), a date, a fraction of a
+    year, a checkbox, NaN, an id a what-if path cannot name: errors at the row, never a guess."""
+    row = list(ROW)
+    row[column] = cell
+    sheet = _workbook(tmp_path / "b.xlsx", [HEADER.strip().split(","), row])
+    with pytest.raises(cpo.ConfigError) as caught:
+        bid_changes(sheet, "nvidia")
+    assert len(caught.value.problems) == 1
+    assert str(caught.value.problems[0]).startswith(f"{sheet}[offers]:2: {expected}"), caught.value.problems
+
+
+def test_a_repeated_column_and_a_bad_vendor_are_refused(tmp_path):
+    sheet = tmp_path / "bids.csv"
+    sheet.write_text(HEADER.strip() + ",source\n" + "a,h100,reserved,lambda,us,0,100,1,3,2026,q,r\n")
+    with pytest.raises(cpo.ConfigError, match=r"bids.csv:1: header: found the column\(s\) source more than once"):
+        bid_changes(sheet, "nvidia")
+    result = CliRunner().invoke(app, ["import", str(EXAMPLES / "bids.csv"), "--vendor", "NV.x",
+                                      "--out", str(tmp_path / "w.yaml")])
+    assert result.exit_code == 2 and "--vendor: found 'NV.x'" in result.output
+    assert not (tmp_path / "w.yaml").exists()

@@ -333,3 +333,51 @@ def test_shell_completion_offers_the_choices():
     assert complete("cpo solve x --objective ") == ["multi-vendor", "cost", "max-share", "hhi"]
     assert "pulp:HiGHS" in complete("cpo solve x --solver pulp")
     assert complete("cpo compare x --format m") == ["markdown"]
+
+
+def test_a_solution_file_for_another_model_cut_short_or_out_of_bounds_is_a_located_error(tmp_path):
+    """Never a plan 'refused by the independent check' (exit 4) listing hundreds of rows, nor an
+    'optimal' report of the wrong model: the file's line and what is wrong with it (exit 1)."""
+    import highspy
+
+    def highs_solution(objective: str) -> str:
+        model = tmp_path / f"{objective}.mps"
+        assert runner.invoke(app, ["export", str(EXAMPLES / "small-lab.yaml"), str(model), "-o", objective]
+                             ).exit_code == 0
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.readModel(str(model))
+        highs.run()
+        highs.writeSolution(str(tmp_path / f"{objective}.sol"), 0)
+        return (tmp_path / f"{objective}.sol").read_text()
+
+    def error(config: str, text: str, *options: str) -> str:
+        file = tmp_path / "given.sol"
+        file.write_text(text)
+        done = run("evaluate", config, "--solution", str(file), *options)
+        assert done.exit_code == 1 and "Traceback" not in done.output, done.output
+        return done.output
+
+    assert "given.sol:1: found 'x(other_rent,2026)' (and 0 more) not in this model" in error(
+        TINY, "x(other_rent,2026) 0.5\nx(cheap_rent,2026) 0.5\n", "-o", "cost")
+    assert "given.sol:2: x(cheap_rent,2026): found -0.6, expected a value in [0, inf]" in error(
+        TINY, "x(dear_rent,2026) 0.4\nx(cheap_rent,2026) -0.6\n", "-o", "cost")
+    full = highs_solution("multi-vendor")
+    lines = full.splitlines()
+    cut = "\n".join(lines[:len(lines) // 3]) + "\n"
+    at = next(i for i, line in enumerate(lines) if line.startswith("# Rows"))  # the primal rows, cut
+    stated = int(lines[at].split()[2])
+    read = len(cut.splitlines()) - at - 1
+    assert f"given.sol:{at + 1}: found values for {read} of the {stated} rows the file states here" in error(
+        str(EXAMPLES / "small-lab.yaml"), cut)
+    cost = highs_solution("cost")
+    assert "given.sol:7: found a solution of" in error(str(EXAMPLES / "small-lab.yaml"), cost, "-o", "multi-vendor")
+    assert "not in this model" in error(str(EXAMPLES / "small-lab.yaml"), full, "-o", "cost")
+    assert "not in this model" in error(str(EXAMPLES / "small-lab.yaml"), full, "--set", "periods.step=quarter")
+
+
+def test_a_solver_option_the_adapter_also_gets_from_cpo_is_the_users():
+    """--solver-option msg=1 used to fail: 'getSolver() got multiple values for keyword argument msg'."""
+    done = run("solve", TINY, "-o", "cost", "--solver", "pulp:PULP_CBC_CMD", "--solver-option", "msg=1", "--json")
+    assert done.exit_code == 0, done.output
+    assert "got multiple values" not in done.output

@@ -72,3 +72,26 @@ def test_headless_chromium_draws_every_chart_with_no_console_message(page, tmp_p
         histogram = chart.histogram()
         dark = sum(histogram[:200]) / (chart.width * chart.height)
     assert dark > 0.05, f"the chart area is blank ({dark:.1%} drawn)"
+
+
+def test_hostile_names_and_file_names_are_text_on_the_page(tmp_path):
+    """A scenario name, a what-if description and a what-if file name holding markup stay text:
+    escaped in the HTML, in the charts' JSON and in the manifest (where `<!--<script>` would
+    otherwise leave the JSON block open)."""
+    import json
+
+    config = tmp_path / "evil.yaml"
+    config.write_text((EXAMPLES / "small-lab.yaml").read_text()
+                      .replace("name: Small lab 2026-2030", 'name: "Lab </script><script>alert(1)</script>"')
+                      .replace("catalog_dir: ../vendors", f"catalog_dir: {EXAMPLES.parent / 'vendors'}"))
+    whatif = tmp_path / "<!--<script><img src=x onerror=alert(2)>.yaml"
+    whatif.write_text('description: "</script><script>alert(3)</script>"\n'
+                      "changes:\n  - scale: workloads.*.demand\n    by: 2\n")
+    target = tmp_path / "evil.html"
+    run = CliRunner().invoke(app, ["report", str(config), "--html", str(target), "--whatif", str(whatif)])
+    assert run.exit_code == 0, run.output
+    text = target.read_text(encoding="utf-8")
+    assert "<script>alert" not in text and "<img src=x" not in text and "<!--<script>" not in text
+    assert "Lab &lt;/script&gt;&lt;script&gt;alert(1)" in text
+    made = json.loads(re.search(r"<script type='application/json' id='cpo-manifest'>(.*?)</script>", text).group(1))
+    assert whatif.name in json.dumps(made, ensure_ascii=False)

@@ -10,7 +10,7 @@ import pulp
 import pytest
 
 import optimizer as cpo
-from conftest import ROOT, scenario_doc, two_vendors
+from conftest import EXAMPLES, ROOT, scenario_doc, two_vendors
 from optimizer.formulation import build
 from optimizer.results import JSON_KEYS
 from optimizer.solver import solve_model
@@ -218,3 +218,13 @@ def test_periods_in_frames_are_ordered_as_time():
     periods = result.unmet["period"]
     assert periods.dtype.ordered and list(periods.cat.categories) == [p.name for p in result.data.periods]
     assert periods.max() == "2027Q4" and (periods > "2026Q4").sum() == 4 * len(result.data.workloads)
+
+
+@pytest.mark.parametrize("arguments, expected", [({"workers": -1}, "workers: found -1"),
+                                                 ({"workers": 1.5}, "workers: found 1.5"),
+                                                 ({"progress": 5}, "progress: found 5")])
+def test_sweep_refuses_a_bad_argument_before_starting_workers(arguments, expected):
+    """workers=-1 used to start a Dask cluster of -1 workers and hang."""
+    scenario = cpo.load(EXAMPLES / "small-lab.yaml")
+    with pytest.raises(cpo.UsageError, match=expected):
+        cpo.sweep(scenario, EXAMPLES / "grids" / "nvidia-price-x-trainium-efficiency.yaml", **arguments)

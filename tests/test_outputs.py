@@ -6,6 +6,7 @@ cpo's optimum, constant included."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import random
@@ -636,3 +637,38 @@ def matplotlib_hex(rgba) -> str:
     import matplotlib
 
     return matplotlib.colors.to_hex(rgba)
+
+
+def test_xlsx_keeps_text_that_looks_like_a_formula_as_text_and_says_what_it_wrote(tmp_path):
+    """A what-if file named `=1+2.yaml` (or a note starting with '=') is a name in the workbook,
+    never a formula Excel runs; `--out --format xlsx` reports the workbook, not CSVs."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+    from optimizer.report import table_files
+
+    book = table_files({"a.csv": ([{"name": '=HYPERLINK("http://x")', "n": 1.5}], ["name", "n"])}, "xlsx")
+    cells = openpyxl.load_workbook(io.BytesIO(book["tables.xlsx"]))["a"][2]
+    assert [(c.value, c.data_type) for c in cells] == [('=HYPERLINK("http://x")', "s"), (1.5, "n")]
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    whatif = tmp_path / "=1+2.yaml"
+    shutil.copy(examples / "whatif" / "trainium-discount.yaml", whatif)
+    made = CliRunner().invoke(app, ["compare", str(examples / "small-lab.yaml"), str(whatif), "--out",
+                                    str(tmp_path / "c"), "--format", "xlsx", "--jobs", "1"])
+    assert made.exit_code == 0, made.output
+    sheet = openpyxl.load_workbook(tmp_path / "c" / "tables.xlsx")["compare"]
+    assert [(c.value, c.data_type) for c in sheet["A"]][2] == ("=1+2", "s")
+    solved = CliRunner().invoke(app, ["solve", str(examples / "small-lab.yaml"), "--out", str(tmp_path / "s"),
+                                      "--format", "xlsx"])
+    assert "(tables.xlsx, result.json, manifest.json)" in solved.output
+
+
+def test_markdown_keeps_a_cell_with_a_newline_or_a_pipe_in_its_row():
+    from optimizer.report import FitTable
+
+    table = FitTable()
+    table.add_column("name")
+    table.add_column("n", justify="right")
+    table.add_row('a|b\nc, "d"', "1")
+    assert table._as_text("markdown").splitlines() == ["| name | n |", "|---|---:|", '| a\\|b<br>c, "d" | 1 |']
