@@ -164,14 +164,14 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     rows = []
     for outcome in outcomes:
         row: dict[str, Any] = {"scenario": outcome.name, "description": outcome.description, "status": outcome.status,
-                               "total_cost_usd": outcome.total_cost_usd, "delta_usd": None, "delta_pct": None}
+                               "total_cost_usd": outcome.total_cost_usd, "delta_usd": None, "delta_fraction": None}
         if outcome.total_cost_usd is not None and base.total_cost_usd:
             row["delta_usd"] = outcome.total_cost_usd - base.total_cost_usd
-            row["delta_pct"] = row["delta_usd"] / base.total_cost_usd
+            row["delta_fraction"] = row["delta_usd"] / base.total_cost_usd
         served = sum(outcome.vendor_compute.values())
         for vendor in vendors:
             row[f"share_{vendor}"] = outcome.vendor_compute.get(vendor, 0.0) / served if served else None
-        row["unmet_pct"] = (outcome.unmet_h100e_years / outcome.demand_h100e_years
+        row["unmet_share"] = (outcome.unmet_h100e_years / outcome.demand_h100e_years
                             if outcome.demand_h100e_years else None)
         row["expected_disruption_usd"] = outcome.expected_disruption_usd
         if outcome.surprise is not None:
@@ -195,7 +195,7 @@ def _surprise_columns(outcome: Outcome, base: Outcome) -> dict[str, Any]:
             "surprise_delta_usd": cost - base.total_cost_usd if cost is not None and base.total_cost_usd else None,
             "objective_usd": outcome.objective_usd, "surprise_objective_usd": surprise.objective_usd,
             "cost_of_committing_usd": difference(surprise.objective_usd, outcome.objective_usd) if known else None,
-            "surprise_unmet_pct": (surprise.unmet_h100e_years / surprise.demand_h100e_years
+            "surprise_unmet_share": (surprise.unmet_h100e_years / surprise.demand_h100e_years
                                    if surprise.demand_h100e_years else None),
             "surprise_message": surprise.message}
 

@@ -71,7 +71,7 @@ def evaluation_rows(outcomes: list) -> list[dict[str, Any]]:
             "scenario": outcome.name, "description": outcome.description, "status": outcome.status,
             "total_cost_usd": cost,
             "delta_usd": cost - base.total_cost_usd if cost is not None and base.total_cost_usd is not None else None,
-            "unmet_pct": (outcome.unmet_h100e_years / outcome.demand_h100e_years
+            "unmet_share": (outcome.unmet_h100e_years / outcome.demand_h100e_years
                           if outcome.demand_h100e_years else None),
             "unmet_h100e_years": outcome.unmet_h100e_years, "shortfall_usd": outcome.shortfall_usd,
             "expected_disruption_usd": outcome.expected_disruption_usd,
@@ -112,11 +112,11 @@ class OutOfSample:
     seed: int | None
     """The draws' seed (None: the file's own scenarios)."""
     rows: list[dict[str, Any]]
-    """plan, scenario, description, probability, status, objective_usd, total_cost_usd, unmet_pct,
+    """plan, scenario, description, probability, status, objective_usd, total_cost_usd, unmet_share,
     findings (the policy rules the held signings break there, solved without them), ..."""
     summary: list[dict[str, Any]]
     """plan, scenarios, solved, rules_broken (scenarios with findings), mean_usd, cvar_usd, worst_usd,
-    best_usd, std_usd, unmet_pct_mean,
+    best_usd, std_usd, unmet_share_mean,
     vs_first_usd and vs_first_stderr_usd (the paired difference from the first plan)."""
 
     def frame(self, table: str = "summary"):
@@ -219,14 +219,14 @@ def _plan_summary(name: str, rows: list[dict], alpha: float) -> dict[str, Any]:
                "rules_broken": sum(bool(r.get("findings")) for r in rows)}
     if not solved:
         return {**summary, **dict.fromkeys(("mean_usd", "cvar_usd", "worst_usd", "best_usd", "std_usd",
-                                            "unmet_pct_mean"))}
+                                            "unmet_share_mean"))}
     costs = np.array([r["objective_usd"] for r in solved])
     p = np.array([r["probability"] for r in solved])
     p = p / p.sum()
     mean, cvar = risk_measure(costs, p, alpha, 1.0)
     return {**summary, "mean_usd": mean, "cvar_usd": float(cvar), "worst_usd": float(costs.max()),
             "best_usd": float(costs.min()), "std_usd": float(np.sqrt(p @ (costs - mean) ** 2)),
-            "unmet_pct_mean": float(p @ np.array([r["unmet_pct"] for r in solved]))}
+            "unmet_share_mean": float(p @ np.array([r["unmet_share"] for r in solved]))}
 
 
 # ---------------------------------------------------------------- a solution solved elsewhere

@@ -189,7 +189,7 @@ def _stochastic(scenario, scenarios, objective, solver) -> str:
             + _table("Sign now (stochastic plan, beside the base plan)", result.first_stage,
                      ("offer", "period", "acquired_units", "base_units", "change_units"))
             + _table("Each scenario", result.scenarios, ("scenario", "probability", "objective_usd", "ws_usd",
-                                                           "regret_usd", "unmet_pct")))
+                                                           "regret_usd", "unmet_share")))
 
 
 def _figures(scenario, result) -> str:

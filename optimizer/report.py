@@ -368,7 +368,7 @@ def print_evaluation(rows: list[dict], plan: str, console: Console) -> None:
         change = "" if row["scenario"] == "base" else money(row["delta_usd"])
         fates = [f"{row['signings_held']} held"] + [f"{row[f'signings_{k}']} {k}" for k in ("cut", "refunded")
                                                    if row[f"signings_{k}"]]
-        add_row(table, row["scenario"], money(row["total_cost_usd"]), change, f"{row['unmet_pct']:.1%}",
+        add_row(table, row["scenario"], money(row["total_cost_usd"]), change, f"{row['unmet_share']:.1%}",
                 money(row["shortfall_usd"]), ", ".join(fates), row["finding_details"] or "none")
     console.print(table)
     console.print("[dim]cut: delivered pro rata where a what-if's supply or resource cap is below the held signings "
@@ -387,7 +387,7 @@ def print_out_of_sample(document: dict[str, Any], console: Console, limit: int =
                    f"CVaR {alpha:.0%}", "worst", "vs first", "unmet", left=1)
     columns = [money_column([row[k] for row in summary]) for k in ("mean_usd", "cvar_usd", "worst_usd")]
     for i, row in enumerate(summary):
-        unmet = "" if row["unmet_pct_mean"] is None else f"{row['unmet_pct_mean']:.1%}"
+        unmet = "" if row["unmet_share_mean"] is None else f"{row['unmet_share_mean']:.1%}"
         versus = "" if row["vs_first_usd"] is None else money(row["vs_first_usd"]) + (
             "" if row["vs_first_stderr_usd"] is None else f" ± {money(row['vs_first_stderr_usd'])}")
         add_row(table, row["plan"], *[c[i] for c in columns], versus, unmet)
@@ -463,15 +463,15 @@ def print_comparison(rows: list[dict], moves: list[dict], console: Console) -> N
         if row["total_cost_usd"] is None:
             add_row(table, row["scenario"], row["status"], "", *[""] * (len(extra) + len(vendors)), "", row["message"])
             continue
-        change = "" if row["scenario"] == "base" else f"{money(row['delta_usd'])} ({row['delta_pct']:+.1%})"
+        change = "" if row["scenario"] == "base" else f"{money(row['delta_usd'])} ({row['delta_fraction']:+.1%})"
         shares = [f"{row['share_' + v]:.0%}" if row["share_" + v] is not None else "" for v in vendors]
         committed = []
         if surprise:
             held = row["surprise_cost_usd"]
-            committed = ([money(held), money(row["cost_of_committing_usd"]), f"{row['surprise_unmet_pct']:.1%}"]
+            committed = ([money(held), money(row["cost_of_committing_usd"]), f"{row['surprise_unmet_share']:.1%}"]
                          if held is not None else [row["surprise_status"], "", ""])
         add_row(table, row["scenario"], money(row["total_cost_usd"]), change, *committed, *shares,
-                f"{row['unmet_pct']:.1%}", largest.get(row["scenario"], ""))
+                f"{row['unmet_share']:.1%}", largest.get(row["scenario"], ""))
     console.print(table)
     if surprise:
         console.print("[dim]Foresight: the what-if known from the start. Surprise: the base plan's signings up to "
@@ -513,7 +513,7 @@ def plot_vendor_mix(rows: list[dict], target: Path, title: str, manifest: dict[s
         if row["total_cost_usd"] is None:  # shown, not dropped: a what-if with no plan says so
             axis.text(i, 0.5, row["status"], rotation=90, ha="center", va="center", fontsize=9, color="0.3")
     labels = [r["scenario"] + ("" if r["scenario"] == "base" or r["total_cost_usd"] is None
-                               else f"\n{r['delta_pct']:+.1%}") for r in rows]
+                               else f"\n{r['delta_fraction']:+.1%}") for r in rows]
     axis.set_xticks(range(len(rows)), labels, rotation=35, ha="right", fontsize=8)
     axis.set_ylabel("share of served compute, whole horizon")
     axis.set_ylim(0, 1)
@@ -592,7 +592,7 @@ def _short(value) -> str:
 
 def print_sweep(rows: list[dict], console: Console, limit: int = 40) -> None:
     """The sweep's rows (cheapest first when there are more than `limit`)."""
-    fixed = {"point", "name", "status", "reason", "total_cost_usd", "expected_disruption_usd", "unmet_pct", "seconds"}
+    fixed = {"point", "name", "status", "reason", "total_cost_usd", "expected_disruption_usd", "unmet_share", "seconds"}
     vendors = sorted({k.removeprefix("share_") for row in rows for k in row if k.startswith("share_")})
     parameters = [k for k in rows[0] if k not in fixed and not k.startswith("share_")] if rows else []
     solved = sorted((r for r in rows if r.get("total_cost_usd") is not None), key=lambda r: r["total_cost_usd"])
@@ -614,7 +614,7 @@ def print_sweep(rows: list[dict], console: Console, limit: int = 40) -> None:
         else:
             add_row(table, *head, money(row["total_cost_usd"]),
                  *[f"{row.get('share_' + v, 0.0):.0%}" for v in vendors],
-                 f"{row['unmet_pct']:.1%}", *([""] if failed else []))
+                 f"{row['unmet_share']:.1%}", *([""] if failed else []))
     console.print(table)
 
 
@@ -634,7 +634,7 @@ def print_frontier(document: dict, console: Console) -> None:
         measure = f"{row[key]:.1%}" if share else money(row[key])
         add_row(table, measure, money(row["total_cost_usd"]), money(row["total_cost_usd"] - base),
              money(row["usd_per_point"]), money(row["marginal_usd_per_point"]),
-             *[f"{row['shares'][v]:.0%}" for v in vendors], f"{row['unmet_pct']:.1%}")
+             *[f"{row['shares'][v]:.0%}" for v in vendors], f"{row['unmet_share']:.1%}")
     console.print(table)
     chosen = document["chosen"]
     measure = f"{chosen[key]:.1%}" if share else money(chosen[key])
@@ -699,10 +699,10 @@ def print_leverage(document: dict, console: Console) -> None:
     for vendor in document["vendors"]:
         for row in vendor["offers"]:
             high = "no limit" if row["price_high"] == float("inf") else money(row["price_high"])
-            raise_room = f"{row['raise_to_lose_pct']:+.0%}" if row["raise_to_lose_pct"] is not None else ""
+            raise_room = f"{row['raise_to_lose_fraction']:+.0%}" if row["raise_to_lose_fraction"] is not None else ""
             cut = ""
-            if row["cut_to_win_pct"] is not None:
-                cut = "not even free" if row["cut_to_win_pct"] >= 1 else f"-{row['cut_to_win_pct']:.0%}"
+            if row["cut_to_win_fraction"] is not None:
+                cut = "not even free" if row["cut_to_win_fraction"] >= 1 else f"-{row['cut_to_win_fraction']:.0%}"
             add_row(offers, row["offer"], row["price_field"], money(row["price"]), money(row["price_low"]),
                  high, count(row["units_signed"]), raise_room, cut)
     console.print(offers)
@@ -756,7 +756,7 @@ def print_stochastic(result, console: Console) -> None:
     for i, row in enumerate(result.scenarios):
         cost, foresight, base = costs[3 * i: 3 * i + 3]
         add_row(table, row["scenario"], f"{row['probability']:.3g}", cost, foresight, base or "infeasible",
-                money(row["regret_usd"]), f"{row['unmet_pct']:.1%}" if row["unmet_pct"] is not None else "",
+                money(row["regret_usd"]), f"{row['unmet_share']:.1%}" if row["unmet_share"] is not None else "",
                 *[money(row["shortfall_usd"])] * shortfalls)
     console.print(table)
     console.print("[dim]cost: the scenario's objective under the stochastic plan; foresight: planned knowing the "

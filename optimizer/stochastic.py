@@ -467,7 +467,7 @@ def _scenario_row(block, result, sp: float, ws: float, eev: float | None) -> dic
     total = sum(served.values())
     return {"scenario": block.name, "description": block.description, "probability": block.probability,
             "objective_usd": sp, "ws_usd": ws, "eev_usd": eev, "regret_usd": difference(sp, ws),
-            "total_cost_usd": result.total_cost_usd, "unmet_pct": unmet / demand if demand else None,
+            "total_cost_usd": result.total_cost_usd, "unmet_share": unmet / demand if demand else None,
             "shortfall_usd": sum(r["shortfall_usd"] for r in result.tables["deals"]),
             **{f"share_{v}": served[v] / total if total else None for v in sorted(served)}}
 

@@ -127,7 +127,7 @@ def _measures(result) -> dict[str, Any]:
         "max_vendor_share": sum(r["max_vendor_share"] * y for r, y in zip(concentration, years)) / weight,
         "hhi": sum(r["hhi"] * y for r, y in zip(concentration, years)) / weight,
         "expected_disruption_usd": result.expected_disruption_usd,
-        "unmet_pct": sum(r["h100e"] * periods[r["period"]] for r in result.tables["unmet"]) / demand,
+        "unmet_share": sum(r["h100e"] * periods[r["period"]] for r in result.tables["unmet"]) / demand,
         "shares": {v: s / total for v, s in served.items()},
     }
 
@@ -185,8 +185,8 @@ def leverage_document(scenario, objective: str | None = None) -> dict[str, Any]:
                 "offer": direction.offer, "price_field": direction.field, "price": direction.price,
                 "price_low": max(direction.price + low, 0.0), "price_high": direction.price + high,
                 "units_signed": used,
-                "raise_to_lose_pct": (high / direction.price if used > 1e-6 and direction.price else None),
-                "cut_to_win_pct": (-low / direction.price if used <= 1e-6 and direction.price and np.isfinite(low)
+                "raise_to_lose_fraction": (high / direction.price if used > 1e-6 and direction.price else None),
+                "cut_to_win_fraction": (-low / direction.price if used <= 1e-6 and direction.price and np.isfinite(low)
                                    else None),
             })
         vendors.append({

@@ -193,7 +193,7 @@ def run_point(config: str, grid_whatifs: tuple[str, ...], point: Point, objectiv
     unmet = sum(r["h100e"] * years[r["period"]] for r in result.tables["unmet"])
     return {**row, "status": result.status, "reason": "", "total_cost_usd": result.total_cost_usd,
             "objective_usd": result.minimised_usd, "expected_disruption_usd": result.expected_disruption_usd,
-            "unmet_pct": unmet / demand,
+            "unmet_share": unmet / demand,
             **{f"share_{v}": s / total_served for v, s in served.items()},
             **({"findings": "; ".join(findings)} if relax else {}), "seconds": time.perf_counter() - started}
 
@@ -388,7 +388,7 @@ def _file_hashes(out: Path) -> dict[str, str]:
     return {file.relative_to(out).as_posix(): file_hash(file) for file in files}
 
 
-FIGURES = ("total_cost_usd", "objective_usd", "expected_disruption_usd", "unmet_pct")
+FIGURES = ("total_cost_usd", "objective_usd", "expected_disruption_usd", "unmet_share")
 
 
 def _columns(rows: Iterable[dict], grid: Grid) -> list[str]:

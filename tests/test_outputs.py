@@ -530,7 +530,7 @@ def test_resume_keeps_going_when_only_a_comment_or_the_path_changed(tmp_path, ba
 
 
 COLUMNS = ["point", "name", "cheap", "dear", "status", "reason", "total_cost_usd", "objective_usd",
-           "expected_disruption_usd", "unmet_pct", "share_cheap", "share_dear", "seconds"]
+           "expected_disruption_usd", "unmet_share", "share_cheap", "share_dear", "seconds"]
 
 
 def test_results_columns_are_the_same_whether_points_were_resumed_or_not(tmp_path, base):
@@ -619,9 +619,10 @@ def test_charts_give_each_vendor_one_colour_and_show_a_what_if_with_no_plan(monk
     assert len(set(report.vendor_colours(["a", "b", "c", "d"]).values())) == 4
     captured = {}
     monkeypatch.setattr(report, "_save_figure", lambda figure, target, manifest: captured.setdefault("figure", figure))
-    rows = [{"scenario": "base", "total_cost_usd": 1.0, "delta_pct": 0.0, "status": "optimal", "share_a": 0.6,
+    rows = [{"scenario": "base", "total_cost_usd": 1.0, "delta_fraction": 0.0, "status": "optimal", "share_a": 0.6,
              "share_b": 0.4},
-            {"scenario": "no-plan", "total_cost_usd": None, "delta_pct": None, "status": "infeasible", "share_a": None,
+            {"scenario": "no-plan", "total_cost_usd": None, "delta_fraction": None, "status": "infeasible",
+             "share_a": None,
              "share_b": None}]
     report.plot_vendor_mix(rows, tmp_path / "mix.png", "mix", {})
     axis = captured["figure"].axes[0]

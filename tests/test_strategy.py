@@ -43,7 +43,7 @@ def test_frontier_never_buys_diversity_by_serving_less(make_scenario):
     cost-only plan's (all 100 served) and pay for real diversification instead."""
     doc = scenario_doc(two_vendors(cheap_cap=None), voll=2.5)
     document = frontier_points(make_scenario(doc), "max-share", points=3)
-    assert [p["unmet_pct"] for p in document["points"]] == pytest.approx([0.0] * 3)
+    assert [p["unmet_share"] for p in document["points"]] == pytest.approx([0.0] * 3)
     assert document["points"][-1]["total_cost_usd"] == pytest.approx(250.0)
 
 
@@ -92,7 +92,7 @@ def test_leverage_ranges_on_the_hand_example(make_scenario):
     offers = {o["offer"]: o for v in document["vendors"] for o in v["offers"]}
     assert (offers["cheap/rent"]["price_low"], offers["cheap/rent"]["price_high"]) == pytest.approx((0.0, 3.0))
     assert (offers["dear/rent"]["price_low"], offers["dear/rent"]["price_high"]) == pytest.approx((2.0, 1000.0))
-    assert offers["cheap/rent"]["raise_to_lose_pct"] == pytest.approx(0.5)
+    assert offers["cheap/rent"]["raise_to_lose_fraction"] == pytest.approx(0.5)
     vendors = {v["vendor"]: v for v in document["vendors"]}
     assert vendors["cheap"]["exclusion_cost_usd"] == pytest.approx(300.0)   # all dear
     assert vendors["dear"]["exclusion_cost_usd"] == pytest.approx(120.0 + 40_000.0)  # 40 unmet at VOLL
