@@ -111,6 +111,8 @@ SetOpt = typer.Option([], "--set", "-s", metavar="PATH=VALUE",
                            "applied last).")
 ObjectiveOpt = typer.Option(None, "--objective", "-o", metavar="NAME",
                             autocompletion=_complete_objective, help="As for solve.")
+PricedObjectiveOpt = typer.Option(None, "--objective", "-o", metavar="NAME", autocompletion=_complete_objective,
+                                  help="cost or multi-vendor (default: the scenario's objective, if one of these).")
 SolverOpt = typer.Option("highs", "--solver", metavar="NAME",
                          autocompletion=_complete_solver, help="highs (default), cbc, highs-pulp or pulp:NAME.")
 FormatOpt = typer.Option("table", "--format", metavar="table|markdown|csv|xlsx", autocompletion=_complete_format,
@@ -449,8 +451,8 @@ def evaluate(
                                          help="With --scenarios: N fresh draws from the file's distribution (its "
                                               "named scenarios and its sample) instead of the file's own scenarios."),
     seed: Optional[int] = typer.Option(None, "--seed", metavar="N",
-                                       help="With --sample: the draws' seed (default: the file's "
-                                                            "sample seed + 1, so the draws are fresh)."),
+                                       help="With --sample: the draws' seed (default: the file's sample seed + 1, "
+                                            "so the draws are fresh)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-n", metavar="N", min=0,
                                           help="With --scenarios: processes of a local Dask cluster (default: the "
                                                "cores; 0: run here)."),
@@ -688,10 +690,7 @@ def leverage(
     config: Path = ConfigArg,
     whatif: list[Path] = WhatifOpt,
     set_: list[str] = SetOpt,
-    objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
-                                            autocompletion=_complete_objective,
-                                            help="cost or multi-vendor (default: the scenario's, cost for the "
-                                                 "others)."),
+    objective: Optional[str] = PricedObjectiveOpt,
     fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
                                        help="Write leverage.csv (one row per offer) to this directory."),
@@ -727,13 +726,9 @@ def alternatives(
                            help="vendor (default), site, deal, or any offer attribute "
                                                   "(provider, region, product...)."),
     plans: int = typer.Option(0, "--plans", "-k", metavar="K", min=0, max=1000,
-                              help="Also this many diverse plans, from random "
-                                                                        "directions in the members' shares."),
+                              help="Also this many diverse plans, from random directions in the members' shares."),
     seed: int = typer.Option(0, "--seed", metavar="N", help="Seed of the random directions."),
-    objective: Optional[str] = typer.Option(None, "--objective", "-o", metavar="NAME",
-                                            autocompletion=_complete_objective,
-                                            help="cost or multi-vendor (default: the "
-                                                                            "scenario's)."),
+    objective: Optional[str] = PricedObjectiveOpt,
     fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
                                        help="Write ranges.csv and plans.csv to this directory."),
@@ -985,8 +980,8 @@ def import_bids(
                                help="The catalog vendor the offers belong to (e.g. nvidia)."),
     out: Path = typer.Option(..., "--out", metavar="FILE.yaml", show_default=False,
                              help="The what-if to write: it adds the offers to the catalog."),
-    sheet: Optional[str] = typer.Option(None, "--sheet", metavar="NAME", help="The workbook's sheet (default: the "
-                                                                              "first)."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", metavar="NAME",
+                                        help="The workbook's sheet (default: the first)."),
     check: Optional[Path] = typer.Option(None, "--check", metavar="CONFIG",
                                          help="Also validate the offers against this scenario's catalog."),
 ) -> None:
