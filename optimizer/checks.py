@@ -288,3 +288,97 @@ def max_share(plan: Plan) -> Iterator[Check]:
     for (t,), value in m.items():
         for v in data.vendors:
             yield Check(f"max_share[{v},{_period(plan, t)}]", value, ">=", plan.vendor_share_of_demand(v, t), "one")
+
+
+def _tier_deals(plan: Plan):
+    """(deal, its tier_spend and tier columns by tier) for each deal with volume tiers."""
+    spend, tier = plan.decisions.get("tier_spend", {}), plan.decisions.get("tier", {})
+    for deal in plan.data.deals:
+        if deal.tiers is not None:
+            ks = range(len(deal.tiers.starts))
+            yield deal, [spend.get((deal.name, k), 0.0) for k in ks], [tier.get((deal.name, k), 0.0) for k in ks]
+
+
+def tier_split(plan: Plan) -> Iterator[Check]:
+    """Σ_k tier_spend[d,k] <= paid_d, the deal's spend in the window recomputed from the plan."""
+    for deal, spend, _ in _tier_deals(plan):
+        yield Check(f"tier_split[{deal.name}]", sum(spend), "<=", plan.deal_measure(deal, deal.window, "paid"),
+                    "money")
+
+
+def tier_ceiling(plan: Plan) -> Iterator[Check]:
+    """tier_spend[d,k] <= C · tier[d,k]."""
+    for deal, spend, tier in _tier_deals(plan):
+        for k, (s, chosen) in enumerate(zip(spend, tier)):
+            yield Check(f"tier_ceiling[{deal.name},{k}]", s, "<=", deal.tiers.ceiling * chosen, "money")
+
+
+def tier_reach(plan: Plan) -> Iterator[Check]:
+    """b_k · tier[d,k] <= tier_spend[d,k] (all_units tiers above the first)."""
+    for deal, spend, tier in _tier_deals(plan):
+        if deal.tiers.kind == "all_units":
+            for k, start in enumerate(deal.tiers.starts[1:], start=1):
+                yield Check(f"tier_reach[{deal.name},{k}]", start * tier[k], "<=", spend[k], "money")
+
+
+def tier_pick(plan: Plan) -> Iterator[Check]:
+    """Σ_k tier[d,k] <= 1; under --integer each tier[d,k] is 0 or 1."""
+    for deal, _, tier in _tier_deals(plan):
+        yield Check(f"tier_pick[{deal.name}]", sum(tier), "<=", 1.0, "one")
+        if plan.data.milp.integer:
+            for k, chosen in enumerate(tier):
+                yield Check(f"tier[{deal.name},{k}] whole", abs(chosen - round(chosen)), "<=", 0.0, "one")
+
+
+def _count_rows(plan: Plan, bound: str):
+    """(rule, period, member, served H100e, demand, counted) for the rules with a `bound` (high or low)."""
+    data, counted = plan.data, plan.decisions.get("counted", {})
+    for rule in data.vendor_counts:
+        if getattr(rule, bound) is None:
+            continue
+        for t in rule.periods:
+            demand = sum(w.demand[t] for w in data.workloads.values())
+            for member, offers in rule.members.items():
+                yield rule, t, member, sum(plan.served(o, t) for o in offers), demand, counted.get((rule.rule, member, t), 0.0)
+
+
+def count_use(plan: Plan) -> Iterator[Check]:
+    """served_m(t) <= D_t · counted[r,m,t] (rules with a max)."""
+    for rule, t, member, served, demand, counted in _count_rows(plan, "high"):
+        yield Check(f"count_use[{rule.rule},{member},{_period(plan, t)}]", served, "<=", demand * counted, "units")
+
+
+def count_floor(plan: Plan) -> Iterator[Check]:
+    """served_m(t) >= s_r · D_t · counted[r,m,t] (rules with a min)."""
+    for rule, t, member, served, demand, counted in _count_rows(plan, "low"):
+        yield Check(f"count_floor[{rule.rule},{member},{_period(plan, t)}]", served, ">=",
+                    rule.min_share * demand * counted, "units")
+
+
+def _count_totals(plan: Plan, bound: str) -> Iterator[tuple]:
+    """(rule, period, Σ_m counted) for the rules with a `bound`; under --integer, each counted whole."""
+    data, counted = plan.data, plan.decisions.get("counted", {})
+    for rule in data.vendor_counts:
+        if getattr(rule, bound) is None:
+            continue
+        for t in rule.periods:
+            values = [counted.get((rule.rule, member, t), 0.0) for member in rule.members]
+            yield rule, t, sum(values), [abs(v - round(v)) for v in values] if data.milp.integer else []
+
+
+def count_max(plan: Plan) -> Iterator[Check]:
+    """Σ_m counted[r,m,t] <= N_max (with count_use: at most N_max members serve any demand under --integer)."""
+    for rule, t, total, fractions in _count_totals(plan, "high"):
+        name = f"count_max[{rule.rule},{_period(plan, t)}]"
+        yield Check(name, total, "<=", float(rule.high), "one")
+        if fractions:
+            yield Check(name + " counted whole", max(fractions), "<=", 0.0, "one")
+
+
+def count_min(plan: Plan) -> Iterator[Check]:
+    """Σ_m counted[r,m,t] >= N_min (with count_floor: at least N_min members serve min_share each under --integer)."""
+    for rule, t, total, fractions in _count_totals(plan, "low"):
+        name = f"count_min[{rule.rule},{_period(plan, t)}]"
+        yield Check(name, total, ">=", float(rule.low), "one")
+        if fractions:
+            yield Check(name + " counted whole", max(fractions), "<=", 0.0, "one")

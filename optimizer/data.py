@@ -218,6 +218,23 @@ class ShareData:
 
 
 @dataclass(frozen=True)
+class CountData:
+    """A vendor-count rule (policy.vendor_counts[rule]): in each of `periods` (those with demand),
+    at least `low` members of `group` serve at least `min_share` of demand each, at most `high`
+    serve any."""
+
+    rule: int
+    """Index in policy.vendor_counts."""
+    group: str
+    low: int | None
+    high: int | None
+    min_share: float
+    periods: tuple[int, ...]
+    members: FrozenDict
+    """Member name -> frozenset of its offer instances."""
+
+
+@dataclass(frozen=True)
 class FailureData:
     name: str
     offers: frozenset[int]
@@ -248,6 +265,54 @@ class TrancheData:
     reach: float
     by: int
     credit: float
+
+
+@dataclass(frozen=True)
+class TiersData:
+    """A deal's volume tiers over its spend P = min(paid, C) (docs/model.md, "Volume tiers"):
+    tier k starts at b_k (b_0 = 0, rising) with discount d_k (never falling), C the ceiling.
+    The rebate is max over k of the affine d_k P − K_k (for all_units only where P >= b_k)."""
+
+    kind: str
+    """all_units or incremental."""
+    ceiling: float
+    """C, undiscounted $: spend above it earns no more."""
+    starts: tuple[float, ...]
+    """b_k, undiscounted $."""
+    discounts: tuple[float, ...]
+    """d_k, fractions."""
+
+    @cached_property
+    def intercepts(self) -> tuple[float, ...]:
+        """K_k: 0 for all_units; d_k b_k − Σ_{j<k} d_j (b_{j+1} − b_j) for incremental (the
+        rebate inside tier k is what the tiers below earn whole plus d_k on the spend above b_k)."""
+        if self.kind == "all_units":
+            return (0.0,) * len(self.starts)
+        below = [sum(self.discounts[j] * (self.starts[j + 1] - self.starts[j]) for j in range(k))
+                 for k in range(len(self.starts))]
+        return tuple(d * b - earned for d, b, earned in zip(self.discounts, self.starts, below))
+
+    def counted(self, paid: float) -> float:
+        """P = min(paid, C): the spend the tiers count."""
+        return min(max(paid, 0.0), self.ceiling)
+
+    def reached(self, paid: float) -> int:
+        """The highest tier k with P >= b_k (within 1e-9 of b_k: a plan that meets a threshold
+        to the solver's tolerance reaches it)."""
+        spend = self.counted(paid)
+        return max(k for k, b in enumerate(self.starts) if spend >= b * (1 - 1e-9))
+
+    def rebate(self, paid: float) -> float:
+        """The contract's rebate: d_k P − K_k at the tier reached (all_units: d_k P; incremental:
+        Σ_k d_k clamp(P − b_k, 0, b_{k+1} − b_k), the same number)."""
+        k = self.reached(paid)
+        return self.discounts[k] * self.counted(paid) - self.intercepts[k]
+
+    @cached_property
+    def relaxed_rate(self) -> float:
+        """max_k (d_k − K_k / C): the LP relaxation's rebate per $ of P (the chord from 0 to the
+        rebate at the ceiling, an optimistic bound: the rebate is convex in P below C)."""
+        return max(d - k / self.ceiling for d, k in zip(self.discounts, self.intercepts))
 
 
 DEAL_MEASURES = {"mw": "power", "units": "units", "share": "compute", "spend_usd": "paid"}
@@ -283,6 +348,8 @@ class DealData:
     path: tuple
     equity: bool = False
     """The financing is equity or a warrant (financing.kind): never part of procurement cost."""
+    tiers: TiersData | None = None
+    """Volume tiers on the deal's spend (volume_tiers), or None."""
 
     def tranche_periods(self, tranche: TrancheData) -> tuple[int, ...]:
         """Periods a tranche's measure sums: cumulative spend from the window's start to `by`,
@@ -325,6 +392,8 @@ class ModelData:
     """Attribute keys shares are reported by (vendor first)."""
     deals: tuple[DealData, ...] = ()
     milp: MilpData = field(default_factory=MilpData)
+    vendor_counts: tuple[CountData, ...] = ()
+    """policy.vendor_counts, resolved to members and periods."""
     theta_groups: tuple[ThetaGroup, ...] = ()
     fixed: FrozenDict = field(default_factory=FrozenDict)
     """(o, τ) -> units of the signings the lab already holds (commitments) this scenario
@@ -500,6 +569,7 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
                    if config.policy.budget_usd_per_year is not None else [None] * len(periods))
     shares = _share_rules(config, offers, periods, known, problems)
     failures = _failures(config, offers, known, select, problems)
+    vendor_counts = _vendor_counts(config, offers, periods, known, workloads, problems)
     problems.raise_if_any()
 
     resilience = config.policy.resilience
@@ -512,6 +582,7 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
         failures=failures, resilience_mode=resilience.mode if resilience else "off",
         hhi_weight=config.policy.hhi_weight_usd_per_year, objective=config.objective,
         groups=groups, deals=deals, milp=milp, theta_groups=_theta_groups(offers), fixed=fixed, dropped=dropped,
+        vendor_counts=vendor_counts,
     )
     return _cut_to_caps(data) if fixed else data
 
@@ -1035,6 +1106,42 @@ def _check_share_sums(rules: list[ShareData], offers: int, periods, problems: _P
                              "(otherwise only a plan that buys nothing meets them)")
 
 
+def _vendor_counts(config, offers, periods, known, workloads, problems) -> tuple[CountData, ...]:
+    """policy.vendor_counts: each rule's members (every member of its group but offers without
+    the attribute) and its periods with demand. A `min` that no plan can meet is refused where it
+    is written: more members than can serve demand in one of its periods (an offer that can be
+    active then and runs a workload with demand), or min x min_share above all of demand."""
+    rules = []
+    for i, rule in enumerate(config.policy.vendor_counts):
+        path = ("policy", "vendor_counts", i)
+        if rule.group not in known:
+            problems.add(path + ("group",), f"found {rule.group!r}, expected one of: {', '.join(sorted(known))}")
+            continue
+        members: dict[str, set[int]] = {}
+        for o, offer in enumerate(offers):
+            member = offer.attrs.get(rule.group, NONE_MEMBER)
+            if member != NONE_MEMBER:
+                members.setdefault(member, set()).add(o)
+        demand = [sum(w.demand[t] for w in workloads.values()) for t in range(len(periods))]
+        chosen = tuple(t for t in _rule_periods(rule, periods, path, problems) if demand[t] > 0)
+        if rule.min is not None:
+            if rule.min * rule.min_share > 1 + 1e-9:
+                problems.add(path + ("min_share",), f"found min {rule.min} x min_share {rule.min_share:g} = "
+                             f"{rule.min * rule.min_share:.0%} of demand, expected at most 100%")
+            for t in chosen:
+                able = sorted(m for m, os in members.items() if any(
+                    offers[o].can_be_active(t) and any(offers[o].rate(w, t) > 0 for w, wl in workloads.items()
+                                                       if wl.demand[t] > 0) for o in os))
+                if len(able) < rule.min:
+                    problems.add(path + ("min",), f"found {rule.min}, expected at most the {len(able)} {rule.group} "
+                                 f"member(s) that can serve demand in {periods[t].name}"
+                                 + (f" ({', '.join(able)})" if able else ""))
+                    break
+        rules.append(CountData(i, rule.group, rule.min, rule.max, rule.min_share, chosen,
+                               FrozenDict({m: frozenset(os) for m, os in sorted(members.items())})))
+    return tuple(rules)
+
+
 def _listing(bounds: dict[str, float]) -> str:
     return ", ".join(f"{member} {value:.0%}" for member, value in sorted(bounds.items()))
 
@@ -1117,8 +1224,37 @@ def _deals(config, offers, periods, select, problems) -> tuple[DealData, ...]:
                             deal.min_spend_usd, delivery,
                             financing.rate if financing else 0.0, financing.per if financing else "mw",
                             financing.cap_usd if financing else None, financing.measure if financing else "mw",
-                            tuple(tranches), path, bool(financing and financing.kind == "equity")))
+                            tuple(tranches), path, bool(financing and financing.kind == "equity"),
+                            _volume_tiers(deal.volume_tiers, path + ("volume_tiers",), problems)))
     return tuple(out)
+
+
+def _volume_tiers(spec, path, problems) -> TiersData | None:
+    """A deal's volume_tiers, checked: the first tier from 0, from_usd strictly rising, discounts
+    never falling, the ceiling above the last tier's start (otherwise that tier is never reached)."""
+    if spec is None:
+        return None
+    starts = [tier.from_usd for tier in spec.tiers]
+    discounts = [tier.discount for tier in spec.tiers]
+    ok = True
+    if starts[0] != 0:
+        problems.add(path + ("tiers", 0, "from_usd"), f"found {starts[0]:g}, expected 0 (the first tier starts at "
+                     "the first dollar)")
+        ok = False
+    for k in range(1, len(starts)):
+        if starts[k] <= starts[k - 1]:
+            problems.add(path + ("tiers", k, "from_usd"), f"found {starts[k]:g} after {starts[k - 1]:g}, expected "
+                         "from_usd strictly rising")
+            ok = False
+        if discounts[k] < discounts[k - 1]:
+            problems.add(path + ("tiers", k, "discount"), f"found {discounts[k]:g} after {discounts[k - 1]:g}, "
+                         "expected discounts that never fall with volume")
+            ok = False
+    if spec.up_to_usd <= starts[-1]:
+        problems.add(path + ("up_to_usd",), f"found {spec.up_to_usd:g}, expected more than the last tier's from_usd "
+                     f"{starts[-1]:g} (spend above the ceiling earns no more, so that tier could never be reached)")
+        ok = False
+    return TiersData(spec.kind, spec.up_to_usd, tuple(starts), tuple(discounts)) if ok else None
 
 
 def _milp(config, vendors, offers, periods, problems) -> MilpData:

@@ -73,6 +73,17 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            field="milp.min_cluster_units.<workload> (the diagnosis works on the LP relaxation and says so)"),
     Family("cluster_pick", "wt", checks.cluster_pick, NOT_PRICED_MILP, field=NOT_RELAXABLE),
     Family("porting", "--t", checks.porting, NOT_PRICED_MILP, field=NOT_RELAXABLE),
+    Family("tier_split", "-", checks.tier_split, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),
+    Family("tier_ceiling", "--", checks.tier_ceiling, "$/$", interpret.tier_price, field=NOT_RELAXABLE),
+    Family("tier_reach", "--", checks.tier_reach, "$/$", interpret.tier_price, field=NOT_RELAXABLE),
+    Family("tier_pick", "-", checks.tier_pick, NOT_PRICED_MILP, field=NOT_RELAXABLE),
+    Family("count_use", "--t", checks.count_use, NOT_PRICED_MILP, field=NOT_RELAXABLE),
+    Family("count_floor", "--t", checks.count_floor, NOT_PRICED_MILP, field=NOT_RELAXABLE),
+    Family("count_max", "-t", checks.count_max, NOT_PRICED_MILP + "; the rule's cost is a re-solve with N + 1 "
+           "(tests/test_vendor_counts.py)", field="none: policy.vendor_counts[i].max (re-solve to see its cost)"),
+    Family("count_min", "-t", checks.count_min, NOT_PRICED_MILP + "; the rule's cost is a re-solve with N − 1 "
+           "(tests/test_vendor_counts.py)", field="none: policy.vendor_counts[i].min (data.py refuses one no "
+           "plan can meet for want of members)"),
     Family("vendor_share", "vt", checks.vendor_share, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),
     Family("hhi_cut", "vt-", checks.hhi_cut, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),
     Family("max_share", "vt", checks.max_share, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),

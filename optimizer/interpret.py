@@ -160,6 +160,18 @@ def tranche_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
                                 "(present value)")
 
 
+def tier_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
+    """tier_reach (b_k tier − spend <= 0): saving from tier k's threshold $1 lower; tier_ceiling
+    (spend − C tier <= 0): saving from the ceiling $1 higher. Both move a coefficient of tier[d,k],
+    so by the envelope theorem the saving is −π · tier[d,k] (with the integers fixed under
+    --integer: tier = 1 for the tier reached), present value."""
+    name, k = row.key
+    value = -dual * reading.value("tier", (name, k))
+    if row.family == "tier_reach":
+        return value, "$/$", f"saving from {name}'s volume_tiers.tiers[{k}].from_usd $1 lower (present value)"
+    return value, "$/$", f"saving from {name}'s volume_tiers.up_to_usd $1 higher, in tier {k} (present value)"
+
+
 # ---------------------------------------------------------------- relaxations
 
 

@@ -133,8 +133,9 @@ class Plan:
 
     def cost_breakdown(self) -> dict[str, float]:
         """Discounted $: upfront, recurring, energy, unmet (at VOLL), salvage (negative), take-or-pay
-        shortfalls, financing credits (negative), porting, and vendor_equity (negative: the
-        equity-kind financing, which results.py keeps out of the procurement cost)."""
+        shortfalls, financing credits (negative), porting, vendor_equity (negative: the
+        equity-kind financing, which results.py keeps out of the procurement cost) and
+        volume_rebate (negative: the deals' volume tiers, tier_outcomes)."""
         data = self.data
         upfront = recurring = energy = salvage = 0.0
         end = data.end_discount
@@ -153,7 +154,31 @@ class Plan:
                 "take_or_pay": sum(d.shortfall_pv for d in outcomes),
                 "financing_credit": -sum(d.credit_pv for d in outcomes if not d.deal.equity),
                 "porting": sum(data.discount[0] * amount * self.ported(v, w) for v, w, amount in data.milp.porting),
+                "volume_rebate": -sum(r.rebate_pv for r in self.tier_outcomes),
                 "vendor_equity": -sum(d.credit_pv for d in outcomes if d.deal.equity)}
+
+    @cached_property
+    def tier_outcomes(self) -> list["TierOutcome"]:
+        """Per deal with volume tiers, from its spend in the window (deal_outcomes): the tier the
+        spend reaches and the contract's rebate (data.TiersData.rebate); the rebate the cost counts
+        is that under --integer and the LP relaxation's P · max_k (d_k − K_k/C) otherwise (an
+        optimistic bound, what the relaxed model earns), paid at the end of the window."""
+        data, out = self.data, []
+        for outcome in self.deal_outcomes:
+            tiers = outcome.deal.tiers
+            if tiers is None:
+                continue
+            contract = tiers.rebate(outcome.spend)
+            rebate = contract if data.milp.integer else tiers.relaxed_rate * tiers.counted(outcome.spend)
+            end = data.end_of_period_discount(outcome.deal.window[-1])
+            out.append(TierOutcome(outcome.deal, outcome.spend, tiers.reached(outcome.spend), rebate, rebate * end,
+                                   contract))
+        return out
+
+    def served_share(self, offers, t: int) -> float:
+        """Σ_{o∈offers} served_o(t) / Σ_w D[w,t]: the offers' share of all demand in t (0 without demand)."""
+        demand = sum(w.demand[t] for w in self.data.workloads.values())
+        return sum(self.served(o, t) for o in offers) / demand if demand > 0 else 0.0
 
     def deal_measure(self, deal: DealData, periods, measure: str) -> float:
         """Σ_{o∈d, t∈periods} m_o(t) for one of `measure`'s measures (power, paid, ...)."""
@@ -239,3 +264,17 @@ class DealOutcome:
     credit_pv: float
     vested: list[float]
     """Per tranche: the share earned."""
+
+
+@dataclass(frozen=True)
+class TierOutcome:
+    deal: DealData
+    spend: float
+    """Undiscounted $ paid to the covered offers in the window (the tiers count min(spend, C))."""
+    tier: int
+    """The highest tier the spend reaches (its from_usd at most min(spend, C))."""
+    rebate: float
+    """Undiscounted $ of rebate the cost counts: the contract's under --integer, the LP relaxation's otherwise."""
+    rebate_pv: float
+    contract_rebate: float
+    """Undiscounted $ of rebate the contract pays on this spend (the tier reached's d_k P − K_k)."""

@@ -223,6 +223,7 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
                  money(row["spend_usd"]), money(row["shortfall_usd"]) if row["shortfall_usd"] else "",
                  money(row["credit_usd"]) if row["credit_usd"] else "", tranches)
         console.print(deals)
+    _print_tiers_and_counts(result, console)
 
     _print_prices(result, console, periods, full=show_prices)
 
@@ -247,6 +248,33 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
         console.print(f"\nHeld signings: {len(held)} fixed ({', '.join(periods)}), the rest re-optimised"
                       + "".join(f"; {note}" for note in notes) + " (commitments table).", markup=False, highlight=False)
     console.print("[dim]All tables: --out DIR (CSV + result.json) or --json.[/dim]")
+
+
+def _print_tiers_and_counts(result: Result, console: Console) -> None:
+    """The volume tiers reached (the LP relaxation's rebate beside the contract's) and the
+    vendor-count rules' members per period, where the scenario has them."""
+    if result.tables["tiers"]:
+        relaxed = not result.data.milp.integer
+        tiers = _table(console, "Volume tiers (undiscounted $ over each deal's window)", "deal", "kind",
+                       "tier reached", "spend", "rebate", *(["contract's rebate"] if relaxed else []),
+                       "to next tier", left=3, keep=(2,))
+        for row in result.tables["tiers"]:
+            reached = f"{row['discount']:.1%} from {money(row['tier_from_usd'])}"
+            to_next = "" if row["spend_to_next_tier_usd"] is None else money(row["spend_to_next_tier_usd"])
+            add_row(tiers, row["deal"], row["kind"], reached, money(row["spend_usd"]), money(row["rebate_usd"]),
+                    *([money(row["contract_rebate_usd"])] if relaxed else []), to_next)
+        console.print(tiers)
+        if relaxed:
+            console.print("[dim]The LP relaxation's rebate is an optimistic bound (the chord to the ceiling); "
+                          "--integer pays the contract's.[/dim]")
+    if result.tables["vendor_counts"]:
+        counts = _table(console, "Vendor counts (members serving demand; counted: at least min_share each)", "rule",
+                        "period", "members", "min", "max", "serving", "counted", left=3, keep=(0, 2))
+        for row in result.tables["vendor_counts"]:
+            add_row(counts, f"policy.vendor_counts[{row['rule']}] ({row['group']})", row["period"], row["members"],
+                    "" if row["min"] is None else row["min"], "" if row["max"] is None else row["max"],
+                    row["members_serving"], row["members_counted"])
+        console.print(counts)
 
 
 def gap_text(gap: float | None) -> str:

@@ -31,7 +31,7 @@ from .solver import Solution
 JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
-          "power", "concentration", "commitments")
+          "power", "concentration", "commitments", "tiers", "vendor_counts")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
 NOISE_LP = 1e-9
@@ -43,7 +43,8 @@ OUTSIDE_PROCUREMENT = ("resilience", "vendor_equity")
 disruption, and vendor equity (financing, never a discount)."""
 
 DECISIONS = {"u": "units", "z": "units", "s": "units", "short": "money", "credit": "money", "vest": "one",
-             "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one"}
+             "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one",
+             "tier_spend": "money", "tier": "one", "counted": "one"}
 """The solver's columns besides x and y that verify() checks rows with, and their quantity kind."""
 
 
@@ -173,6 +174,9 @@ class Result:
     spend = property(lambda self: self.frame("spend"), doc="Cash out per vendor and period.")
     power = property(lambda self: self.frame("power"), doc="Facility MW used per site and period.")
     concentration = property(lambda self: self.frame("concentration"), doc="HHI and largest vendor share per period.")
+    tiers = property(lambda self: self.frame("tiers"), doc="Volume tiers: tier reached, spend, rebate, the next tier.")
+    vendor_counts = property(lambda self: self.frame("vendor_counts"),
+                             doc="Vendor-count rules: members serving and counted per period.")
 
     # ------------------------------------------------------------ JSON
 
@@ -247,6 +251,10 @@ _COLUMNS = {
     "power": ["site", "period", "used_mw", "installed_mw", "cap_mw"],
     "concentration": ["period", "hhi", "max_vendor_share", "largest_vendor"],
     "commitments": ["offer", "period", "held_units", "delivered_units", "status"],
+    "tiers": ["deal", "kind", "tier", "tier_from_usd", "discount", "spend_usd", "counted_spend_usd", "rebate_usd",
+              "contract_rebate_usd", "next_tier_from_usd", "spend_to_next_tier_usd"],
+    "vendor_counts": ["rule", "group", "period", "min", "max", "min_share", "members_serving", "members_counted",
+                      "members"],
 }
 
 
@@ -287,6 +295,8 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "power": _power_rows(plan),
         "concentration": concentration,
         "commitments": _commitment_rows(data),
+        "tiers": _tier_rows(plan),
+        "vendor_counts": _count_rows(plan),
     }
     parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "equity", "resilience")}
     parts["hhi"] = _value(model.objectives["hhi"], solution) * model.scale.money if objective == "multi-vendor" else 0.0
@@ -364,6 +374,42 @@ def _deal_rows(plan: Plan) -> list[dict]:
                      "financing_kind": "equity" if deal.equity else "credit",
                      "window": f"{window[0]}-{window[-1]}" if window else "", "peak_mw": peak,
                      "tranches_vested": sum(outcome.vested), "tranches": len(outcome.vested)})
+    return rows
+
+
+def _tier_rows(plan: Plan) -> list[dict]:
+    """Per deal with volume tiers (plan.tier_outcomes), undiscounted: the tier the spend reaches,
+    the rebate the cost counts (the contract's under --integer, the LP relaxation's otherwise)
+    beside the contract's, and the spend still needed for the next tier (none at the top or when
+    the next tier's start is above the ceiling)."""
+    rows = []
+    for outcome in plan.tier_outcomes:
+        tiers, k = outcome.deal.tiers, outcome.tier
+        following = tiers.starts[k + 1] if k + 1 < len(tiers.starts) else None
+        rows.append({"deal": outcome.deal.name, "kind": tiers.kind, "tier": k, "tier_from_usd": tiers.starts[k],
+                     "discount": tiers.discounts[k], "spend_usd": outcome.spend,
+                     "counted_spend_usd": tiers.counted(outcome.spend), "rebate_usd": outcome.rebate,
+                     "contract_rebate_usd": outcome.contract_rebate, "next_tier_from_usd": following,
+                     "spend_to_next_tier_usd": None if following is None else following - outcome.spend})
+    return rows
+
+
+COUNTED_SHARE = 1e-9
+"""A member with less than this share of demand serves none of it (solver noise), in the vendor_counts table."""
+
+
+def _count_rows(plan: Plan) -> list[dict]:
+    """Per vendor-count rule and period, from the plan: members serving any demand (what `max`
+    counts), members serving at least min_share of it (what `min` counts), and each one's share."""
+    data, rows = plan.data, []
+    for rule in data.vendor_counts:
+        for t in rule.periods:
+            shares = {m: plan.served_share(offers, t) for m, offers in rule.members.items()}
+            serving = {m: s for m, s in shares.items() if s > COUNTED_SHARE}
+            rows.append({"rule": rule.rule, "group": rule.group, "period": data.periods[t].name, "min": rule.low,
+                         "max": rule.high, "min_share": rule.min_share, "members_serving": len(serving),
+                         "members_counted": sum(s >= rule.min_share * (1 - 1e-6) for s in serving.values()),
+                         "members": ", ".join(f"{m} {s:.1%}" for m, s in sorted(serving.items(), key=lambda i: -i[1]))})
     return rows
 
 

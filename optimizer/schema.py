@@ -717,6 +717,34 @@ class Financing(Strict):
         return self
 
 
+class VolumeTier(Strict):
+    """One step of a volume discount: once the deal's spend reaches `from_usd`, `discount` applies."""
+
+    from_usd: NonNeg
+    """Spend (undiscounted $ paid to the covered offers at list prices over the window) where the tier starts;
+    the first tier starts at 0 and each starts above the one before."""
+    discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    """The tier's rebate, a fraction of spend in [0, 1) (0.05 = 5%); never below the tier before's."""
+
+
+class VolumeTiers(Strict):
+    """A volume discount on a deal's spend, paid as a rebate at the end of the window: `all_units`
+    (the tier the spend reaches discounts every dollar) or `incremental` (each tier discounts the
+    dollars inside it). Spend above `up_to_usd` earns no more. Both make the cost concave in volume,
+    so the tier reached is a binary under --integer; the LP relaxation is an optimistic bound
+    (docs/model.md)."""
+
+    kind: Literal["all_units", "incremental"]
+    """all_units: the highest tier reached discounts all the spend; incremental: each tier discounts the
+    spend between its from_usd and the next tier's."""
+    up_to_usd: Positive
+    """The program's ceiling: spend above it earns no more rebate (above the last tier's from_usd)."""
+    tiers: Annotated[list[VolumeTier], Field(min_length=1)]
+    """The tiers, from_usd strictly rising from 0, discounts never falling."""
+    source: Annotated[str, StringConstraints(min_length=1)]
+    """Citation for the tiers (or "assumption: ...")."""
+
+
 class Deal(Strict):
     """A contract with a counterparty over the offers it `covers`, from `from` to `to`."""
 
@@ -741,6 +769,8 @@ class Deal(Strict):
     whole horizon."""
     financing: Financing | None = None
     """Vendor financing that comes with the deal."""
+    volume_tiers: VolumeTiers | None = None
+    """A volume discount on the deal's spend (rebate tiers), paid at the end of the window."""
     source: Annotated[str, StringConstraints(min_length=1)]
     """Citation for the deal's terms."""
     note: str | None = None
@@ -776,6 +806,33 @@ class Milp(Strict):
     """Relative MIP gap at which HiGHS stops."""
 
 
+class VendorCount(Strict):
+    """A rule on how many members of `group` serve demand in every period from `from` to `to`:
+    at least `min` members each serving at least `min_share` of demand, and/or at most `max`
+    members serving any of it (binaries under --integer; the LP relaxation is weaker, docs/model.md)."""
+
+    group: Id = "vendor"
+    """The attribute whose members are counted: vendor, provider, site or a tag key (e.g. foundry)."""
+    min: Annotated[int, Field(ge=1)] | None = None
+    """Fewest members that each serve at least `min_share` of demand (e.g. 2: never a single vendor)."""
+    max: Annotated[int, Field(ge=1)] | None = None
+    """Most members that serve any demand (e.g. 3: no more than three stacks to run)."""
+    min_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.05
+    """Share of all demand (served H100e over demand) a member needs to count toward `min`, a fraction."""
+    from_: Annotated[PeriodKey | None, Field(alias="from")] = None
+    """First period the rule holds: a year like 2027 or a quarter like 2027Q3 (default: the horizon's start)."""
+    to: PeriodKey | None = None
+    """Last period the rule holds, included: a year or a quarter (default: the horizon's end)."""
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.max is None and self.min is None:
+            raise ValueError("give min, max or both")
+        if self.max is not None and self.min is not None and self.min > self.max:
+            raise ValueError(f"found min {self.min} above max {self.max}, expected min <= max")
+        return self
+
+
 class Policy(Strict):
     shares: list[ShareRule] = []
     """Concentration rules: share caps and floors per member of a group."""
@@ -785,6 +842,8 @@ class Policy(Strict):
     """Penalty in $ per year per unit of HHI of vendor shares of demand (HHI in [0, 1])."""
     budget_usd_per_year: AmountSeries | None = None
     """Cash out (upfront + recurring) allowed per year."""
+    vendor_counts: list[VendorCount] = []
+    """How many vendors (or providers, sites, tag members) serve demand: at least N with a real share, at most M."""
 
 
 class Config(Strict):

@@ -59,6 +59,21 @@ def financing_doc() -> dict:
     return scenario_doc(two_vendors(cheap_cap=None), deals=[deal(financing=financing)])
 
 
+def tiers_doc(ceiling: float = 1000.0, starts=(0, 150, 330), discounts=(0.0, 0.1, 0.3)) -> dict:
+    """All-units tiers on dear (by default 10% from $150, 30% from $330, up to `ceiling`) under --integer."""
+    tiers = {"kind": "all_units", "up_to_usd": ceiling, "source": "test",
+             "tiers": [{"from_usd": b, "discount": d} for b, d in zip(starts, discounts)]}
+    return scenario_doc(two_vendors(), deals=[deal(volume_tiers=tiers)], milp={"integer": True})
+
+
+def counts_doc(a_cap=60, **rule) -> dict:
+    """Three vendors, a at $2 (capped at `a_cap`), b at $3 (capped at 30), c at $4, and a vendor-count rule."""
+    catalog = {"a": vendor({"a1": product(reference=True)}, {"rent": offer("a1", 2.0, provider="pa", cap=a_cap)}),
+               "b": vendor({"b1": product()}, {"rent": offer("b1", 3.0, provider="pb", cap=30)}),
+               "c": vendor({"c1": product()}, {"rent": offer("c1", 4.0, provider="pc")})}
+    return scenario_doc(catalog, policy={"vendor_counts": [rule]}, milp={"integer": True})
+
+
 def drop(name):
     """A mutant formulation without one constraint family."""
     return lambda monkeypatch: monkeypatch.setattr(constraints, name, lambda model: None)
@@ -158,6 +173,14 @@ MUTANTS = {
     "porting dropped": (lambda: scenario_doc(two_vendors(cheap_cap=None, dear_price=1.5), milp={
         "integer": True, "porting": [{"vendor": "dear", "workload": "training", "cost_usd": 40, "source": "test"}]}),
         "cost", drop("porting")),
+    "tier split dropped": (tiers_doc, "cost", scale_rows("tier_split", 0.0)),
+    "tier ceiling dropped": (lambda: tiers_doc(ceiling=400), "cost", scale_rows("tier_ceiling", 0.0)),
+    "tier reach dropped": (tiers_doc, "cost", scale_rows("tier_reach", 0.0)),
+    "tier pick dropped": (lambda: tiers_doc(100, (0, 50), (0.1, 0.2)), "cost", scale_rows("tier_pick", 0.0)),
+    "count use dropped": (lambda: counts_doc(max=2), "cost", scale_rows("count_use", 0.0)),
+    "count floor dropped": (lambda: counts_doc(None, min=3, min_share=0.1), "cost", scale_rows("count_floor", 0.0)),
+    "count max dropped": (lambda: counts_doc(max=2), "cost", scale_rows("count_max", 0.0)),
+    "count min dropped": (lambda: counts_doc(None, min=3, min_share=0.1), "cost", scale_rows("count_min", 0.0, "rhs")),
     "vendor shares dropped": (lambda: scenario_doc(two_vendors(cheap_cap=None)), "max-share",
                               scale_rows("vendor_share", 0.0)),
     "HHI cuts dropped": (lambda: scenario_doc(two_vendors(cheap_cap=None), policy={"hhi_weight_usd_per_year": 200}),
@@ -194,7 +217,8 @@ def test_every_family_the_model_builds_is_mutated_above():
 
     mutated = {"capacity", "demand", "supply", "resource", "power", "budget", "share", "recourse", "cover",
                "take_or_pay", "financing", "financing_cap", "tranche", "delivery", "lots", "cluster_size",
-               "porting", "vendor_share", "hhi_cut", "max_share"}
+               "porting", "vendor_share", "hhi_cut", "max_share", "tier_split", "tier_ceiling", "tier_reach",
+               "tier_pick", "count_use", "count_floor", "count_max", "count_min"}
     covered_elsewhere = {"cluster_pick"}  # checked with cluster_size: the same cluster columns
     assert set(FAMILIES) - {n for n, f in FAMILIES.items() if f.internal} == mutated | covered_elsewhere
 

@@ -67,6 +67,8 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
         variables.recourse(model)
     variables.concentration(model, hhi=with_hhi, max_share=objective_name == "max-share")
     variables.deals(model)
+    variables.volume_tiers(model)
+    variables.vendor_counts(model)
     variables.integer_choices(model)
 
     constraints.capacity(model)
@@ -85,6 +87,8 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     constraints.integer_lots(model)
     constraints.min_cluster(model)
     constraints.porting(model)
+    constraints.volume_tiers(model)
+    constraints.vendor_counts(model)
     objective.vendor_shares(model)
     objective.hhi_cuts(model)
     objective.max_share_rows(model)

@@ -311,3 +311,55 @@ def porting(model: Model) -> None:
             if served:
                 model.add_row("porting", (vendor, w, t), served + [(ported, -data.workloads[w].demand[t] / units)],
                               "<=", 0.0, units)
+
+
+def volume_tiers(model: Model) -> None:
+    """A deal's volume tiers over its spend paid_d = Σ_{t∈W_d} Σ_{o∈d} paid_o(t) (take_or_pay's
+    measure), tiers k with start b_k, discount d_k, ceiling C:
+    tier_split[d]:      Σ_k tier_spend[d,k] <= paid_d
+    tier_ceiling[d,k]:  tier_spend[d,k] <= C · tier[d,k]
+    tier_reach[d,k]:    b_k · tier[d,k] <= tier_spend[d,k]   (all_units, k >= 1)
+    tier_pick[d]:       Σ_k tier[d,k] <= 1
+    (the rebate δ(end W_d) Σ_k (d_k tier_spend[d,k] − K_k tier[d,k]) is in the cost: objective.tier_terms)."""
+    money = model.scale.money
+    spend, tier = model.family("tier_spend"), model.family("tier")
+    for deal in model.data.deals:
+        tiers = deal.tiers
+        if tiers is None:
+            continue
+        keys = [(deal.name, k) for k in range(len(tiers.starts))]
+        paid, constant = _sum_measure(model, sorted(deal.offers), deal.window, "paid")
+        model.add_row("tier_split", (deal.name,), [(spend[key], 1.0) for key in keys] + [(v, -c) for v, c in paid],
+                      "<=", constant, money)
+        for key, start in zip(keys, tiers.starts):
+            model.add_row("tier_ceiling", key, [(spend[key], 1.0), (tier[key], -tiers.ceiling / money)], "<=", 0.0,
+                          money)
+            if tiers.kind == "all_units" and start > 0:
+                model.add_row("tier_reach", key, [(tier[key], start / money), (spend[key], -1.0)], "<=", 0.0, money)
+        model.add_row("tier_pick", (deal.name,), [(tier[key], 1.0) for key in keys], "<=", 1.0, 1.0)
+
+
+def vendor_counts(model: Model) -> None:
+    """Rule r on group g, periods t with demand D_t = Σ_w D[w,t], served_m(t) = Σ_{o∈m,w} θ y:
+    count_use[r,m,t]:    served_m(t) <= D_t · counted[r,m,t]           (a max: any share counts)
+    count_floor[r,m,t]:  served_m(t) >= s_r · D_t · counted[r,m,t]     (a min: counts from min_share)
+    count_max[r,t]:      Σ_m counted[r,m,t] <= N_max
+    count_min[r,t]:      Σ_m counted[r,m,t] >= N_min."""
+    data, units = model.data, model.scale.units
+    counted = model.family("counted")
+    for rule in data.vendor_counts:
+        for t in rule.periods:
+            demand = sum(w.demand[t] for w in data.workloads.values()) / units
+            for member, offers in rule.members.items():
+                key = (rule.rule, member, t)
+                served = [term for o in sorted(offers) for term in measure_terms(model, o, t, "compute")[0]]
+                if rule.high is not None:
+                    model.add_row("count_use", key, served + [(counted[key], -demand)], "<=", 0.0, units)
+                if rule.low is not None:
+                    model.add_row("count_floor", key, served + [(counted[key], -rule.min_share * demand)], ">=", 0.0,
+                                  units)
+            column = [(counted[(rule.rule, member, t)], 1.0) for member in rule.members]
+            if rule.high is not None:
+                model.add_row("count_max", (rule.rule, t), column, "<=", float(rule.high), 1.0)
+            if rule.low is not None:
+                model.add_row("count_min", (rule.rule, t), column, ">=", float(rule.low), 1.0)

@@ -1,7 +1,7 @@
 """Objective parts (in the LP's money unit, model.Scale) and the rows that define concentration measures.
 
 cost        Σ_{o,τ} δ(σ_τ) upfront_o(τ) x[o,τ] + Σ_t δ_t [Σ_o recurring spend_o(t) + Σ_w VOLL_w Δ_t u[w,t]]
-            − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]  + deals and porting (deal_terms)
+            − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]  + deals, porting and volume rebates (deal_terms)
             (σ_τ: when units are signed in τ, data.OfferInstance.signed_at)
 resilience  Σ_{f,w,t} p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]          (expected disruption cost)
 hhi         λ Σ_t δ_t Δ_t Σ_v q[v,t]                                   (q >= share², tangent cuts)
@@ -59,6 +59,24 @@ def deal_terms(model: Model) -> Terms:
     terms += financing_terms(model, data.deals)
     for vendor, w, amount in data.milp.porting:
         terms.append((model.var("ported", (vendor, w)), data.discount[0] * amount / money))
+    return terms + tier_terms(model)
+
+
+def tier_terms(model: Model) -> Terms:
+    """Volume rebates (LP money): − δ(end W_d) Σ_k (d_k tier_spend[d,k] − K_k tier[d,k]) for each
+    deal with tiers; at tier[d,k] = 1 and tier_spend = P it is the rebate d_k P − K_k, paid at
+    the end of the window's last period (as a take-or-pay shortfall is)."""
+    data, money = model.data, model.scale.money
+    terms: Terms = []
+    for deal in data.deals:
+        if deal.tiers is None:
+            continue
+        end = data.end_of_period_discount(deal.window[-1])
+        for k, (discount, intercept) in enumerate(zip(deal.tiers.discounts, deal.tiers.intercepts)):
+            if discount:
+                terms.append((model.var("tier_spend", (deal.name, k)), -end * discount))
+            if intercept:
+                terms.append((model.var("tier", (deal.name, k)), end * intercept / money))
     return terms
 
 
