@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from .data import DEAL_MEASURES, MEASURE_KINDS, TRANCHE_KINDS
+from .data import DEAL_MEASURES, MEASURE_KINDS, STAGGER_KINDS, TRANCHE_KINDS
 from .plan import Plan
 
 TANGENT_POINTS = [k / 20 for k in range(21)]
@@ -218,6 +218,37 @@ def tranche(plan: Plan) -> Iterator[Check]:
                 reach *= sum(w.demand[item.by] for w in data.workloads.values())
             yield Check(f"tranche[{deal.name},{k}]", reach * vest.get((deal.name, k), 0.0), "<=", measure,
                         TRANCHE_KINDS[deal.measure])
+
+
+def ladder_up(plan: Plan) -> Iterator[Check]:
+    """M_l(t) − M_l(t') <= up_l(t), never below what installed and held units alone move."""
+    return _ladder(plan, "ladder_up", 1.0)
+
+
+def ladder_down(plan: Plan) -> Iterator[Check]:
+    """M_l(t') − M_l(t) <= down_l(t), never below what installed and held units alone move."""
+    return _ladder(plan, "ladder_down", -1.0)
+
+
+def _ladder(plan: Plan, family: str, sign: float) -> Iterator[Check]:
+    for ladder in plan.data.ladders:
+        for step in ladder.steps:
+            cap = plan.ladder_cap(ladder, step, sign)
+            if cap is not None:
+                change = sign * (plan.ladder_level(ladder, step.after) - plan.ladder_level(ladder, step.before))
+                yield Check(f"{family}[{ladder.name},{_period(plan, step.before)},{_period(plan, step.after)}]",
+                            change, "<=", cap, MEASURE_KINDS[ladder.measure])
+
+
+def stagger(plan: Plan) -> Iterator[Check]:
+    """Σ_{ending in y} m x <= s · Σ m x + what the held signings alone exceed it by."""
+    for rule in plan.data.staggers:
+        ending = plan.stagger_ending(rule)
+        total = sum(ending.values())
+        for year in rule.years:
+            yield Check(f"stagger[{rule.name},{year}]", ending[year], "<=",
+                        rule.max_share * total + max(plan.held.stagger_excess(rule, year), 0.0),
+                        STAGGER_KINDS[rule.measure])
 
 
 def lots(plan: Plan) -> Iterator[Check]:

@@ -358,6 +358,54 @@ class DealData:
 
 
 @dataclass(frozen=True)
+class LadderStep:
+    """One ladder_up/ladder_down pair: M(after) − M(before) <= up and M(before) − M(after) <= down,
+    the periods' starts at most a year apart; None where the ladder gives no such cap."""
+
+    before: int
+    after: int
+    up: float | None
+    down: float | None
+
+
+LADDER_MEASURES = {"units": "units", "mw": "power"}
+"""A ladder's `measure` -> the per-offer measure it sums (plan.measure, measure_terms)."""
+
+
+@dataclass(frozen=True)
+class LadderData:
+    name: str
+    rule: int
+    """Index in policy.ladders."""
+    measure: str
+    """The per-offer measure M sums: units (active units) or power (facility MW)."""
+    offers: frozenset[int]
+    steps: tuple[LadderStep, ...]
+
+
+STAGGER_KINDS = {"units": "units", "mw": "mw", "usd": "money"}
+"""The quantity kind (formulation.model.Scale) of a stagger's measure."""
+
+
+@dataclass(frozen=True)
+class StaggerData:
+    name: str
+    rule: int
+    """Index in policy.staggers."""
+    measure: str
+    """units, mw or usd."""
+    max_share: float
+    signings: FrozenDict
+    """(o, τ) -> (calendar year the term's last day falls in, measure per unit signed), for the
+    matched term signings (on-demand excluded)."""
+
+    @property
+    def years(self) -> tuple[str, ...]:
+        """The calendar years the signings' terms end in, in order (after the horizon too)."""
+        return tuple(sorted({year for year, _ in self.signings.values()}))
+
+
+@dataclass(frozen=True)
 class MilpData:
     integer: bool = False
     lot_units: float = 1.0
@@ -403,6 +451,8 @@ class ModelData:
     cut: FrozenDict = field(default_factory=FrozenDict)
     """(o, τ) -> (units held, the cap row that cut them): held signings above what this
     scenario's signing caps allow in their year, delivered pro rata (fixed), the rest refunded."""
+    ladders: tuple[LadderData, ...] = ()
+    staggers: tuple[StaggerData, ...] = ()
 
     @property
     def T(self) -> range:
@@ -570,6 +620,8 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
     shares = _share_rules(config, offers, periods, known, problems)
     failures = _failures(config, offers, known, select, problems)
     vendor_counts = _vendor_counts(config, offers, periods, known, workloads, problems)
+    ladders = _ladders(config, offers, periods, select, problems)
+    staggers = _staggers(config, offers, select, problems, check_reach=stage is None)
     problems.raise_if_any()
 
     resilience = config.policy.resilience
@@ -583,6 +635,7 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
         hhi_weight=config.policy.hhi_weight_usd_per_year, objective=config.objective,
         groups=groups, deals=deals, milp=milp, theta_groups=_theta_groups(offers), fixed=fixed, dropped=dropped,
         vendor_counts=vendor_counts,
+        ladders=ladders, staggers=staggers,
     )
     return _cut_to_caps(data) if fixed else data
 
@@ -1255,6 +1308,74 @@ def _volume_tiers(spec, path, problems) -> TiersData | None:
                      f"{starts[-1]:g} (spend above the ceiling earns no more, so that tier could never be reached)")
         ok = False
     return TiersData(spec.kind, spec.up_to_usd, tuple(starts), tuple(discounts)) if ok else None
+def _unique_names(rules, path: tuple, problems: _Problems) -> None:
+    """Rule names must stay distinct as solver names (they key rows)."""
+    seen: set[str] = set()
+    for i, rule in enumerate(rules):
+        if solver_name(rule.name) in seen:
+            problems.add(path + (i, "name"), f"found {rule.name!r} again, expected names that are unique")
+        seen.add(solver_name(rule.name))
+
+
+def _ladders(config, offers, periods, select, problems) -> tuple[LadderData, ...]:
+    """Each ladder's offers and steps: every two periods of its window whose starts are at most a
+    year apart, capped by the later period's max_increase / max_decrease (per year: the most M may
+    move within any 12 months)."""
+    out = []
+    _unique_names(config.policy.ladders, ("policy", "ladders"), problems)
+    for i, rule in enumerate(config.policy.ladders):
+        path = ("policy", "ladders", i)
+        chosen = select(rule.match, path + ("match",)) if rule.match is not None else set(range(len(offers)))
+        window = _rule_periods(rule, periods, path, problems)
+        up = resolve_series(rule.max_increase, periods) if rule.max_increase is not None else None
+        down = resolve_series(rule.max_decrease, periods) if rule.max_decrease is not None else None
+        steps = tuple(LadderStep(before, after, up[after] if up else None, down[after] if down else None)
+                      for after in window for before in window
+                      if before < after and periods[after].start - periods[before].start <= 1 + 1e-9)
+        if window and not steps:
+            problems.add(path, f"covers only {periods[window[0]].name}, expected a window of at least two periods "
+                         "(a ladder limits the change between them)")
+        out.append(LadderData(rule.name, i, LADDER_MEASURES[rule.measure], frozenset(chosen), steps))
+    return tuple(out)
+
+
+def _stagger_signings(offers, chosen, measure: str) -> dict[tuple[int, int], tuple[str, float]]:
+    """(o, τ) -> (calendar year of the term's last day, measure per unit) for the term signings
+    (on-demand excluded) of the chosen offers; usd counts upfront + recurring x term of τ."""
+    signings = {}
+    for o in sorted(chosen):
+        offer = offers[o]
+        if offer.attrs["channel"] == "on_demand":
+            continue
+        per_unit = {"units": 1.0, "mw": offer.mw_per_unit}.get(measure)
+        for tau in offer.signable:
+            end = offer.signed_at[tau] + offer.lead_years + offer.term_years
+            value = per_unit if per_unit is not None else offer.upfront[tau] + offer.recurring[tau] * offer.term_years
+            signings[(o, tau)] = (str(math.floor(end - 1e-9)), value)
+    return signings
+
+
+def _staggers(config, offers, select, problems, check_reach: bool) -> tuple[StaggerData, ...]:
+    """Each stagger's term signings and the year each ends in. A max_share below 1 / (the number
+    of years the signings can end in) leaves only the plan that signs none of them: an error
+    (`check_reach`; not under held signings, whose stage may allow fewer years)."""
+    out = []
+    _unique_names(config.policy.staggers, ("policy", "staggers"), problems)
+    for i, rule in enumerate(config.policy.staggers):
+        path = ("policy", "staggers", i)
+        chosen = select(rule.match, path + ("match",)) if rule.match is not None else set(range(len(offers)))
+        data = StaggerData(rule.name, i, rule.measure, rule.max_share,
+                           FrozenDict(_stagger_signings(offers, chosen, rule.measure)))
+        years = data.years
+        if chosen and not years:
+            problems.add(path + ("match",), "found only on-demand offers (or none signable), expected offers with a "
+                         "term (reserved or buy) whose ends can be staggered")
+        elif check_reach and years and rule.max_share * len(years) < 1 - 1e-9:
+            problems.add(path + ("max_share",), f"found {rule.max_share:g} with the matched terms ending in only "
+                         f"{len(years)} calendar years ({', '.join(years)}), expected at least "
+                         f"1/{len(years)} = {1 / len(years):.4g} (otherwise only a plan that signs none of them meets it)")
+        out.append(data)
+    return tuple(out)
 
 
 def _milp(config, vendors, offers, periods, problems) -> MilpData:

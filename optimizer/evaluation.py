@@ -19,15 +19,16 @@ from typing import Any
 
 
 def relaxed(scenario, objective: str | None, solver: str):
-    """(result, findings): the scenario solved without its policy rules (share rules; hard
-    resilience off), and the checks of those rules the plan fails (verify's breaches)."""
+    """(result, findings): the scenario solved without its policy rules (share rules, ladders,
+    staggers; hard resilience off), and the checks of those rules the plan fails (verify's breaches)."""
     from .api import solve
     from .errors import VerificationError
     from .plan import Plan
     from .verify import verify_plan
 
     data = scenario.data
-    loose = replace(data, shares=(), resilience_mode="off" if data.resilience_mode == "hard" else data.resilience_mode)
+    loose = replace(data, shares=(), ladders=(), staggers=(),
+                    resilience_mode="off" if data.resilience_mode == "hard" else data.resilience_mode)
     result = solve(replace(scenario, data=loose), objective=objective, solver=solver)
     plan = result.plan_values
     try:

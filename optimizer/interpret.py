@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .data import MEASURE_KINDS, TRANCHE_KINDS
+from .data import MEASURE_KINDS, STAGGER_KINDS, TRANCHE_KINDS
 from .loading import format_path
 
 
@@ -170,6 +170,38 @@ def tier_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
     if row.family == "tier_reach":
         return value, "$/$", f"saving from {name}'s volume_tiers.tiers[{k}].from_usd $1 lower (present value)"
     return value, "$/$", f"saving from {name}'s volume_tiers.up_to_usd $1 higher, in tier {k} (present value)"
+LADDER_UNITS = {"units": "unit", "power": "MW"}
+
+
+def _ladder_of(model, row):
+    return next(ladder for ladder in model.data.ladders if ladder.name == row.key[0])
+
+
+def ladder_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
+    """Saving from 1 more unit (or MW) per year of a ladder's max_increase (ladder_up) or
+    max_decrease (ladder_down) on the step from t' to t: −π / scale, in $ of period t."""
+    data = reading.model.data
+    name, before, after = row.key
+    unit = LADDER_UNITS[_ladder_of(reading.model, row).measure]
+    value = -dual / row.rhs_scale * reading.in_period_dollars(after)
+    verb = "rise" if row.family == "ladder_up" else "fall"
+    return value, f"$ per {unit}/yr", (f"saving from letting ladder {name} {verb} 1 more {unit}/yr from "
+                                       f"{data.periods[before].name} to {data.periods[after].name}")
+
+
+def _stagger_total(plan, model, row) -> tuple[object, float]:
+    """The stagger of a row and Σ m x over all its signings in the plan, in LP units of its kind."""
+    rule = next(s for s in model.data.staggers if s.name == row.key[0])
+    return rule, sum(plan.stagger_ending(rule).values()) / model.scale.of_kind(STAGGER_KINDS[rule.measure])
+
+
+def stagger_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
+    """Saving from a max_share 1 point higher: the row is Σ_y m x − s Σ m x <= 0, so
+    d(obj)/d(s) = π · Σ m x; |π| x Σ m x x 0.01, present value (the signings span years)."""
+    rule, total = _stagger_total(reading.plan, reading.model, row)
+    value = abs(dual) * total * 0.01 * reading.model.scale.money
+    return value, "$/share-point", (f"saving from letting 1 more point of stagger {rule.name}'s signings end in "
+                                    f"{row.key[1]} (present value)")
 
 
 # ---------------------------------------------------------------- relaxations
@@ -271,3 +303,25 @@ def cover_relaxation(model, row, slack: float, plan) -> Relaxation:
                       data.periods[t].name, workload.critical, needed, "",
                       f"if {data.failures[f].name} fails; or set policy.resilience.mode: priced")
 
+
+
+def ladder_relaxation(model, row, slack: float, plan) -> Relaxation:
+    """A ladder cap raised by the slack for the step into period t (per year, in its measure)."""
+    ladder = _ladder_of(model, row)
+    name, before, after = row.key
+    step = next(s for s in ladder.steps if (s.before, s.after) == (before, after))
+    up = row.family == "ladder_up"
+    current = step.up if up else step.down
+    unit = LADDER_UNITS[ladder.measure]
+    return Relaxation(model.row_name(row), row.family,
+                      f"policy.ladders[{ladder.rule}].{'max_increase' if up else 'max_decrease'}",
+                      model.data.periods[after].name, current, current + slack * row.rhs_scale, f"{unit}/year",
+                      f"ladder {name}, from {model.data.periods[before].name}")
+
+
+def stagger_relaxation(model, row, slack: float, plan) -> Relaxation:
+    """A stagger's max_share raised until the year's signings fit: + slack / Σ m x (at most 1)."""
+    rule, total = _stagger_total(plan, model, row)
+    needed = min(rule.max_share + (slack / total if total > 0 else 1.0), 1.0)
+    return Relaxation(model.row_name(row), "stagger", f"policy.staggers[{rule.rule}].max_share", row.key[1],
+                      rule.max_share, needed, "", f"stagger {rule.name}")

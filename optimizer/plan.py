@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .data import DEAL_MEASURES, DealData, ModelData
+from .data import DEAL_MEASURES, DealData, LadderData, LadderStep, ModelData, StaggerData
 
 
 @dataclass
@@ -123,6 +123,39 @@ class Plan:
         if measure == "paid":
             return self.paid(o, t)
         return self.spend(o, t)
+
+    def ladder_level(self, ladder: LadderData, t: int) -> float:
+        """M_l(t) = Σ_{o∈l} m_o A[o,t]: the ladder's active units or facility MW, installed included."""
+        return sum(self.measure(o, t, ladder.measure) for o in ladder.offers)
+
+    def ladder_cap(self, ladder: LadderData, step: LadderStep, sign: float) -> float | None:
+        """The cap of a ladder step (sign 1: ladder_up, −1: ladder_down; None: none given), never
+        below what the installed and held units (data.fixed) alone move: a rise of contracts
+        already signed is delivered, and a fall is allowed where no free signing of the ladder's
+        offers could refill it (one active more in the later period than in the earlier)."""
+        cap = step.up if sign > 0 else step.down
+        if cap is None:
+            return None
+        data = self.data
+        refillable = sign < 0 and any(
+            dict(offer.activity[tau]).get(step.after, 0.0) > dict(offer.activity[tau]).get(step.before, 0.0)
+            for o in ladder.offers for offer in [data.offers[o]] for tau in offer.signable if (o, tau) not in data.fixed)
+        if refillable:
+            return cap
+        held = self.held
+        return max(cap, sign * (held.ladder_level(ladder, step.after) - held.ladder_level(ladder, step.before)))
+
+    def stagger_ending(self, stagger: StaggerData) -> dict[str, float]:
+        """Per calendar year of the stagger: Σ m_o(τ) x[o,τ] over its signings whose terms end in it."""
+        ending = dict.fromkeys(stagger.years, 0.0)
+        for key, (year, per_unit) in stagger.signings.items():
+            ending[year] += per_unit * self.acquired.get(key, 0.0)
+        return ending
+
+    def stagger_excess(self, stagger: StaggerData, year: str) -> float:
+        """The stagger row's left-hand side: what ends in `year` minus max_share x all the group's signings."""
+        ending = self.stagger_ending(stagger)
+        return ending[year] - stagger.max_share * sum(ending.values())
 
     def vendor_share_of_demand(self, vendor: str, t: int) -> float:
         """σ[v,t]: H100e the vendor serves in t over all demand in t."""

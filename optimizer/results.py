@@ -32,6 +32,7 @@ JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "per
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
           "power", "concentration", "commitments", "tiers", "vendor_counts")
+          "power", "concentration", "commitments", "ladders", "staggers")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
 NOISE_LP = 1e-9
@@ -177,6 +178,8 @@ class Result:
     tiers = property(lambda self: self.frame("tiers"), doc="Volume tiers: tier reached, spend, rebate, the next tier.")
     vendor_counts = property(lambda self: self.frame("vendor_counts"),
                              doc="Vendor-count rules: members serving and counted per period.")
+    ladders = property(lambda self: self.frame("ladders"), doc="Each ladder's active level and its moves within 12 months.")
+    staggers = property(lambda self: self.frame("staggers"), doc="Each stagger's signings ending per calendar year.")
 
     # ------------------------------------------------------------ JSON
 
@@ -255,6 +258,9 @@ _COLUMNS = {
               "contract_rebate_usd", "next_tier_from_usd", "spend_to_next_tier_usd"],
     "vendor_counts": ["rule", "group", "period", "min", "max", "min_share", "members_serving", "members_counted",
                       "members"],
+    "ladders": ["ladder", "period", "unit", "level", "rise_within_year", "fall_within_year", "max_increase_per_year",
+                "max_decrease_per_year"],
+    "staggers": ["stagger", "year", "unit", "ending", "share", "max_share"],
 }
 
 
@@ -297,6 +303,8 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "commitments": _commitment_rows(data),
         "tiers": _tier_rows(plan),
         "vendor_counts": _count_rows(plan),
+        "ladders": _ladder_rows(plan),
+        "staggers": _stagger_rows(plan),
     }
     parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "equity", "resilience")}
     parts["hhi"] = _value(model.objectives["hhi"], solution) * model.scale.money if objective == "multi-vendor" else 0.0
@@ -425,6 +433,37 @@ def _commitment_rows(data: ModelData) -> list[dict]:
                          "delivered_units": units, "status": status})
     return rows + [{"offer": key, "period": period, "held_units": units, "delivered_units": 0.0,
                     "status": "refunded: offer not in this scenario"} for key, period, units in data.dropped]
+
+
+def _ladder_rows(plan: Plan) -> list[dict]:
+    """Per ladder and period of its window: M(t) (units or MW), the largest rise and fall into t
+    from the periods at most a year before it (what ladder_up and ladder_down cap), and the caps."""
+    rows = []
+    for ladder in plan.data.ladders:
+        periods = sorted({t for step in ladder.steps for t in (step.before, step.after)})
+        level = {t: plan.ladder_level(ladder, t) for t in periods}
+        for t in periods:
+            steps = [s for s in ladder.steps if s.after == t]
+            moves = [level[t] - level[s.before] for s in steps]
+            rows.append({"ladder": ladder.name, "period": plan.data.periods[t].name,
+                         "unit": "MW" if ladder.measure == "power" else "units", "level": level[t],
+                         "rise_within_year": max([0.0, *moves]), "fall_within_year": max([0.0, *(-m for m in moves)]),
+                         "max_increase_per_year": steps[0].up if steps else None,
+                         "max_decrease_per_year": steps[0].down if steps else None})
+    return rows
+
+
+def _stagger_rows(plan: Plan) -> list[dict]:
+    """Per stagger and calendar year its signings can end in: what ends then (units, MW or $)
+    and its share of all the group's signings."""
+    rows = []
+    for rule in plan.data.staggers:
+        ending = plan.stagger_ending(rule)
+        total = sum(ending.values())
+        rows += [{"stagger": rule.name, "year": year, "unit": {"units": "units", "mw": "MW", "usd": "$"}[rule.measure],
+                  "ending": amount, "share": amount / total if total > 0 else 0.0, "max_share": rule.max_share}
+                 for year, amount in ending.items()]
+    return rows
 
 
 def _spend_rows(plan: Plan) -> list[dict]:

@@ -833,6 +833,57 @@ class VendorCount(Strict):
         return self
 
 
+class Ladder(Strict):
+    """Laddering: the active contracted capacity M(t) of the offers it matches (installed units
+    included) may rise by at most `max_increase` and fall by at most `max_decrease` within any 12
+    months: M(t) − M(t') for every two periods of the window whose starts are at most a year
+    apart (consecutive years; up to four quarters back), so a yearly and a quarterly horizon
+    read the same per-year figure alike."""
+
+    name: Id
+    """The ladder's id (unique among ladders): names its ladder_up and ladder_down rows."""
+    match: Selector | None = None
+    """The offers whose active capacity is laddered (a selector; default: every offer, on-demand included)."""
+    measure: Literal["units", "mw"] = "units"
+    """What M counts: active units (accelerators) or their facility MW (kW x PUE / 1000 per unit)."""
+    max_increase: AmountSeries | None = None
+    """The most M may rise within any 12 months, in `measure` per year; a number or {period: number}
+    (a step into period t is capped by t's value)."""
+    max_decrease: AmountSeries | None = None
+    """The most M may fall within any 12 months (contracts ending faster must be replaced), in `measure`
+    per year; a number or {period: number} (the later period's value)."""
+    from_: Annotated[PeriodKey | None, Field(alias="from")] = None
+    """First period of the window: a year like 2027 or a quarter like 2027Q3 (default: the horizon's start)."""
+    to: PeriodKey | None = None
+    """Last period of the window, included (default: the horizon's end)."""
+    source: str | None = None
+    """Why the lab ladders (a policy, a board limit, an assumption)."""
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.max_increase is None and self.max_decrease is None:
+            raise ValueError("give max_increase, max_decrease or both")
+        return self
+
+
+class Stagger(Strict):
+    """Staggered commitments: of the term signings (reserved and owned; on-demand excluded) of the
+    offers it matches, at most `max_share` may end in any one calendar year (the year the term's
+    last day falls in, after the horizon too), counted in `measure`."""
+
+    name: Id
+    """The stagger's id (unique among staggers): names its stagger rows."""
+    match: Selector | None = None
+    """The offers whose signings are staggered (a selector; default: every offer with a term)."""
+    measure: Literal["units", "mw", "usd"] = "units"
+    """What is counted per signing: units, facility MW, or usd, the obligation it signs (upfront + recurring
+    of the signing period x term, per unit, undiscounted)."""
+    max_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    """Largest share of the group's signings (in `measure`) whose terms end in one calendar year, a fraction."""
+    source: str | None = None
+    """Why the lab staggers (renewal risk, a board limit, an assumption)."""
+
+
 class Policy(Strict):
     shares: list[ShareRule] = []
     """Concentration rules: share caps and floors per member of a group."""
@@ -844,6 +895,10 @@ class Policy(Strict):
     """Cash out (upfront + recurring) allowed per year."""
     vendor_counts: list[VendorCount] = []
     """How many vendors (or providers, sites, tag members) serve demand: at least N with a real share, at most M."""
+    ladders: list[Ladder] = []
+    """Laddering: caps on how fast the active capacity of a group of offers may rise or fall."""
+    staggers: list[Stagger] = []
+    """Staggered commitments: caps on the share of a group's term signings ending in one calendar year."""
 
 
 class Config(Strict):

@@ -14,6 +14,7 @@ import pytest
 
 import optimizer as cpo
 from conftest import hall, offer, product, scenario_doc, two_vendors, vendor
+from test_ladders import ramp, rolloff, stagger_doc
 from optimizer.formulation import constraints, model as model_module, objective as objective_module, variables
 
 
@@ -187,6 +188,9 @@ MUTANTS = {
                          "multi-vendor", scale_rows("hhi_cut", 0.0)),
     "max-share rows dropped": (lambda: scenario_doc(two_vendors(cheap_cap=None)), "max-share",
                                scale_rows("max_share", 0.0)),
+    "ladder rise dropped": (lambda: ramp(max_increase=150), "cost", scale_rows("ladder_up", 0.0)),
+    "ladder fall dropped": (rolloff, "cost", drop("ladders")),
+    "stagger dropped": (stagger_doc, "cost", scale_rows("stagger", 0.0)),
     "recourse never built (hard)": (hard_doc, "cost", without_columns("recourse", "resilience")),
     "concentration columns never built (max-share)": (lambda: scenario_doc(two_vendors(cheap_cap=None)), "max-share",
                                                       without_columns("concentration")),
@@ -220,6 +224,7 @@ def test_every_family_the_model_builds_is_mutated_above():
                "porting", "vendor_share", "hhi_cut", "max_share", "tier_split", "tier_ceiling", "tier_reach",
                "tier_pick", "count_use", "count_floor", "count_max", "count_min"}
     covered_elsewhere = {"cluster_pick"}  # checked with cluster_size: the same cluster columns
+    mutated |= {"ladder_up", "ladder_down", "stagger"}
     assert set(FAMILIES) - {n for n, f in FAMILIES.items() if f.internal} == mutated | covered_elsewhere
 
 

@@ -84,6 +84,8 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     constraints.financing(model)
     constraints.tranches(model)
     constraints.delivery(model)
+    constraints.ladders(model)
+    constraints.staggers(model)
     constraints.integer_lots(model)
     constraints.min_cluster(model)
     constraints.porting(model)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pulp
 
-from ..data import DEAL_MEASURES, MEASURE_KINDS, TRANCHE_KINDS
+from ..data import DEAL_MEASURES, MEASURE_KINDS, STAGGER_KINDS, TRANCHE_KINDS
+from ..plan import Plan
 from .model import Model, Terms
 
 
@@ -274,6 +275,47 @@ def delivery(model: Model) -> None:
     """delivery[d,t]:  Σ_{o∈d} kW_o·PUE_o/1000 · A[o,t] <= max_mw_d[t]  (MW; 0 new before the
     window, never below the MW already installed: data.py)."""
     _active_mw_caps(model, "delivery", model.data.delivery)
+
+
+def ladders(model: Model) -> None:
+    """ladder_up[l,t',t]:    M_l(t) − M_l(t') <= up_l(t)
+    ladder_down[l,t',t]:  M_l(t') − M_l(t) <= down_l(t)
+    for periods t' < t of the ladder's window whose starts are at most a year apart (the most M may
+    move within any 12 months), M_l(t) = Σ_{o∈l} m_o A[o,t] with m_o = 1 (units) or kW·PUE/1000
+    (MW), installed units on the right-hand side. A cap is never below what the installed and held
+    units alone move up, nor, where no free signing could refill it, down (Plan.ladder_cap, as
+    Model.grandfather): contracts already signed never make a scenario infeasible."""
+    data = model.data
+    caps = Plan({}, {}, data)
+    for ladder in data.ladders:
+        scale = model.scale.of_kind(MEASURE_KINDS[ladder.measure])
+        periods = sorted({t for step in ladder.steps for t in (step.before, step.after)})
+        level = {t: _sum_measure(model, sorted(ladder.offers), [t], ladder.measure) for t in periods}
+        for step in ladder.steps:
+            (after, installed_after), (before, installed_before) = level[step.after], level[step.before]
+            for family, sign in (("ladder_up", 1.0), ("ladder_down", -1.0)):
+                cap = caps.ladder_cap(ladder, step, sign)
+                if cap is not None:
+                    terms = [(v, sign * c) for v, c in after] + [(v, -sign * c) for v, c in before]
+                    model.add_row(family, (ladder.name, step.before, step.after), terms, "<=",
+                                  cap / scale - sign * (installed_after - installed_before), scale)
+
+
+def staggers(model: Model) -> None:
+    """stagger[g,y]:  Σ_{(o,τ)∈g ending in y} m_o(τ) x[o,τ] <= s_g · Σ_{(o,τ)∈g} m_o(τ) x[o,τ]
+    for each calendar year y a matched term signing can end in (homogeneous, so linear:
+    Σ_{(o,τ)} (1[end(o,τ) ∈ y] − s_g) m_o(τ) x[o,τ] <= 0); m = 1 (units), kW·PUE/1000 (MW) or
+    upfront_o(τ) + recurring_o(τ)·term_o (usd); on-demand offers excluded. The right-hand side is
+    never below what the held signings (data.fixed) alone give (as Model.grandfather)."""
+    data, x = model.data, model.family("x")
+    held = Plan({}, {}, data).held
+    for stagger in data.staggers:
+        scale = model.scale.of_kind(STAGGER_KINDS[stagger.measure])
+        for year in stagger.years:
+            terms = [(x[key], ((end == year) - stagger.max_share) * per_unit * model.scale.units / scale)
+                     for key, (end, per_unit) in stagger.signings.items() if key in x]
+            model.add_row("stagger", (stagger.name, year), terms, "<=",
+                          max(held.stagger_excess(stagger, year), 0.0) / scale, scale)
 
 
 def integer_lots(model: Model) -> None:
