@@ -353,12 +353,11 @@ def tier_reach(plan: Plan) -> Iterator[Check]:
 
 
 def tier_pick(plan: Plan) -> Iterator[Check]:
-    """Σ_k tier[d,k] <= 1; under --integer each tier[d,k] is 0 or 1."""
+    """Σ_k tier[d,k] <= 1, each tier[d,k] 0 or 1 (binary in every solve)."""
     for deal, _, tier in _tier_deals(plan):
         yield Check(f"tier_pick[{deal.name}]", sum(tier), "<=", 1.0, "one")
-        if plan.data.milp.integer:
-            for k, chosen in enumerate(tier):
-                yield Check(f"tier[{deal.name},{k}] whole", abs(chosen - round(chosen)), "<=", 0.0, "one")
+        for k, chosen in enumerate(tier):
+            yield Check(f"tier[{deal.name},{k}] whole", abs(chosen - round(chosen)), "<=", 0.0, "one")
 
 
 def _count_rows(plan: Plan, bound: str):
@@ -387,18 +386,19 @@ def count_floor(plan: Plan) -> Iterator[Check]:
 
 
 def _count_totals(plan: Plan, bound: str) -> Iterator[tuple]:
-    """(rule, period, Σ_m counted) for the rules with a `bound`; under --integer, each counted whole."""
+    """(rule, period, Σ_m counted, each counted's distance from a whole number) for the rules with a
+    `bound` (counted is binary in every solve)."""
     data, counted = plan.data, plan.decisions.get("counted", {})
     for rule in data.vendor_counts:
         if getattr(rule, bound) is None:
             continue
         for t in rule.periods:
             values = [counted.get((rule.rule, member, t), 0.0) for member in rule.members]
-            yield rule, t, sum(values), [abs(v - round(v)) for v in values] if data.milp.integer else []
+            yield rule, t, sum(values), [abs(v - round(v)) for v in values]
 
 
 def count_max(plan: Plan) -> Iterator[Check]:
-    """Σ_m counted[r,m,t] <= N_max (with count_use: at most N_max members serve any demand under --integer)."""
+    """Σ_m counted[r,m,t] <= N_max (with count_use: at most N_max members serve any demand)."""
     for rule, t, total, fractions in _count_totals(plan, "high"):
         name = f"count_max[{rule.rule},{_period(plan, t)}]"
         yield Check(name, total, "<=", float(rule.high), "one")
@@ -407,7 +407,7 @@ def count_max(plan: Plan) -> Iterator[Check]:
 
 
 def count_min(plan: Plan) -> Iterator[Check]:
-    """Σ_m counted[r,m,t] >= N_min (with count_floor: at least N_min members serve min_share each under --integer)."""
+    """Σ_m counted[r,m,t] >= N_min (with count_floor: at least N_min members serve min_share each)."""
     for rule, t, total, fractions in _count_totals(plan, "low"):
         name = f"count_min[{rule.rule},{_period(plan, t)}]"
         yield Check(name, total, ">=", float(rule.low), "one")

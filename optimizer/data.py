@@ -308,12 +308,6 @@ class TiersData:
         k = self.reached(paid)
         return self.discounts[k] * self.counted(paid) - self.intercepts[k]
 
-    @cached_property
-    def relaxed_rate(self) -> float:
-        """max_k (d_k − K_k / C): the LP relaxation's rebate per $ of P (the chord from 0 to the
-        rebate at the ceiling, an optimistic bound: the rebate is convex in P below C)."""
-        return max(d - k / self.ceiling for d, k in zip(self.discounts, self.intercepts))
-
 
 DEAL_MEASURES = {"mw": "power", "units": "units", "share": "compute", "spend_usd": "paid"}
 """A tranche's `financing.measure` -> the per-offer measure it sums (plan.measure, measure_terms)."""

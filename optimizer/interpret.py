@@ -163,8 +163,8 @@ def tranche_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
 def tier_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
     """tier_reach (b_k tier − spend <= 0): saving from tier k's threshold $1 lower; tier_ceiling
     (spend − C tier <= 0): saving from the ceiling $1 higher. Both move a coefficient of tier[d,k],
-    so by the envelope theorem the saving is −π · tier[d,k] (with the integers fixed under
-    --integer: tier = 1 for the tier reached), present value."""
+    so by the envelope theorem the saving is −π · tier[d,k] (with the integers fixed: tier
+    = 1 for the tier reached), present value."""
     name, k = row.key
     value = -dual * reading.value("tier", (name, k))
     if row.family == "tier_reach":

@@ -193,19 +193,16 @@ class Plan:
     @cached_property
     def tier_outcomes(self) -> list["TierOutcome"]:
         """Per deal with volume tiers, from its spend in the window (deal_outcomes): the tier the
-        spend reaches and the contract's rebate (data.TiersData.rebate); the rebate the cost counts
-        is that under --integer and the LP relaxation's P · max_k (d_k − K_k/C) otherwise (an
-        optimistic bound, what the relaxed model earns), paid at the end of the window."""
+        spend reaches and the contract's rebate (data.TiersData.rebate), paid at the end of the
+        window (the tier choice is binary in every solve)."""
         data, out = self.data, []
         for outcome in self.deal_outcomes:
             tiers = outcome.deal.tiers
             if tiers is None:
                 continue
-            contract = tiers.rebate(outcome.spend)
-            rebate = contract if data.milp.integer else tiers.relaxed_rate * tiers.counted(outcome.spend)
+            rebate = tiers.rebate(outcome.spend)
             end = data.end_of_period_discount(outcome.deal.window[-1])
-            out.append(TierOutcome(outcome.deal, outcome.spend, tiers.reached(outcome.spend), rebate, rebate * end,
-                                   contract))
+            out.append(TierOutcome(outcome.deal, outcome.spend, tiers.reached(outcome.spend), rebate, rebate * end))
         return out
 
     def served_share(self, offers, t: int) -> float:
@@ -307,7 +304,5 @@ class TierOutcome:
     tier: int
     """The highest tier the spend reaches (its from_usd at most min(spend, C))."""
     rebate: float
-    """Undiscounted $ of rebate the cost counts: the contract's under --integer, the LP relaxation's otherwise."""
-    rebate_pv: float
-    contract_rebate: float
     """Undiscounted $ of rebate the contract pays on this spend (the tier reached's d_k P − K_k)."""
+    rebate_pv: float

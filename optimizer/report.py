@@ -251,22 +251,17 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
 
 
 def _print_tiers_and_counts(result: Result, console: Console) -> None:
-    """The volume tiers reached (the LP relaxation's rebate beside the contract's) and the
+    """The volume tiers reached and the
     vendor-count rules' members per period, where the scenario has them."""
     if result.tables["tiers"]:
-        relaxed = not result.data.milp.integer
         tiers = _table(console, "Volume tiers (undiscounted $ over each deal's window)", "deal", "kind",
-                       "tier reached", "spend", "rebate", *(["contract's rebate"] if relaxed else []),
+                       "tier reached", "spend", "rebate",
                        "to next tier", left=3, keep=(2,))
         for row in result.tables["tiers"]:
             reached = f"{row['discount']:.1%} from {money(row['tier_from_usd'])}"
             to_next = "" if row["spend_to_next_tier_usd"] is None else money(row["spend_to_next_tier_usd"])
-            add_row(tiers, row["deal"], row["kind"], reached, money(row["spend_usd"]), money(row["rebate_usd"]),
-                    *([money(row["contract_rebate_usd"])] if relaxed else []), to_next)
+            add_row(tiers, row["deal"], row["kind"], reached, money(row["spend_usd"]), money(row["rebate_usd"]), to_next)
         console.print(tiers)
-        if relaxed:
-            console.print("[dim]The LP relaxation's rebate is an optimistic bound (the chord to the ceiling); "
-                          "--integer pays the contract's.[/dim]")
     if result.tables["vendor_counts"]:
         counts = _table(console, "Vendor counts (members serving demand; counted: at least min_share each)", "rule",
                         "period", "members", "min", "max", "serving", "counted", left=3, keep=(0, 2))

@@ -31,8 +31,7 @@ from .solver import Solution
 JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
-          "power", "concentration", "commitments", "tiers", "vendor_counts")
-          "power", "concentration", "commitments", "ladders", "staggers")
+          "power", "concentration", "commitments", "tiers", "vendor_counts", "ladders", "staggers")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
 NOISE_LP = 1e-9
@@ -255,7 +254,7 @@ _COLUMNS = {
     "concentration": ["period", "hhi", "max_vendor_share", "largest_vendor"],
     "commitments": ["offer", "period", "held_units", "delivered_units", "status"],
     "tiers": ["deal", "kind", "tier", "tier_from_usd", "discount", "spend_usd", "counted_spend_usd", "rebate_usd",
-              "contract_rebate_usd", "next_tier_from_usd", "spend_to_next_tier_usd"],
+              "next_tier_from_usd", "spend_to_next_tier_usd"],
     "vendor_counts": ["rule", "group", "period", "min", "max", "min_share", "members_serving", "members_counted",
                       "members"],
     "ladders": ["ladder", "period", "unit", "level", "rise_within_year", "fall_within_year", "max_increase_per_year",
@@ -387,8 +386,7 @@ def _deal_rows(plan: Plan) -> list[dict]:
 
 def _tier_rows(plan: Plan) -> list[dict]:
     """Per deal with volume tiers (plan.tier_outcomes), undiscounted: the tier the spend reaches,
-    the rebate the cost counts (the contract's under --integer, the LP relaxation's otherwise)
-    beside the contract's, and the spend still needed for the next tier (none at the top or when
+    its rebate, and the spend still needed for the next tier (none at the top or when
     the next tier's start is above the ceiling)."""
     rows = []
     for outcome in plan.tier_outcomes:
@@ -397,7 +395,7 @@ def _tier_rows(plan: Plan) -> list[dict]:
         rows.append({"deal": outcome.deal.name, "kind": tiers.kind, "tier": k, "tier_from_usd": tiers.starts[k],
                      "discount": tiers.discounts[k], "spend_usd": outcome.spend,
                      "counted_spend_usd": tiers.counted(outcome.spend), "rebate_usd": outcome.rebate,
-                     "contract_rebate_usd": outcome.contract_rebate, "next_tier_from_usd": following,
+                     "next_tier_from_usd": following,
                      "spend_to_next_tier_usd": None if following is None else following - outcome.spend})
     return rows
 

@@ -49,16 +49,15 @@ def test_min_vendors_cost_n_versus_n_plus_one(solve, integer, size, step):
         assert (row["members_serving"], row["members_counted"], row["members"]) == (3, 3, "a 80.0%, b 10.0%, c 10.0%")
 
 
-def test_min_vendors_lp_relaxation_is_weaker(solve):
-    """b can sell only 5 units, under its 10%. Under --integer the second vendor must be c at 10%:
-    a 90, c 10, $220. The LP counts b and c at 5% each as half a member each (counted <= share /
-    min_share): a 90, b 5, c 5 = 180 + 15 + 20 = $215, and the table shows only a counted."""
-    milp = solve(market(b_cap=5, rule={"min": 2, "min_share": 0.1}))
-    assert milp.total_cost_usd == pytest.approx(220.0)
-    assert [acquired(milp, f"{v}/rent") for v in "abc"] == pytest.approx([90, 0, 10])
-    lp = solve(market(b_cap=5, rule={"min": 2, "min_share": 0.1}, integer=False))
-    assert lp.total_cost_usd == pytest.approx(215.0)
-    assert (count_row(lp)["members_serving"], count_row(lp)["members_counted"]) == (3, 1)
+@pytest.mark.parametrize("integer", [True, False])
+def test_min_vendors_counted_whole_without_integer(solve, integer):
+    """b can sell only 5 units, under its 10%. The second vendor must be c at 10%: a 90, c 10,
+    $220, with or without --integer (counted is binary in every solve: relaxed, b and c at 5% each
+    would count as half a member each, a 90, b 5, c 5 = $215 with only a really counted)."""
+    result = solve(market(b_cap=5, rule={"min": 2, "min_share": 0.1}, integer=integer))
+    assert result.total_cost_usd == pytest.approx(220.0)
+    assert [acquired(result, f"{v}/rent") for v in "abc"] == pytest.approx([90, 0, 10])
+    assert count_row(result)["members_counted"] == 2
 
 
 @pytest.mark.parametrize("size", [1.0, 1e7])
@@ -84,13 +83,13 @@ def test_max_vendors_per_quarter_can_rotate_within_a_yearly_cap(solve):
     assert all(row["members_serving"] <= 2 for row in result.tables["vendor_counts"])
 
 
-def test_max_vendors_rarely_binds_in_the_lp(solve):
-    """counted >= share in the LP, and the shares add up to 1: at most 1 vendor is met by a 60%,
-    b 40% (counted 0.6 + 0.4): $240, where the MILP must put all 100 on b, $300."""
-    assert solve(market(a_cap=60, rule={"max": 1}, integer=False)).total_cost_usd == pytest.approx(240.0)
-    milp = solve(market(a_cap=60, rule={"max": 1}))
-    assert milp.total_cost_usd == pytest.approx(300.0)
-    assert acquired(milp, "b/rent") == pytest.approx(100.0)
+@pytest.mark.parametrize("integer", [True, False])
+def test_max_one_vendor_binds_without_integer(solve, integer):
+    """At most 1 vendor with a capped at 60: all 100 on b, $300, with or without --integer
+    (relaxed, counted >= share would let a 60% + b 40% count 0.6 + 0.4 = 1: $240)."""
+    result = solve(market(a_cap=60, rule={"max": 1}, integer=integer))
+    assert result.total_cost_usd == pytest.approx(300.0)
+    assert acquired(result, "b/rent") == pytest.approx(100.0)
 
 
 def test_rule_holds_only_in_its_window(solve):

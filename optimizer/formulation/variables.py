@@ -85,24 +85,21 @@ def deals(model: Model) -> None:
 
 def volume_tiers(model: Model) -> None:
     """Per deal d with volume tiers and tier k: tier_spend[d,k] >= 0 (LP money of the deal's spend
-    counted in tier k) and tier[d,k] in [0, 1] (tier k is the one reached: binary under --integer;
-    relaxed, the share of the ceiling C that tier_spend fills)."""
-    integer = model.data.milp.integer
+    counted in tier k) and tier[d,k] binary (tier k is the one reached), in every solve: relaxed,
+    it would earn the top discount on any spend (docs/model.md, "Volume tiers")."""
     for deal in model.data.deals:
         if deal.tiers is not None:
             keys = [(deal.name, k) for k in range(len(deal.tiers.starts))]
             model.add_vars("tier_spend", keys)
-            model.add_vars("tier", keys, upper=1.0, integer=integer)
+            model.add_vars("tier", keys, upper=1.0, integer=True)
 
 
 def vendor_counts(model: Model) -> None:
-    """counted[r,m,t] in [0, 1]: member m of rule r's group counts in period t (binary under
-    --integer; relaxed, it is at least m's share of demand for a max and at most share / min_share
-    for a min)."""
-    integer = model.data.milp.integer
+    """counted[r,m,t] binary: member m of rule r's group counts in period t, in every solve
+    (relaxed, it could be m's share of demand, so a max would never bind: docs/model.md)."""
     for rule in model.data.vendor_counts:
         model.add_vars("counted", [(rule.rule, m, t) for t in rule.periods for m in rule.members],
-                       upper=1.0, integer=integer)
+                       upper=1.0, integer=True)
 
 
 def integer_choices(model: Model) -> None:
