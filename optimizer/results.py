@@ -31,7 +31,7 @@ from .solver import Solution
 JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
-          "power", "concentration", "commitments")
+          "power", "concentration", "commitments", "resale")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
 NOISE_LP = 1e-9
@@ -43,7 +43,8 @@ OUTSIDE_PROCUREMENT = ("resilience", "vendor_equity")
 disruption, and vendor equity (financing, never a discount)."""
 
 DECISIONS = {"u": "units", "z": "units", "s": "units", "short": "money", "credit": "money", "vest": "one",
-             "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one"}
+             "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one",
+             "sold": "units"}
 """The solver's columns besides x and y that verify() checks rows with, and their quantity kind."""
 
 
@@ -173,6 +174,7 @@ class Result:
     spend = property(lambda self: self.frame("spend"), doc="Cash out per vendor and period.")
     power = property(lambda self: self.frame("power"), doc="Facility MW used per site and period.")
     concentration = property(lambda self: self.frame("concentration"), doc="HHI and largest vendor share per period.")
+    resale = property(lambda self: self.frame("resale"), doc="Units sold or sublet, their age and income.")
 
     # ------------------------------------------------------------ JSON
 
@@ -247,6 +249,7 @@ _COLUMNS = {
     "power": ["site", "period", "used_mw", "installed_mw", "cap_mw"],
     "concentration": ["period", "hhi", "max_vendor_share", "largest_vendor"],
     "commitments": ["offer", "period", "held_units", "delivered_units", "status"],
+    "resale": ["offer", "signed", "period", "kind", "units", "age_years", "fraction", "income_usd", "income_pv_usd"],
 }
 
 
@@ -287,8 +290,10 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "power": _power_rows(plan),
         "concentration": concentration,
         "commitments": _commitment_rows(data),
+        "resale": _resale_rows(plan, NOISE_LP * model.scale.units),
     }
-    parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "equity", "resilience")}
+    parts = {name: _value(model.objectives[name], solution) * model.scale.money
+             for name in ("cost", "equity", "resilience", "resale")}
     parts["hhi"] = _value(model.objectives["hhi"], solution) * model.scale.money if objective == "multi-vendor" else 0.0
     return Result(solution.status, objective, solution.solver, data, plan, tables, breakdown, total,
                   total + breakdown["vendor_equity"] + (expected_disruption if priced else 0.0) + penalty,
@@ -379,6 +384,22 @@ def _commitment_rows(data: ModelData) -> list[dict]:
                          "delivered_units": units, "status": status})
     return rows + [{"offer": key, "period": period, "held_units": units, "delivered_units": 0.0,
                     "status": "refunded: offer not in this scenario"} for key, period, units in data.dropped]
+
+
+def _resale_rows(plan: Plan, noise: float) -> list[dict]:
+    """One row per signing and period units of it are sold (owned) or sublet (reserved) at the
+    start of: age s_t − σ_τ, the curve's fraction there, income undiscounted and present value."""
+    data, rows = plan.data, []
+    for (o, tau, t), units in sorted(plan.sold.items()):
+        if units > noise:
+            offer = data.offers[o]
+            age = data.periods[t].start - offer.signed_at[tau]
+            rows.append({"offer": offer.key, "signed": data.periods[tau].name, "period": data.periods[t].name,
+                         "kind": "sale" if offer.owned else "sublease", "units": units, "age_years": age,
+                         "fraction": data.sales[(o, tau)][1].fraction(age),
+                         "income_usd": units * data.resale_income(o, tau, t, discounted=False),
+                         "income_pv_usd": units * data.resale_income(o, tau, t)})
+    return rows
 
 
 def _spend_rows(plan: Plan) -> list[dict]:

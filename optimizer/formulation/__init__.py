@@ -67,6 +67,7 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
         variables.recourse(model)
     variables.concentration(model, hhi=with_hhi, max_share=objective_name == "max-share")
     variables.deals(model)
+    variables.resale(model)
     variables.integer_choices(model)
 
     constraints.capacity(model)
@@ -82,6 +83,7 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     constraints.financing(model)
     constraints.tranches(model)
     constraints.delivery(model)
+    constraints.resale(model)
     constraints.integer_lots(model)
     constraints.min_cluster(model)
     constraints.porting(model)
@@ -92,6 +94,7 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     model.objectives = {
         "cost": objective.cost(model),
         "equity": objective.equity(model),
+        "resale": objective.resale(model),
         "resilience": objective.resilience(model),
         "hhi": objective.hhi(model, data.hhi_weight if objective_name == "multi-vendor" else 0.0),
         "mean_hhi": objective.mean_hhi(model),
