@@ -251,6 +251,30 @@ def stagger(plan: Plan) -> Iterator[Check]:
                         STAGGER_KINDS[rule.measure])
 
 
+def resale_held(plan: Plan) -> Iterator[Check]:
+    """Σ_t sold[o,τ,t] <= x[o,τ], and units sold only where a rule allows (data.ModelData.sales)."""
+    data, held = plan.data, {}
+    for (o, tau, t), units in plan.sold.items():
+        name = f"{data.offers[o].key},{_period(plan, tau)}"
+        if t not in data.sales.get((o, tau), ((), None))[0]:
+            yield Check(f"sold[{name},{_period(plan, t)}] where no resale rule allows it", units, "<=", 0.0, "units")
+        held[(o, tau)] = held.get((o, tau), 0.0) + units
+    for (o, tau), units in held.items():
+        yield Check(f"resale_held[{data.offers[o].key},{_period(plan, tau)}]", units, "<=",
+                    plan.acquired.get((o, tau), 0.0), "units")
+
+
+def resale_cap(plan: Plan) -> Iterator[Check]:
+    """Σ_{t∈y} Σ_{(o,τ)∈r} sold[o,τ,t] <= Σ_{t∈y} N_r·Δ_t per calendar year."""
+    data = plan.data
+    for rule in data.resale:
+        if rule.cap is not None:
+            for year in data.years:
+                sold = sum(units for (o, tau, t), units in plan.sold.items() if t in year.periods and o in rule.offers)
+                yield Check(f"resale_cap[{rule.name},{year.name}]", sold, "<=", sum(rule.cap[t] for t in year.periods),
+                            "units")
+
+
 def lots(plan: Plan) -> Iterator[Check]:
     """x[o,t] = L · lots[o,t] with lots whole (under --integer; relaxed otherwise by design)."""
     data = plan.data

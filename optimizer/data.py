@@ -128,6 +128,12 @@ class OfferInstance:
         """$ per unit signed in τ given back at the horizon's end (undiscounted): upfront x fraction."""
         return self.upfront[tau] * self.salvage_fraction.get(tau, 0.0)
 
+    @property
+    def owned(self) -> bool:
+        """A `buy` offer: its units can be sold (a sale ends their rent and salvage); a
+        reservation's can only be sublet (the lab keeps paying its rent)."""
+        return self.attrs["channel"] == "buy"
+
     def rent(self, tau: int, t: int, list_price: bool = False) -> float:
         """$ per unit-year a unit signed in τ pays while active in t: the price of t, or of τ for
         a reservation (its rent is fixed when signed); the vendor's own price if `list_price`."""
@@ -400,6 +406,35 @@ class StaggerData:
 
 
 @dataclass(frozen=True)
+class ResaleData:
+    """A resale rule: units of its offers' signings may be sold (owned) or sublet (reserved)
+    at the start of its periods, for curve(age) of their list upfront (sale) or rent (sublease)."""
+
+    name: str
+    """The rule's index in `resale` (it names the resale_cap rows)."""
+    offers: frozenset[int]
+    """The buy and reserved offer instances the rule matches."""
+    curve: tuple[tuple[float, float], ...]
+    """((age in years since signing, fraction), ...) by rising age."""
+    periods: tuple[int, ...]
+    """Periods units may be sold at the start of."""
+    cap: tuple[float, ...] | None
+    """Units per period (max_units_per_year x Δ_t), or None."""
+    path: tuple
+    source: str
+
+    def fraction(self, age: float) -> float:
+        """f(age): linear between the curve's points, flat before the first and after the last."""
+        points = self.curve
+        if age <= points[0][0]:
+            return points[0][1]
+        for (a0, f0), (a1, f1) in zip(points, points[1:]):
+            if age <= a1:
+                return f0 + (f1 - f0) * (age - a0) / (a1 - a0)
+        return points[-1][1]
+
+
+@dataclass(frozen=True)
 class MilpData:
     integer: bool = False
     lot_units: float = 1.0
@@ -447,6 +482,36 @@ class ModelData:
     scenario's signing caps allow in their year, delivered pro rata (fixed), the rest refunded."""
     ladders: tuple[LadderData, ...] = ()
     staggers: tuple[StaggerData, ...] = ()
+    resale: tuple[ResaleData, ...] = ()
+
+    @cached_property
+    def sales(self) -> FrozenDict:
+        """(o, τ) -> (periods t units of the signing may be sold or sublet at the start of, rule):
+        t in its rule's periods, after the units became active (s_t > σ_τ + lead) and while they
+        still are (a[o,τ,t] > 0)."""
+        out = {}
+        for rule in self.resale:
+            for o in sorted(rule.offers):
+                offer = self.offers[o]
+                for tau in offer.signable:
+                    delivered = offer.signed_at[tau] + offer.lead_years
+                    active = {t for t, _ in offer.activity[tau]}
+                    periods = tuple(t for t in rule.periods
+                                    if t in active and self.periods[t].start > delivered + ACTIVE_EPSILON)
+                    if periods:
+                        out[(o, tau)] = (periods, rule)
+        return FrozenDict(out)
+
+    def resale_income(self, o: int, tau: int, t: int, discounted: bool = True) -> float:
+        """$ one unit of the signing (o,τ) sold or sublet at the start of t brings, f = f(s_t − σ_τ):
+        a sale δ(s_t) f list_upfront_o(τ); a sublease Σ_{t'≥t} δ_t' Δ_t' a[o,τ,t'] f list_rent_o(τ,t')
+        (for the rest of its term); undiscounted if not `discounted`."""
+        offer, start = self.offers[o], self.periods[t].start
+        fraction = self.sales[(o, tau)][1].fraction(start - offer.signed_at[tau])
+        if offer.owned:
+            return fraction * offer.list_price["upfront"][tau] * (self.discount_at(start) if discounted else 1.0)
+        return fraction * sum((self.discount[u] if discounted else 1.0) * self.periods[u].years * share
+                              * offer.rent(tau, u, list_price=True) for u, share in offer.activity[tau] if u >= t)
 
     @property
     def T(self) -> range:
@@ -600,6 +665,7 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
 
     offers = _with_existing(config, offers, periods, problems)
     deals = _deals(config, offers, periods, select, problems)
+    resale = _resale(config, offers, periods, select, problems)
     offers = eligible(config, offers, deals, select)
     workloads = _workloads(config, offers, periods, problems)
     milp = _milp(config, vendors, offers, periods, problems)
@@ -630,6 +696,7 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
         groups=groups, deals=deals, milp=milp, theta_groups=_theta_groups(offers), fixed=fixed, dropped=dropped,
         vendor_counts=vendor_counts,
         ladders=ladders, staggers=staggers,
+        resale=resale,
     )
     return _cut_to_caps(data) if fixed else data
 
@@ -1302,6 +1369,8 @@ def _volume_tiers(spec, path, problems) -> TiersData | None:
                      f"{starts[-1]:g} (spend above the ceiling earns no more, so that tier could never be reached)")
         ok = False
     return TiersData(spec.kind, spec.up_to_usd, tuple(starts), tuple(discounts)) if ok else None
+
+
 def _unique_names(rules, path: tuple, problems: _Problems) -> None:
     """Rule names must stay distinct as solver names (they key rows)."""
     seen: set[str] = set()
@@ -1369,6 +1438,30 @@ def _staggers(config, offers, select, problems, check_reach: bool) -> tuple[Stag
                          f"{len(years)} calendar years ({', '.join(years)}), expected at least "
                          f"1/{len(years)} = {1 / len(years):.4g} (otherwise only a plan that signs none of them meets it)")
         out.append(data)
+    return tuple(out)
+
+
+def _resale(config, offers, periods, select, problems) -> tuple[ResaleData, ...]:
+    """The resale rules: each must match a buy or reserved offer (on-demand ones are left out:
+    nothing is held to sell), and an offer is in one rule at most."""
+    out, seen = [], {}
+    for i, rule in enumerate(config.resale):
+        path = ("resale", i)
+        chosen = select(rule.match, path + ("match",))
+        held = frozenset(o for o in chosen if offers[o].attrs["channel"] in ("buy", "reserved"))
+        if not held:
+            problems.add(path + ("match",), f"found {len(chosen)} offers, none of them buy or reserved, expected "
+                         "at least one owned (buy) or reserved offer to sell or sublet")
+            continue
+        for o in sorted(held):
+            if o in seen:
+                problems.add(path + ("match",), f"found {offers[o].key}, also matched by resale[{seen[o]}], "
+                             "expected each offer in one resale rule at most")
+                break
+            seen[o] = i
+        window = _rule_periods(rule, periods, path, problems)
+        cap = per_period(rule.max_units_per_year, periods) if rule.max_units_per_year is not None else None
+        out.append(ResaleData(str(i), held, tuple(sorted(rule.curve.items())), window, cap, path, rule.source))
     return tuple(out)
 
 

@@ -115,6 +115,10 @@ def resource_price(reading: Reading, row, dual: float) -> tuple[float, str, str]
     return _rate_cap_price(reading, row, dual, cap.unit, f"resource {cap.name}'s cap")
 
 
+def resale_cap_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
+    return _rate_cap_price(reading, row, dual, "unit", f"resale[{row.key[0]}].max_units_per_year")
+
+
 def budget_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
     return _rate_cap_price(reading, row, dual, "$", "the budget")
 

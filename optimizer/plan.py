@@ -22,17 +22,28 @@ class Plan:
     decisions: dict[str, dict[tuple, float]] = field(default_factory=dict, repr=False)
     """The solver's other columns in real units, by family (u H100e, short and credit $, vest,
     cluster and ported fractions, sigma, q, m shares, lots): what verify() checks the deal,
-    integer and concentration rows with. Nothing reported is read from them."""
+    integer and concentration rows with. Nothing reported is read from them, but for `sold`,
+    the units sold or sublet (a decision of the plan, like x: see `sold`)."""
+
+    @property
+    def sold(self) -> dict[tuple[int, int, int], float]:
+        """sold[o,τ,t]: units of the signing (o,τ) sold or sublet at the start of t."""
+        return self.decisions.get("sold", {})
+
+    def kept(self, o: int, tau: int, t: int) -> float:
+        """K[o,τ,t] = x[o,τ] − Σ_{t'≤t} sold[o,τ,t']: units of the signing still the lab's in t."""
+        sales = self.data.sales.get((o, tau))
+        sold = sum(self.sold.get((o, tau, u), 0.0) for u in sales[0] if u <= t) if sales else 0.0
+        return self.acquired.get((o, tau), 0.0) - sold
 
     def active(self, o: int, t: int) -> float:
-        """A[o,t] = E[o,t] + Σ_τ a[o,τ,t] x[o,τ]."""
+        """A[o,t] = E[o,t] + Σ_τ a[o,τ,t] K[o,τ,t]."""
         return self._active[o][t]
 
     @cached_property
     def _active(self) -> list[list[float]]:
-        """A[o,t] for every offer and period (computed once: `acquired` is fixed after construction)."""
-        return [[offer.existing[t] + sum(share * self.acquired.get((o, tau), 0.0)
-                                         for tau, share in offer.signings_active_at(t))
+        """A[o,t] for every offer and period (computed once: the plan is fixed after construction)."""
+        return [[offer.existing[t] + sum(share * self.kept(o, tau, t) for tau, share in offer.signings_active_at(t))
                  for t in self.data.T] for o, offer in enumerate(self.data.offers)]
 
     def active_paying(self, o: int, t: int) -> float:
@@ -80,9 +91,11 @@ class Plan:
         return self.data.offers[o].upfront[t] * self.acquired.get((o, t), 0.0)
 
     def _signed_rent(self, o: int, t: int, list_price: bool) -> float:
-        """Σ_τ a[o,τ,t] rent_o(τ,t) x[o,τ]: the rent of the units signed in the horizon active in t."""
+        """Σ_τ a[o,τ,t] rent_o(τ,t) R[o,τ,t]: the rent of the units signed in the horizon active in t
+        (R: K for an owned offer, whose units sold pay none; x for a reservation, sublet or not)."""
         offer = self.data.offers[o]
-        return sum(share * offer.rent(tau, t, list_price) * self.acquired.get((o, tau), 0.0)
+        return sum(share * offer.rent(tau, t, list_price)
+                   * (self.kept(o, tau, t) if offer.owned else self.acquired.get((o, tau), 0.0))
                    for tau, share in offer.signings_active_at(t))
 
     def recurring_cash(self, o: int, t: int) -> float:
@@ -164,11 +177,16 @@ class Plan:
             return 0.0
         return sum(self.served(o, t) for o, off in enumerate(self.data.offers) if off.vendor == vendor) / demand
 
+    def resale_income(self) -> float:
+        """Σ_{o,τ,t} income[o,τ,t] sold[o,τ,t] (present value; data.ModelData.resale_income)."""
+        return sum(self.data.resale_income(o, tau, t) * units for (o, tau, t), units in self.sold.items())
+
     def cost_breakdown(self) -> dict[str, float]:
-        """Discounted $: upfront, recurring, energy, unmet (at VOLL), salvage (negative), take-or-pay
-        shortfalls, financing credits (negative), porting, vendor_equity (negative: the
-        equity-kind financing, which results.py keeps out of the procurement cost) and
-        volume_rebate (negative: the deals' volume tiers, tier_outcomes)."""
+        """Discounted $: upfront, recurring, energy, unmet (at VOLL), salvage (negative; on units
+        still held at the end), resale (negative), take-or-pay shortfalls, financing credits
+        (negative), porting, vendor_equity (negative: the equity-kind financing, which results.py
+        keeps out of the procurement cost) and volume_rebate (negative: the deals' volume tiers,
+        tier_outcomes)."""
         data = self.data
         upfront = recurring = energy = salvage = 0.0
         end = data.end_discount
@@ -179,11 +197,12 @@ class Plan:
                 recurring += data.discount[t] * self.recurring_cash(o, t)
                 energy += data.discount[t] * self.energy_cash(o, t)
             for tau in offer.salvage_fraction:
-                salvage -= end * offer.salvage(tau) * self.acquired.get((o, tau), 0.0)
+                salvage -= end * offer.salvage(tau) * self.kept(o, tau, data.T[-1])
         unmet = sum(data.discount[t] * data.workloads[w].voll * data.periods[t].years * h
                     for (w, t), h in self.unmet.items())
         outcomes = self.deal_outcomes
         return {"upfront": upfront, "recurring": recurring, "energy": energy, "unmet": unmet, "salvage": salvage,
+                "resale": -self.resale_income(),
                 "take_or_pay": sum(d.shortfall_pv for d in outcomes),
                 "financing_credit": -sum(d.credit_pv for d in outcomes if not d.deal.equity),
                 "porting": sum(data.discount[0] * amount * self.ported(v, w) for v, w, amount in data.milp.porting),

@@ -31,7 +31,7 @@ from .solver import Solution
 JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
-          "power", "concentration", "commitments", "tiers", "vendor_counts", "ladders", "staggers")
+          "power", "concentration", "commitments", "tiers", "vendor_counts", "ladders", "staggers", "resale")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
 NOISE_LP = 1e-9
@@ -44,7 +44,7 @@ disruption, and vendor equity (financing, never a discount)."""
 
 DECISIONS = {"u": "units", "z": "units", "s": "units", "short": "money", "credit": "money", "vest": "one",
              "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one",
-             "tier_spend": "money", "tier": "one", "counted": "one"}
+             "tier_spend": "money", "tier": "one", "counted": "one", "sold": "units"}
 """The solver's columns besides x and y that verify() checks rows with, and their quantity kind."""
 
 
@@ -179,6 +179,7 @@ class Result:
                              doc="Vendor-count rules: members serving and counted per period.")
     ladders = property(lambda self: self.frame("ladders"), doc="Each ladder's active level and its moves within 12 months.")
     staggers = property(lambda self: self.frame("staggers"), doc="Each stagger's signings ending per calendar year.")
+    resale = property(lambda self: self.frame("resale"), doc="Units sold or sublet, their age and income.")
 
     # ------------------------------------------------------------ JSON
 
@@ -260,6 +261,7 @@ _COLUMNS = {
     "ladders": ["ladder", "period", "unit", "level", "rise_within_year", "fall_within_year", "max_increase_per_year",
                 "max_decrease_per_year"],
     "staggers": ["stagger", "year", "unit", "ending", "share", "max_share"],
+    "resale": ["offer", "signed", "period", "kind", "units", "age_years", "fraction", "income_usd", "income_pv_usd"],
 }
 
 
@@ -304,8 +306,10 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "vendor_counts": _count_rows(plan),
         "ladders": _ladder_rows(plan),
         "staggers": _stagger_rows(plan),
+        "resale": _resale_rows(plan, NOISE_LP * model.scale.units),
     }
-    parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "equity", "resilience")}
+    parts = {name: _value(model.objectives[name], solution) * model.scale.money
+             for name in ("cost", "equity", "resilience", "resale")}
     parts["hhi"] = _value(model.objectives["hhi"], solution) * model.scale.money if objective == "multi-vendor" else 0.0
     return Result(solution.status, objective, solution.solver, data, plan, tables, breakdown, total,
                   total + breakdown["vendor_equity"] + (expected_disruption if priced else 0.0) + penalty,
@@ -461,6 +465,22 @@ def _stagger_rows(plan: Plan) -> list[dict]:
         rows += [{"stagger": rule.name, "year": year, "unit": {"units": "units", "mw": "MW", "usd": "$"}[rule.measure],
                   "ending": amount, "share": amount / total if total > 0 else 0.0, "max_share": rule.max_share}
                  for year, amount in ending.items()]
+    return rows
+
+
+def _resale_rows(plan: Plan, noise: float) -> list[dict]:
+    """One row per signing and period units of it are sold (owned) or sublet (reserved) at the
+    start of: age s_t − σ_τ, the curve's fraction there, income undiscounted and present value."""
+    data, rows = plan.data, []
+    for (o, tau, t), units in sorted(plan.sold.items()):
+        if units > noise:
+            offer = data.offers[o]
+            age = data.periods[t].start - offer.signed_at[tau]
+            rows.append({"offer": offer.key, "signed": data.periods[tau].name, "period": data.periods[t].name,
+                         "kind": "sale" if offer.owned else "sublease", "units": units, "age_years": age,
+                         "fraction": data.sales[(o, tau)][1].fraction(age),
+                         "income_usd": units * data.resale_income(o, tau, t, discounted=False),
+                         "income_pv_usd": units * data.resale_income(o, tau, t)})
     return rows
 
 

@@ -777,6 +777,27 @@ class Deal(Strict):
     """Free text about the deal."""
 
 
+class Resale(Strict):
+    """Selling owned units (`buy` offers) or subletting reserved ones before their term ends:
+    units of a signing sold at the start of a period leave the lab's capacity from then on."""
+
+    match: Selector
+    """The offers whose units may be sold (`buy`) or sublet (`reserved`), a selector; on-demand offers it
+    matches are left out, and it must match at least one owned or reserved offer (each offer in one rule)."""
+    curve: Annotated[dict[NonNeg, Fraction], Field(min_length=1)]
+    """{age in years since signing: fraction}: what a unit sold fetches, as a fraction of its list upfront, or
+    what a sublet unit earns per year, as a fraction of its rent; linear between the ages given, flat before the
+    first and after the last."""
+    from_: Annotated[PeriodKey | None, Field(alias="from")] = None
+    """First period units may be sold at the start of: a year or a quarter (default: the horizon's start)."""
+    to: PeriodKey | None = None
+    """Last period units may be sold at the start of, included (default: the horizon's end)."""
+    max_units_per_year: NonNeg | None = None
+    """Most units the rule's offers may sell (or sublet) per calendar year (default: no cap)."""
+    source: Annotated[str, StringConstraints(min_length=1)]
+    """Citation for the curve (a used-GPU price index, a broker's quote, or 'assumption: ...')."""
+
+
 class Porting(Strict):
     """One-off cost of bringing a vendor's software stack up for a workload."""
 
@@ -939,6 +960,8 @@ class Config(Strict):
     """Concentration rules, resilience, the HHI penalty and the budget."""
     deals: list[Deal] = []
     """Contracts with counterparties: take-or-pay, delivery schedules, exclusivity, financing."""
+    resale: list[Resale] = []
+    """Selling owned units and subletting reserved ones before their term ends (default: none)."""
     milp: Milp = Milp()
     """Integer options (lots, clusters, porting, the MIP gap)."""
     objective: Literal["multi-vendor", "cost", "max-share", "hhi"] = "multi-vendor"

@@ -10,6 +10,10 @@ deterministic equivalent:
 
     min  Σ_s p_s f_s + λ (η + 1/(1−α) Σ_s p_s ξ_s)
     stage[o,τ,s]:  x_s[o,τ] − x_{s₀}[o,τ] = 0     τ ≤ until; s₀ the first scenario that has o
+    stage_sale[o,τ,t,s]:  sold_s[o,τ,t] − sold_{s₀}[o,τ,t] = 0     t ≤ until (resale: a sale at the
+                   start of a stage period is decided now; later sales are each scenario's recourse.
+                   Only a quarterly stage has such sales; EEV and a negligible scenario's re-solve
+                   hold the signings alone, commitments carry no sales, so theirs are free)
     cvar[s]:       ξ_s + η − f_s ≥ 0,  ξ_s ≥ 0,  η free       (Rockafellar–Uryasev)
 
 f_s is scenario s's deterministic objective (`cost` or `multi-vendor`: cost plus the priced
@@ -215,17 +219,15 @@ def assemble(blocks: list[Block], stage: frozenset[int], alpha: float, weight: f
         for family in ("lots",):
             for key, var in model.family(family).items():
                 whole.vars.setdefault(family, {})[(s, *key)] = var
-    shared: dict[tuple[str, str], pulp.LpVariable] = {}
+    shared: dict[tuple, pulp.LpVariable] = {}
     for s, block in enumerate(blocks):
-        data = block.model.data
-        for (o, t), var in block.model.family("x").items():
-            if t in stage:
-                key = (data.offers[o].key, data.periods[t].name)
-                if key in shared:
-                    whole.add_row("stage", (*key, block.name), [(var, 1.0), (shared[key], -1.0)], "==", 0.0,
-                                  whole.scale.units)
-                else:
-                    shared[key] = var
+        for family, column, key in _here_and_now_columns(block.model.data, stage):
+            var = block.model.family(family)[column]
+            if (family, key) in shared:
+                whole.add_row(STAGE_ROWS[family], (*key, block.name), [(var, 1.0), (shared[(family, key)], -1.0)],
+                              "==", 0.0, whole.scale.units)
+            else:
+                shared[(family, key)] = var
     objective = pulp.LpAffineExpression()
     for block in blocks:
         objective += block.probability * block.objective
@@ -498,21 +500,40 @@ def _first_stage_rows(blocks, results, base_result, stage) -> list[dict[str, Any
     return out
 
 
+STAGE_ROWS = {"x": "stage", "sold": "stage_sale"}
+"""The row tying each here-and-now column family across scenarios."""
+
+
+def _here_and_now_columns(data, stage: frozenset[int]):
+    """(family, column key, key across scenarios) of the here-and-now columns: signings x[o,τ]
+    (offer key, τ) and sales sold[o,τ,t] (offer key, τ, t) in the stage's periods: a sale at the
+    start of a stage period is decided now, as a signing is; later ones are each scenario's."""
+    names = [p.name for p in data.periods]
+    for o, offer in enumerate(data.offers):
+        for t in offer.signable:
+            if t in stage:
+                yield "x", (o, t), (offer.key, names[t])
+    for (o, tau), (periods, _) in data.sales.items():
+        for t in periods:
+            if t in stage:
+                yield "sold", (o, tau, t), (data.offers[o].key, names[tau], names[t])
+
+
 def _verify_stage(blocks, results, stage, units: float) -> None:
-    """The second opinion on the stage rows: every scenario signs the same here-and-now units of
-    every offer it has (read from each scenario's plan, not from the LP's rows)."""
-    signed: dict[tuple[str, str], tuple[str, float]] = {}
+    """The second opinion on the stage rows: every scenario signs (and sells) the same
+    here-and-now units of every offer it has (read from each scenario's plan, not from the LP's
+    rows)."""
+    signed: dict[tuple, tuple[str, float]] = {}
     breaches = []
     for block in blocks:
-        data = results[block.name].data
-        acquired = results[block.name].plan_values.acquired
-        for o, offer in enumerate(data.offers):
-            for t in offer.signable:
-                if t in stage:
-                    key, value = (offer.key, data.periods[t].name), acquired.get((o, t), 0.0)
-                    if key in signed and abs(signed[key][1] - value) > 1e-5 * units + 1e-6 * abs(value):
-                        breaches.append(f"stage[{key[0]},{key[1]}]: {value:.9g} in {block.name} but "
-                                        f"{signed[key][1]:.9g} in {signed[key][0]}")
-                    signed.setdefault(key, (block.name, value))
+        result = results[block.name]
+        values = {"x": result.plan_values.acquired, "sold": result.plan_values.sold}
+        for family, column, key in _here_and_now_columns(result.data, stage):
+            value = values[family].get(column, 0.0)
+            seen = signed.get((family, key))
+            if seen is not None and abs(seen[1] - value) > 1e-5 * units + 1e-6 * abs(value):
+                breaches.append(f"{STAGE_ROWS[family]}[{','.join(key)}]: {value:.9g} in {block.name} but "
+                                f"{seen[1]:.9g} in {seen[0]}")
+            signed.setdefault((family, key), (block.name, value))
     if breaches:
         raise VerificationError(breaches)

@@ -77,6 +77,8 @@ def _check_costs(plan, result, check) -> None:
           "==", result.solver_parts_usd.get("cost", procurement + equity), "money", gross)
     check("vendor equity recomputed from the plan = the solver's", equity, "==",
           result.solver_parts_usd.get("equity", equity), "money", gross)
+    check("resale income recomputed from the plan = the solver's", -breakdown.get("resale", 0.0), "==",
+          result.solver_parts_usd.get("resale", -breakdown.get("resale", 0.0)), "money", gross)
     if result.objective == "multi-vendor" and data.resilience_mode == "priced":
         check("expected disruption recomputed from the recourse = the solver's", result.expected_disruption_usd,
               "==", result.solver_parts_usd.get("resilience", 0.0), "money")

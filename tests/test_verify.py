@@ -40,6 +40,32 @@ def salvage_doc() -> dict:
     return scenario_doc(catalog, end=2027, discount_rate=0.1, sites={"hall": hall()})
 
 
+def resale_doc(cap: float | None = None, end=None) -> dict:
+    """Owned units ($10, $1 opex, 2 years) signable in 2026 and 2027 (to `end`), rented at $8,
+    demand 100 then 40, sold at 0.6 of the upfront at age 1 (tests/test_resale.py)."""
+    catalog = {"v": vendor({"p": product(reference=True)},
+                           {"own": offer("p", 1.0, channel="buy", provider="self", upfront=10.0, term=2, end=end)}),
+               "c": vendor({"q": product()}, {"rent": offer("q", 8.0)})}
+    rule = {"match": {"vendor": "v"}, "curve": {0: 0.8, 1: 0.6, 2: 0.2}, "source": "test"}
+    if cap is not None:
+        rule["max_units_per_year"] = cap
+    return scenario_doc(catalog, demand={2026: 100, 2027: 40}, end=2027, sites={"hall": hall()}, resale=[rule])
+
+
+def sales_weighted(factor: float):
+    """A mutant whose resale_held rows count each unit sold `factor` times (Σ factor·sold ≤ x)."""
+    def patch(monkeypatch):
+        original = model_module.Model.add_row
+
+        def add_row(self, name, key, terms, sense, rhs, rhs_scale):
+            if name == "resale_held":
+                terms = [(v, c * factor if c > 0 else c) for v, c in terms]
+            return original(self, name, key, terms, sense, rhs, rhs_scale)
+
+        monkeypatch.setattr(model_module.Model, "add_row", add_row)
+    return patch
+
+
 def hard_doc() -> dict:
     return scenario_doc(two_vendors(cheap_cap=None), policy={"resilience": {
         "mode": "hard", "critical_fraction": 0.4, "failures": [{"group": "vendor"}]}})
@@ -182,6 +208,9 @@ MUTANTS = {
     "count floor dropped": (lambda: counts_doc(None, min=3, min_share=0.1), "cost", scale_rows("count_floor", 0.0)),
     "count max dropped": (lambda: counts_doc(max=2), "cost", scale_rows("count_max", 0.0)),
     "count min dropped": (lambda: counts_doc(None, min=3, min_share=0.1), "cost", scale_rows("count_min", 0.0, "rhs")),
+    "sales counted half (resale_held)": (resale_doc, "cost", sales_weighted(0.5)),
+    "resale cap doubled": (lambda: resale_doc(cap=50), "cost", scale_rows("resale_cap", 2.0, "rhs")),
+    "resale income up by half": (lambda: resale_doc(end=2026), "cost", scale_objective("resale", 1.5)),
     "vendor shares dropped": (lambda: scenario_doc(two_vendors(cheap_cap=None)), "max-share",
                               scale_rows("vendor_share", 0.0)),
     "HHI cuts dropped": (lambda: scenario_doc(two_vendors(cheap_cap=None), policy={"hhi_weight_usd_per_year": 200}),
@@ -222,7 +251,7 @@ def test_every_family_the_model_builds_is_mutated_above():
     mutated = {"capacity", "demand", "supply", "resource", "power", "budget", "share", "recourse", "cover",
                "take_or_pay", "financing", "financing_cap", "tranche", "delivery", "lots", "cluster_size",
                "porting", "vendor_share", "hhi_cut", "max_share", "tier_split", "tier_ceiling", "tier_reach",
-               "tier_pick", "count_use", "count_floor", "count_max", "count_min"}
+               "tier_pick", "count_use", "count_floor", "count_max", "count_min", "resale_held", "resale_cap"}
     covered_elsewhere = {"cluster_pick"}  # checked with cluster_size: the same cluster columns
     mutated |= {"ladder_up", "ladder_down", "stagger"}
     assert set(FAMILIES) - {n for n, f in FAMILIES.items() if f.internal} == mutated | covered_elsewhere

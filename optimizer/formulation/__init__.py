@@ -69,6 +69,7 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     variables.deals(model)
     variables.volume_tiers(model)
     variables.vendor_counts(model)
+    variables.resale(model)
     variables.integer_choices(model)
 
     constraints.capacity(model)
@@ -86,6 +87,7 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     constraints.delivery(model)
     constraints.ladders(model)
     constraints.staggers(model)
+    constraints.resale(model)
     constraints.integer_lots(model)
     constraints.min_cluster(model)
     constraints.porting(model)
@@ -98,6 +100,7 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     model.objectives = {
         "cost": objective.cost(model),
         "equity": objective.equity(model),
+        "resale": objective.resale(model),
         "resilience": objective.resilience(model),
         "hhi": objective.hhi(model, data.hhi_weight if objective_name == "multi-vendor" else 0.0),
         "mean_hhi": objective.mean_hhi(model),

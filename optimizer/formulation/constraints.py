@@ -115,11 +115,13 @@ def budget(model: Model) -> None:
 def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, float]:
     """m_o(t) in LP units of its kind (data.MEASURE_KINDS) as (terms, constant):
     compute Σ_w θ[o,w,t] y[o,w,t]; units A[o,t]; power kW·PUE/1000·A[o,t] (MW);
-    spend upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] rent_o(τ,t) x[o,τ] + Δ_t recurring_o(t) E^pay[o,t]
+    spend upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] rent_o(τ,t) R[o,τ,t] + Δ_t recurring_o(t) E^pay[o,t]
           + Δ_t energy_o Σ_w y[o,w,t] ($: energy on the units that run, installed prepaid ones
     included; rent_o(τ,t) is the price of t, or of τ for a reservation); paid, what the vendor
     is paid at its list prices:
-    list_upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] list_rent_o(τ,t) x[o,τ] + Δ_t list_recurring_o(t) E^pay[o,t]."""
+    list_upfront_o(t) x[o,t] + Δ_t Σ_τ a[o,τ,t] list_rent_o(τ,t) R[o,τ,t] + Δ_t list_recurring_o(t) E^pay[o,t];
+    R[o,τ,t] the units paying rent: K[o,τ,t] for an owned offer (a unit sold pays none), x[o,τ]
+    for a reservation (a sublet unit's rent is still the lab's to pay)."""
     data, scale = model.data, model.scale
     offer = data.offers[o]
     if measure == "compute":
@@ -136,8 +138,9 @@ def measure_terms(model: Model, o: int, t: int, measure: str) -> tuple[Terms, fl
     committed = (offer.list_price["recurring"] if paid else offer.recurring)[t] * offer.existing_paying[t] * years
     per_lp = scale.units / scale.money
     x, y = model.family("x"), model.family("y")
-    terms = [(x[(o, tau)], offer.rent(tau, t, paid) * years * share * per_lp)
-             for tau, share in offer.signings_active_at(t)]
+    terms = [(var, offer.rent(tau, t, paid) * years * share * per_lp * coef)
+             for tau, share in offer.signings_active_at(t)
+             for var, coef in (model.kept_terms(o, tau, t) if offer.owned else [(x[(o, tau)], 1.0)])]
     if (o, t) in x:
         terms.append((x[(o, t)], upfront * per_lp))
     if offer.energy and not paid:
@@ -316,6 +319,26 @@ def staggers(model: Model) -> None:
                      for key, (end, per_unit) in stagger.signings.items() if key in x]
             model.add_row("stagger", (stagger.name, year), terms, "<=",
                           max(held.stagger_excess(stagger, year), 0.0) / scale, scale)
+
+
+def resale(model: Model) -> None:
+    """resale_held[o,τ]:  Σ_t sold[o,τ,t] <= x[o,τ]  (no more sold than signed);
+    resale_cap[r,y]:  Σ_{t∈y} Σ_{(o,τ)∈r} sold[o,τ,t] <= Σ_{t∈y} N_r·Δ_t  (rules with max_units_per_year)."""
+    data, units = model.data, model.scale.units
+    x, sold = model.family("x"), model.family("sold")
+    by_signing: dict[tuple[int, int], Terms] = {}
+    for (o, tau, t), var in sold.items():
+        by_signing.setdefault((o, tau), []).append((var, 1.0))
+    for (o, tau), terms in by_signing.items():
+        model.add_row("resale_held", (o, tau), terms + [(x[(o, tau)], -1.0)], "<=", 0.0, units)
+    for rule in data.resale:
+        if rule.cap is None:
+            continue
+        for y, year in enumerate(data.years):
+            terms = [(var, 1.0) for (o, tau, t), var in sold.items() if t in year.periods and o in rule.offers]
+            if terms:
+                model.add_row("resale_cap", (rule.name, y), terms, "<=",
+                              sum(rule.cap[t] for t in year.periods) / units, units)
 
 
 def integer_lots(model: Model) -> None:

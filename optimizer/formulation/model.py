@@ -27,7 +27,7 @@ Terms = list[tuple[pulp.LpVariable, float]]
 
 COLUMN_KEYS = {"x": "ot", "y": "owt", "u": "wt", "z": "fgwt", "s": "fwt", "sigma": "vt", "q": "vt", "m": "t",
                "short": "-", "credit": "-t", "vest": "--", "lots": "ot", "cluster": "owt", "ported": "--",
-               "cvar_eta": "", "cvar_excess": "-", "tier_spend": "--", "tier": "--", "counted": "--t"}
+               "cvar_eta": "", "cvar_excess": "-", "tier_spend": "--", "tier": "--", "counted": "--t", "sold": "ott"}
 """Key kinds of each column family: o offer instance, w workload, t period, f failure, g θ-group,
 v vendor, - a name (rows: families.FAMILIES)."""
 
@@ -197,14 +197,20 @@ class Model:
         return self.vars.get(family, {})
 
     def active_terms(self, o: int, t: int) -> Terms:
-        """A[o,t] − E[o,t] as terms: Σ a[o,τ,t] x[o,τ] over signings τ active for a share a of t
-        (data.OfferInstance.activity; A stays an expression:
+        """A[o,t] − E[o,t] as terms: Σ a[o,τ,t] K[o,τ,t] over signings τ active for a share a of t
+        (data.OfferInstance.activity; K: kept_terms; A stays an expression:
         a column a[o,t] with a defining row halves the nonzeros but made HiGHS about 2x slower on
         the large benchmark, whose recourse rows would all go through it)."""
         if (o, t) not in self._active:
-            x = self.family("x")
-            self._active[(o, t)] = [(x[(o, tau)], share) for tau, share in self.data.offers[o].signings_active_at(t)]
+            self._active[(o, t)] = [(var, share * coef) for tau, share in self.data.offers[o].signings_active_at(t)
+                                    for var, coef in self.kept_terms(o, tau, t)]
         return self._active[(o, t)]
+
+    def kept_terms(self, o: int, tau: int, t: int) -> Terms:
+        """K[o,τ,t] = x[o,τ] − Σ_{t'≤t} sold[o,τ,t']: units of the signing still the lab's in t."""
+        sold = self.family("sold")
+        periods = self.data.sales[(o, tau)][0] if (o, tau) in self.data.sales else ()
+        return [(self.family("x")[(o, tau)], 1.0)] + [(sold[(o, tau, u)], -1.0) for u in periods if u <= t]
 
 
 def _merge(terms: Terms) -> dict:

@@ -1,8 +1,11 @@
 """Objective parts (in the LP's money unit, model.Scale) and the rows that define concentration measures.
 
 cost        Σ_{o,τ} δ(σ_τ) upfront_o(τ) x[o,τ] + Σ_t δ_t [Σ_o recurring spend_o(t) + Σ_w VOLL_w Δ_t u[w,t]]
-            − δ_H Σ_{o,τ} salvage[o,τ] x[o,τ]  + deals, porting and volume rebates (deal_terms)
-            (σ_τ: when units are signed in τ, data.OfferInstance.signed_at)
+            − δ_H Σ_{o,τ} salvage[o,τ] K[o,τ,T−1] − Σ_{o,τ,t} income[o,τ,t] sold[o,τ,t] (resale)
+            + deals, porting and volume rebates (deal_terms)
+            (σ_τ: when units are signed in τ, data.OfferInstance.signed_at; recurring spend pays rent
+            on R[o,τ,t]: K for owned units, x for reservations; K[o,τ,t] = x[o,τ] − Σ_{t'≤t} sold[o,τ,t'];
+            income: data.ModelData.resale_income)
 resilience  Σ_{f,w,t} p_f Δ_t d_f · VOLL_w · δ_t · s[f,w,t]          (expected disruption cost)
 hhi         λ Σ_t δ_t Δ_t Σ_v q[v,t]                                   (q >= share², tangent cuts)
 max_share   Σ_t Δ_t m[t] / Σ_t Δ_t                                     (m[t] >= every vendor share)
@@ -24,7 +27,8 @@ def cost(model: Model) -> pulp.LpAffineExpression:
     """Discounted procurement cost: upfront and recurring spend, energy, unmet demand at VOLL,
     minus salvage. Recurring on signed units folds into x (over the share of each period they
     are active); on installed units that pay it, it is a constant; energy is paid on the units
-    that run (y)."""
+    that run (y). A unit sold (sold) brings its resale income and, owned, pays no rent from the
+    sale on and earns no salvage; a sublet reservation keeps paying its rent."""
     data, scale = model.data, model.scale
     per_lp = scale.units / scale.money
     end = data.end_discount
@@ -35,6 +39,12 @@ def cost(model: Model) -> pulp.LpAffineExpression:
         for t, share in offer.activity[tau]:
             coef += data.discount[t] * offer.rent(tau, t) * data.periods[t].years * share
         terms.append((var, coef * per_lp))
+    for (o, tau, t), var in model.family("sold").items():
+        offer = data.offers[o]
+        if offer.owned:
+            coef = end * offer.salvage(tau) - sum(data.discount[u] * offer.rent(tau, u) * data.periods[u].years * share
+                                                  for u, share in offer.activity[tau] if u >= t)
+            terms.append((var, coef * per_lp))
     for (w, t), var in model.family("u").items():
         coef = data.discount[t] * data.workloads[w].voll * data.periods[t].years
         terms.append((var, coef * per_lp))
@@ -43,7 +53,15 @@ def cost(model: Model) -> pulp.LpAffineExpression:
             terms.append((var, data.discount[t] * data.offers[o].energy * data.periods[t].years * per_lp))
     committed = sum(data.discount[t] * data.periods[t].years * offer.recurring[t] * offer.existing_paying[t]
                     for offer in data.offers for t in data.T)
-    return pulp.LpAffineExpression(terms + deal_terms(model), constant=committed / scale.money)
+    return pulp.LpAffineExpression(terms + deal_terms(model), constant=committed / scale.money) - resale(model)
+
+
+def resale(model: Model) -> pulp.LpAffineExpression:
+    """Σ_{o,τ,t} income[o,τ,t] sold[o,τ,t]: the resale income inside `cost` (LP money), for
+    verify() to compare with the plan's (data.ModelData.resale_income)."""
+    data, per_lp = model.data, model.scale.units / model.scale.money
+    return pulp.LpAffineExpression([(var, data.resale_income(o, tau, t) * per_lp)
+                                    for (o, tau, t), var in model.family("sold").items()])
 
 
 def deal_terms(model: Model) -> Terms:

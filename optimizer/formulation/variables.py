@@ -102,6 +102,14 @@ def vendor_counts(model: Model) -> None:
                        upper=1.0, integer=True)
 
 
+def resale(model: Model) -> None:
+    """sold[o,τ,t] >= 0: LP units of the signing (o,τ) sold (owned) or sublet (reserved) at the
+    start of t, where its rule allows (data.ModelData.sales); continuous, even under --integer
+    (a sale need not be a whole lot). Never fixed by commitments: the lab holds signings, and
+    selling is its recourse to a surprise."""
+    model.add_vars("sold", [(o, tau, t) for (o, tau), (periods, _) in model.data.sales.items() for t in periods])
+
+
 def integer_choices(model: Model) -> None:
     """lots[o,t] >= 0 integer: lots of o signed in t (only under --integer);
     cluster[o,w,t] in [0, 1]: o hosts w's minimum cluster in t; ported[v,w] in [0, 1]: vendor v's
