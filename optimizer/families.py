@@ -73,6 +73,12 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            field="milp.min_cluster_units.<workload> (the diagnosis works on the LP relaxation and says so)"),
     Family("cluster_pick", "wt", checks.cluster_pick, NOT_PRICED_MILP, field=NOT_RELAXABLE),
     Family("porting", "--t", checks.porting, NOT_PRICED_MILP, field=NOT_RELAXABLE),
+    Family("option", "-", checks.option, "not reported: its dual is the fee plus option_size's price (the options "
+           "table's marginal_value_usd_per_unit)", field=NOT_RELAXABLE),
+    Family("option_size", "-", checks.option_size, "$ per unit (or MW) of right", interpret.option_size_price,
+           field="none: an option is never needed for a plan to exist (its rows only allow signings)"),
+    Family("package", "--", checks.package, "not reported: the package's value is its re-solve (packages table)",
+           field=NOT_RELAXABLE),
     Family("vendor_share", "vt", checks.vendor_share, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),
     Family("hhi_cut", "vt-", checks.hhi_cut, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),
     Family("max_share", "vt", checks.max_share, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),

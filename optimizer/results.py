@@ -23,6 +23,7 @@ from .data import SHARE_MEASURES, ModelData
 from .families import FAMILIES
 from .formulation import paused_gc
 from .formulation.model import Model
+from .instruments import option_rows, package_rows
 from .interpret import Reading
 from .plan import Plan
 from .recourse import Coverage, evaluate, from_model
@@ -31,7 +32,7 @@ from .solver import Solution
 JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
-          "power", "concentration", "commitments")
+          "power", "concentration", "commitments", "options", "packages")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
 NOISE_LP = 1e-9
@@ -43,8 +44,10 @@ OUTSIDE_PROCUREMENT = ("resilience", "vendor_equity")
 disruption, and vendor equity (financing, never a discount)."""
 
 DECISIONS = {"u": "units", "z": "units", "s": "units", "short": "money", "credit": "money", "vest": "one",
-             "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one"}
-"""The solver's columns besides x and y that verify() checks rows with, and their quantity kind."""
+             "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one",
+             "reserve": "measure", "take": "one"}
+"""The solver's columns besides x and y that verify() checks rows with, and their quantity kind
+(`measure`: the option's own, units or mw)."""
 
 
 def plan_from_solution(model: Model, solution: Solution) -> Plan:
@@ -55,8 +58,12 @@ def plan_from_solution(model: Model, solution: Solution) -> Plan:
     values, scale = solution.values, model.scale
 
     def read(family: str, kind: str = "units") -> dict:
-        factor = scale.of_kind(kind)
         columns = model.family(family)
+        if kind == "measure":  # reserve: each option's own measure
+            measures = {(option.name,): option.measure for option in model.data.options}
+            return {key: max(float(values[var.column]), 0.0) * scale.of_kind(measures[key])
+                    for key, var in columns.items()}
+        factor = scale.of_kind(kind)
         if family != "z":
             return {key: max(float(values[var.column]), 0.0) * factor for key, var in columns.items()}
         keys = list(columns)
@@ -173,6 +180,9 @@ class Result:
     spend = property(lambda self: self.frame("spend"), doc="Cash out per vendor and period.")
     power = property(lambda self: self.frame("power"), doc="Facility MW used per site and period.")
     concentration = property(lambda self: self.frame("concentration"), doc="HHI and largest vendor share per period.")
+    options = property(lambda self: self.frame("options"),
+                       doc="Capacity options per exercise period: reserved, exercised, fee, value by re-solve.")
+    packages = property(lambda self: self.frame("packages"), doc="Package bids: taken, price, value by re-solve.")
 
     # ------------------------------------------------------------ JSON
 
@@ -247,6 +257,10 @@ _COLUMNS = {
     "power": ["site", "period", "used_mw", "installed_mw", "cap_mw"],
     "concentration": ["period", "hhi", "max_vendor_share", "largest_vendor"],
     "commitments": ["offer", "period", "held_units", "delivered_units", "status"],
+    "options": ["option", "counterparty", "period", "exercised_units", "exercised_mw", "size_units", "size_mw",
+                "reserve_period", "reserved_units", "reserved_mw", "fee_usd", "marginal_value_usd_per_unit",
+                "value_usd", "max_fee_usd_per_unit", "max_fee_usd_per_mw_year"],
+    "packages": ["package", "counterparty", "taken", "items", "units", "price_usd", "value_usd", "surplus_usd"],
 }
 
 
@@ -287,6 +301,8 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "power": _power_rows(plan),
         "concentration": concentration,
         "commitments": _commitment_rows(data),
+        "options": option_rows(plan, _option_size_prices(model, solution, plan), solution.instrument_values),
+        "packages": package_rows(plan, solution.instrument_values),
     }
     parts = {name: _value(model.objectives[name], solution) * model.scale.money for name in ("cost", "equity", "resilience")}
     parts["hhi"] = _value(model.objectives["hhi"], solution) * model.scale.money if objective == "multi-vendor" else 0.0
@@ -295,6 +311,15 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
                   expected_disruption, penalty,
                   solution.mip_gap, {"solver": solution.seconds}, parts,
                   solution.message if solution.status != "optimal" else "", tuple(solution.stages))
+
+
+def _option_size_prices(model: Model, solution: Solution, plan: Plan) -> dict[str, float]:
+    """Option name -> option_size's price (interpret.option_size_price), $ per unit (or MW) of right."""
+    reading, prices = Reading(model, solution, plan), {}
+    for option in model.data.options:
+        row = model.row_by_key[("option_size", (option.name,))]
+        prices[option.name] = FAMILIES["option_size"].price(reading, row, float(solution.row_duals[row.position]))[0]
+    return prices
 
 
 def _value(expression, solution: Solution) -> float:

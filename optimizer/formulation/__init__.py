@@ -68,6 +68,7 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     variables.concentration(model, hhi=with_hhi, max_share=objective_name == "max-share")
     variables.deals(model)
     variables.integer_choices(model)
+    variables.instruments(model)
 
     constraints.capacity(model)
     constraints.demand(model)
@@ -85,6 +86,8 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     constraints.integer_lots(model)
     constraints.min_cluster(model)
     constraints.porting(model)
+    constraints.options(model)
+    constraints.packages(model)
     objective.vendor_shares(model)
     objective.hhi_cuts(model)
     objective.max_share_rows(model)

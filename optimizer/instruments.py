@@ -1,0 +1,106 @@
+"""Capacity options and package bids read back: their values by re-solve and their tables.
+
+Both instruments are derived offer instances (data.derived_instance) with a column of their
+own: reserve[p], the right an option's fee buys, and take[p], the share of a package taken
+(docs/model.md). What a right or a bundle is worth is not a dual (a whole block moves the plan
+by more than a margin), so it is found by re-solving the same session warm, twice:
+
+    option   value_usd = f(reserve fixed at 0) − f(fee 0, reserve free up to Q)
+             the most worth paying for the whole right (present value at the horizon's start);
+    package  value_usd = f(take fixed at 0) − f(take fixed at 1, price 0)
+             the most the whole bundle could cost (present value) and still be worth taking.
+
+f is the objective the plan minimised (procurement cost, plus expected disruption and the HHI
+penalty under multi-vendor), in the same mode (the staged MILP under --integer).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pulp
+
+from .plan import Plan
+
+
+def values_by_resolve(session, objective: pulp.LpAffineExpression) -> dict[tuple[str, str], float]:
+    """(option|package, name) -> value in $ (NaN where a re-solve finds no optimum); the session's
+    objective and bounds are restored afterwards."""
+    model = session.model
+    out = {}
+    for option in model.data.options:
+        reserve = model.var("reserve", (option.name,))
+        without = _resolve(session, objective, reserve, 0.0, 0.0, free=False)
+        free = _resolve(session, objective, reserve, 0.0, math.inf, free=True)
+        out[("option", option.name)] = (without - free) * model.scale.money
+    for package in model.data.packages:
+        take = model.var("take", (package.name,))
+        without = _resolve(session, objective, take, 0.0, 0.0, free=False)
+        free = _resolve(session, objective, take, 1.0, 1.0, free=True)
+        out[("package", package.name)] = (without - free) * model.scale.money
+    session.set_objective(objective)
+    return out
+
+
+def _resolve(session, objective, column, lower: float, upper: float, free: bool) -> float:
+    """The objective (LP money) with `column` bounded to [lower, upper] and, if `free`, its cost
+    coefficient 0; NaN unless the re-solve is optimal. The column's bounds are restored."""
+    expression = objective.copy()
+    if free:
+        expression[column] = 0.0
+    session.set_objective(expression)
+    restore = (column.lowBound or 0.0, math.inf if column.upBound is None else column.upBound)
+    session.set_column_bounds([column], np.array([lower]), np.array([upper]))
+    try:
+        solution = session.run(prices=False)
+    finally:
+        session.set_column_bounds([column], np.array([restore[0]]), np.array([restore[1]]))
+    return solution.objective if solution.status == "optimal" else math.nan
+
+
+def option_rows(plan: Plan, duals: dict[str, float], values: dict) -> list[dict]:
+    """One row per option and exercise period. Per unit means per accelerator: an option sized in
+    MW converts with its copies' mean facility MW per unit (they differ only in site PUE).
+    `duals`: option name -> option_size's price in $ of the reserve period per unit of the
+    option's measure (interpret.option_size_price; 0 where the row does not bind)."""
+    data, rows = plan.data, []
+    for option in data.options:
+        mw_per_unit = sum(data.offers[o].mw_per_unit for o in option.copies) / len(option.copies)
+        per_measure = mw_per_unit if option.measure == "mw" else 1.0
+
+        def both(amount: float) -> tuple[float, float]:
+            """(units, MW) of an amount in the option's measure (units held on MW options: mean MW/unit)."""
+            units = amount / mw_per_unit if option.measure == "mw" else amount
+            return units, units * mw_per_unit
+
+        size_units, size_mw = both(option.size)
+        reserved_units, reserved_mw = both(plan.reserved(option))
+        value = values.get(("option", option.name), math.nan)
+        years = data.periods[option.window[-1]].end - data.periods[option.reserve].start
+        for t in option.window:
+            exercised_units = sum(plan.acquired.get((o, t), 0.0) for o in option.copies)
+            rows.append({
+                "option": option.name, "counterparty": option.counterparty, "period": data.periods[t].name,
+                "exercised_units": exercised_units,
+                "exercised_mw": sum(data.offers[o].mw_per_unit * plan.acquired.get((o, t), 0.0) for o in option.copies),
+                "size_units": size_units, "size_mw": size_mw, "reserve_period": data.periods[option.reserve].name,
+                "reserved_units": reserved_units, "reserved_mw": reserved_mw,
+                "fee_usd": option.fee * plan.reserved(option),
+                "marginal_value_usd_per_unit": (option.fee + duals.get(option.name, 0.0)) * per_measure,
+                "value_usd": value, "max_fee_usd_per_unit": value / size_units,
+                "max_fee_usd_per_mw_year": value / (size_mw * years)})
+    return rows
+
+
+def package_rows(plan: Plan, values: dict) -> list[dict]:
+    """One row per package: the share taken, its price (present value), its value by re-solve
+    and the surplus (value − price: what taking it saves)."""
+    data, rows = plan.data, []
+    for package in data.packages:
+        price = package.price(data)
+        value = values.get(("package", package.name), math.nan)
+        rows.append({"package": package.name, "counterparty": package.counterparty, "taken": plan.taken(package),
+                     "items": len(package.items), "units": sum(item.units for item in package.items),
+                     "price_usd": price, "value_usd": value, "surplus_usd": value - price})
+    return rows
