@@ -317,8 +317,9 @@ def _option_size_prices(model: Model, solution: Solution, plan: Plan) -> dict[st
     """Option name -> option_size's price (interpret.option_size_price), $ per unit (or MW) of right."""
     reading, prices = Reading(model, solution, plan), {}
     for option in model.data.options:
-        row = model.row_by_key[("option_size", (option.name,))]
-        prices[option.name] = FAMILIES["option_size"].price(reading, row, float(solution.row_duals[row.position]))[0]
+        row = model.row_by_key.get(("option_size", (option.name,)))
+        if row is not None:
+            prices[option.name] = FAMILIES["option_size"].price(reading, row, reading.dual("option_size", row.key))[0]
     return prices
 
 
