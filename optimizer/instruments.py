@@ -11,7 +11,10 @@ by more than a margin), so it is found by re-solving the same session warm, twic
              the most the whole bundle could cost (present value) and still be worth taking.
 
 f is the objective the plan minimised (procurement cost, plus expected disruption and the HHI
-penalty under multi-vendor), in the same mode (the staged MILP under --integer).
+penalty under multi-vendor). Under --integer both re-solves keep the binaries integral (take,
+tranches, clusters, porting) and relax whole lots (the staged MILP's first stage): two whole
+MILPs per instrument tripled `cpo solve examples/openai.yaml --integer`, and lots move a value
+by at most their rounding; each re-solve still carries its MIP gap (milp.mip_gap / 2).
 """
 
 from __future__ import annotations
@@ -53,24 +56,27 @@ def _resolve(session, objective, column, lower: float, upper: float, free: bool)
     restore = (column.lowBound or 0.0, math.inf if column.upBound is None else column.upBound)
     session.set_column_bounds([column], np.array([lower]), np.array([upper]))
     try:
-        solution = session.run(prices=False)
+        solution = session.run_lots_relaxed() if hasattr(session, "run_lots_relaxed") else session.run(prices=False)
     finally:
         session.set_column_bounds([column], np.array([restore[0]]), np.array([restore[1]]))
     return solution.objective if solution.status == "optimal" else math.nan
 
 
 def option_rows(plan: Plan, duals: dict[str, float], values: dict) -> list[dict]:
-    """One row per option and exercise period. Per unit means per accelerator: an option sized in
-    MW converts with its copies' mean facility MW per unit (they differ only in site PUE).
+    """One row per option and exercise period. Per unit means per accelerator: units and MW convert
+    at the facility MW per unit of the units exercised (the copies' mean if none is; copies
+    differ only in site PUE).
     `duals`: option name -> option_size's price in $ of the reserve period per unit of the
     option's measure (interpret.option_size_price; 0 where the row does not bind)."""
     data, rows = plan.data, []
     for option in data.options:
-        mw_per_unit = sum(data.offers[o].mw_per_unit for o in option.copies) / len(option.copies)
+        signed = {o: sum(plan.acquired.get((o, t), 0.0) for t in option.window) for o in option.copies}
+        weights = signed if sum(signed.values()) > 0 else dict.fromkeys(option.copies, 1.0)
+        mw_per_unit = sum(data.offers[o].mw_per_unit * n for o, n in weights.items()) / sum(weights.values())
         per_measure = mw_per_unit if option.measure == "mw" else 1.0
 
         def both(amount: float) -> tuple[float, float]:
-            """(units, MW) of an amount in the option's measure (units held on MW options: mean MW/unit)."""
+            """(units, MW) of an amount in the option's measure."""
             units = amount / mw_per_unit if option.measure == "mw" else amount
             return units, units * mw_per_unit
 

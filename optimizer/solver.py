@@ -324,6 +324,12 @@ class HighsSession:
             self._polish_with_integers_fixed(solution)
         return solution
 
+    def run_lots_relaxed(self) -> Solution:
+        """One solve with whole lots relaxed, other integers (binaries) integral, to mip_gap/2: the
+        staged MILP's first stage (re-solves that must not cost a whole MILP each: instruments.py)."""
+        self._sync_rows()
+        return self._run_with(self.lots, relax=True) if self.lots.size else self.run(prices=False)
+
     def _set_time_limit(self) -> None:
         if self.deadline is not None:
             self.highs.setOptionValue("time_limit", max(self.deadline - time.monotonic(), 0.0))
