@@ -27,38 +27,47 @@ import pulp
 from .plan import Plan
 
 
-def values_by_resolve(session, objective: pulp.LpAffineExpression) -> dict[tuple[str, str], float]:
-    """(option|package, name) -> value in $ (NaN where a re-solve finds no optimum); the session's
-    objective and bounds are restored afterwards."""
-    model = session.model
+def instrument_columns(models) -> dict[tuple[str, str], list[pulp.LpVariable]]:
+    """(option|package, name) -> its reserve or take column in each of `models` that has it (one
+    model; or a stochastic plan's scenarios, whose re-solves move every scenario's column)."""
+    columns: dict[tuple[str, str], list[pulp.LpVariable]] = {}
+    for model in models:
+        for kind, family, items in (("option", "reserve", model.data.options), ("package", "take", model.data.packages)):
+            for item in items:
+                columns.setdefault((kind, item.name), []).append(model.var(family, (item.name,)))
+    return columns
+
+
+def values_by_resolve(session, objective: pulp.LpAffineExpression, columns=None) -> dict[tuple[str, str], float]:
+    """(option|package, name) -> value in $ (NaN where a re-solve finds no optimum), `columns` as
+    instrument_columns gives them (default: the session's model's); the session's objective and
+    bounds are restored afterwards."""
     out = {}
-    for option in model.data.options:
-        reserve = model.var("reserve", (option.name,))
-        without = _resolve(session, objective, reserve, 0.0, 0.0, free=False)
-        free = _resolve(session, objective, reserve, 0.0, math.inf, free=True)
-        out[("option", option.name)] = (without - free) * model.scale.money
-    for package in model.data.packages:
-        take = model.var("take", (package.name,))
-        without = _resolve(session, objective, take, 0.0, 0.0, free=False)
-        free = _resolve(session, objective, take, 1.0, 1.0, free=True)
-        out[("package", package.name)] = (without - free) * model.scale.money
+    for (kind, name), chosen in (columns or instrument_columns([session.model])).items():
+        whole = 0.0 if kind == "option" else 1.0  # free: an option's right up to Q, a package taken whole
+        without = _resolve(session, objective, chosen, 0.0, 0.0, free=False)
+        free = _resolve(session, objective, chosen, whole, math.inf if kind == "option" else whole, free=True)
+        out[(kind, name)] = (without - free) * session.model.scale.money
     session.set_objective(objective)
     return out
 
 
-def _resolve(session, objective, column, lower: float, upper: float, free: bool) -> float:
-    """The objective (LP money) with `column` bounded to [lower, upper] and, if `free`, its cost
-    coefficient 0; NaN unless the re-solve is optimal. The column's bounds are restored."""
+def _resolve(session, objective, columns, lower: float, upper: float, free: bool) -> float:
+    """The objective (LP money) with `columns` bounded to [lower, upper] and, if `free`, their cost
+    coefficients 0; NaN unless the re-solve is optimal. The columns' bounds are restored."""
     expression = objective.copy()
     if free:
-        expression[column] = 0.0
+        for column in columns:
+            expression[column] = 0.0
     session.set_objective(expression)
-    restore = (column.lowBound or 0.0, math.inf if column.upBound is None else column.upBound)
-    session.set_column_bounds([column], np.array([lower]), np.array([upper]))
+    restore = ([column.lowBound or 0.0 for column in columns],
+               [math.inf if column.upBound is None else column.upBound for column in columns])
+    count = len(columns)
+    session.set_column_bounds(columns, np.full(count, lower), np.full(count, upper))
     try:
         solution = session.run_lots_relaxed() if hasattr(session, "run_lots_relaxed") else session.run(prices=False)
     finally:
-        session.set_column_bounds([column], np.array([restore[0]]), np.array([restore[1]]))
+        session.set_column_bounds(columns, np.array(restore[0]), np.array(restore[1]))
     return solution.objective if solution.status == "optimal" else math.nan
 
 

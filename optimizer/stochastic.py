@@ -35,6 +35,7 @@ import numpy as np
 import pulp
 
 from .errors import ConfigError, InfeasibleError, Location, Problem, SolverError, VerificationError
+from .instruments import instrument_columns, values_by_resolve
 
 NEGLIGIBLE = 1e-9
 """A scenario probability the LP cannot weigh: its recourse is re-solved after the plan (_recourse)."""
@@ -226,6 +227,14 @@ def assemble(blocks: list[Block], stage: frozenset[int], alpha: float, weight: f
                                   whole.scale.units)
                 else:
                     shared[key] = var
+        for option in data.options:  # a right bought in the stage is bought once, for every scenario
+            if option.reserve in stage:
+                var, key = block.model.var("reserve", (option.name,)), (f"option:{option.name}", "reserve")
+                if key in shared:
+                    whole.add_row("stage", (*key, block.name), [(var, 1.0), (shared[key], -1.0)], "==", 0.0,
+                                  whole.scale.of_kind(option.measure))
+                else:
+                    shared[key] = var
     objective = pulp.LpAffineExpression()
     for block in blocks:
         objective += block.probability * block.objective
@@ -316,11 +325,16 @@ def solve_stochastic(base, scenario_set, objective: str | None = None, solver: s
         with ThreadPoolExecutor(1) as beside:  # HiGHS releases the GIL: WS and EEV use the second core
             ws = beside.submit(_wait_and_see, blocks, objective, solver)
             eev = beside.submit(_expected_value_solution, base, scenario_set, base_result, stage, objective, solver)
-            sp = HighsSession(whole, expression, deadline).run()
+            session = HighsSession(whole, expression, deadline)
+            sp = session.run()
             if sp.status == "infeasible":
                 raise InfeasibleError(*_infeasible(blocks, objective, solver))
             if not sp.has_plan:
                 raise SolverError(f"highs stopped without a usable stochastic plan: {sp.message}")
+            columns = instrument_columns([block.model for block in blocks])
+            if columns:
+                say("options and packages: their values by re-solving the deterministic equivalent")
+                sp.instrument_values = values_by_resolve(session, expression, columns)
             solved = time.perf_counter()
             say("wait and see, and the base plan's signings, in every scenario")
             f_ws, (f_eev, eev_notes) = ws.result(), eev.result()
@@ -409,7 +423,7 @@ def _report(base, blocks, whole, sp, f_ws: np.ndarray, f_eev: np.ndarray | None,
     for s, block in enumerate(blocks):
         duals = sp.row_duals / block.probability if block.probability > 0 else np.zeros_like(sp.row_duals)
         solution = Solution(sp.status, True, f_sp[s] / money, sp.values, duals, "highs", sp.seconds, sp.message,
-                            mip_gap=sp.mip_gap)
+                            mip_gap=sp.mip_gap, instrument_values=sp.instrument_values)
         result = make_result(block.model, solution, objective)
         if block.probability <= NEGLIGIBLE:
             result = _recourse(base, scenario_set.scenarios[s], result, stage, objective)
@@ -500,7 +514,8 @@ def _first_stage_rows(blocks, results, base_result, stage) -> list[dict[str, Any
 
 def _verify_stage(blocks, results, stage, units: float) -> None:
     """The second opinion on the stage rows: every scenario signs the same here-and-now units of
-    every offer it has (read from each scenario's plan, not from the LP's rows)."""
+    every offer it has, and buys the same right of every option reserved in the stage (read from
+    each scenario's plan, not from the LP's rows)."""
     signed: dict[tuple[str, str], tuple[str, float]] = {}
     breaches = []
     for block in blocks:
@@ -514,5 +529,13 @@ def _verify_stage(blocks, results, stage, units: float) -> None:
                         breaches.append(f"stage[{key[0]},{key[1]}]: {value:.9g} in {block.name} but "
                                         f"{signed[key][1]:.9g} in {signed[key][0]}")
                     signed.setdefault(key, (block.name, value))
+        plan = results[block.name].plan_values
+        for option in data.options:
+            if option.reserve in stage:
+                key, value = (f"option:{option.name}", "reserve"), plan.reserved(option)
+                if key in signed and abs(signed[key][1] - value) > 1e-5 * units + 1e-6 * abs(value):
+                    breaches.append(f"stage[{key[0]},reserve]: {value:.9g} in {block.name} but {signed[key][1]:.9g} "
+                                    f"in {signed[key][0]}")
+                signed.setdefault(key, (block.name, value))
     if breaches:
         raise VerificationError(breaches)

@@ -162,3 +162,33 @@ def test_verify_refuses_a_plan_that_breaks_the_option(make_scenario, monkeypatch
     mutate(monkeypatch)
     with pytest.raises(cpo.VerificationError):
         cpo.solve(scenario, objective="cost")
+
+
+def test_under_scenarios_the_right_is_bought_now_and_exercised_only_where_it_pays(tmp_path):
+    """2026-2027, the stage ends with 2026. Demand comes in 2027 only: 60 (low, p = 0.5) or 100
+    (high, p = 0.5); cheap $2 (cap 60), dear $3. The right to 30 cheap units in 2027 costs $0.40
+    a unit, bought in 2026 (here and now, one choice for both scenarios); each unit saves $1 in
+    high only: 0.5 x 1 > 0.4, so all 30 are bought, and exercised in high only. low: 120 + 12 =
+    $132; high: 120 + 60 + 30 + 12 = $222; expected $177 (without the right: 0.5 x 120 + 0.5 x
+    240 = $180). The right is worth the expected saving: 180 − (0.5 x 120 + 0.5 x 210) = $15,
+    at most $0.50 a unit; a deterministic base (demand 80) would see the same $0.50 as a sure
+    saving on 20 units, not a hedge."""
+    import yaml
+
+    doc = scenario_doc(two_vendors(), demand={2026: 0, 2027: 80}, end=2027,
+                       options=[option(fee_usd_per_unit=0.4, reserve=2026, exercise={"from": 2027, "to": 2027})])
+    path = tmp_path / "lab.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    scenarios = {"until": 2026, "scenarios": [
+        {"name": name, "probability": 0.5, "changes": [{"set": "workloads.training.demand", "to": {2026: 0, 2027: d}}]}
+        for name, d in (("low", 60), ("high", 100))]}
+    file = tmp_path / "risks.yaml"
+    file.write_text(yaml.safe_dump(scenarios, sort_keys=False))
+    result = cpo.solve(cpo.load(path), objective="cost", scenarios=file)
+    assert result.summary["objective_usd"] == pytest.approx(177.0)
+    low, high = (result.results[name] for name in ("low", "high"))
+    assert (low.total_cost_usd, high.total_cost_usd) == pytest.approx((132.0, 222.0))
+    for scenario, exercised in ((low, 0.0), (high, 30.0)):
+        (row,) = rows(scenario)
+        assert (row["reserved_units"], row["exercised_units"]) == pytest.approx((30.0, exercised))
+        assert (row["value_usd"], row["max_fee_usd_per_unit"]) == pytest.approx((15.0, 0.5))
