@@ -437,3 +437,29 @@ def count_min(plan: Plan) -> Iterator[Check]:
         yield Check(name, total, ">=", float(rule.low), "one")
         if fractions:
             yield Check(name + " counted whole", max(fractions), "<=", 0.0, "one")
+
+
+def option(plan: Plan) -> Iterator[Check]:
+    """Σ_{o∈copies(p), τ} coef_o x[o,τ] <= reserve[p] (units, or MW for an option in MW)."""
+    for item in plan.data.options:
+        used = sum(plan.exercised(item, t) for t in item.window)
+        yield Check(f"option[{item.name}]", used, "<=", plan.reserved(item), item.measure)
+
+
+def option_size(plan: Plan) -> Iterator[Check]:
+    """reserve[p] <= Q_p."""
+    for item in plan.data.options:
+        yield Check(f"option_size[{item.name}]", plan.reserved(item), "<=", item.size, item.measure)
+
+
+def package(plan: Plan) -> Iterator[Check]:
+    """x[copy_i, τ_i] = N_i · take[p], take in [0, 1] (whole under --integer)."""
+    data = plan.data
+    for item in data.packages:
+        taken = plan.taken(item)
+        yield Check(f"package[{item.name}] share", taken, "<=", 1.0, "one")
+        if data.milp.integer:
+            yield Check(f"package[{item.name}] whole", min(taken, 1.0 - taken), "<=", 0.0, "one")
+        for i, line in enumerate(item.items):
+            yield Check(f"package[{item.name},{i}]", plan.acquired.get((line.copy, line.period), 0.0), "==",
+                        line.units * taken, "units")

@@ -123,6 +123,10 @@ class OfferInstance:
     (before site costs)."""
     salvage_fraction: FrozenDict
     """Share of the upfront of a unit signed in period τ still unexpired at the horizon's end."""
+    derived: str | None = None
+    """`option` or `package` for an instance an option or a package derives from a catalog
+    instance (`derived_instance`): outside the catalog's supply caps, signable only in the
+    instrument's periods, at its prices; its attribute of that name is the instrument's name."""
 
     def salvage(self, tau: int) -> float:
         """$ per unit signed in τ given back at the horizon's end (undiscounted): upfront x fraction."""
@@ -435,6 +439,53 @@ class ResaleData:
 
 
 @dataclass(frozen=True)
+class OptionData:
+    """A capacity option (schema.CapacityOption) on its derived instances `copies`."""
+
+    name: str
+    counterparty: str
+    copies: tuple[int, ...]
+    measure: str
+    """units or mw: what `size` and `fee` count."""
+    size: float
+    """Q: units, or MW of facility power, of right at most."""
+    fee: float
+    """$ per unit (or MW) of right, paid at the start of `reserve`."""
+    reserve: int
+    window: tuple[int, ...]
+    """The exercise periods (the copies are signable only in them)."""
+    path: tuple
+
+    def coef(self, offer: "OfferInstance") -> float:
+        """What one unit of a copy signed uses of the right: c_o, or kW·PUE/1000 · c_o (mw)."""
+        return (offer.mw_per_unit if self.measure == "mw" else 1.0) * offer.commitment
+
+
+@dataclass(frozen=True)
+class PackageItemData:
+    copy: int
+    """The derived instance the item is signed on."""
+    period: int
+    units: float
+
+
+@dataclass(frozen=True)
+class PackageData:
+    """A package bid (schema.Package): items signed on derived instances for `payments`."""
+
+    name: str
+    counterparty: str
+    items: tuple[PackageItemData, ...]
+    payments: tuple[tuple[float, float], ...]
+    """(time in years, $): paid at the start of each payment period."""
+    path: tuple
+
+    def price(self, data: "ModelData") -> float:
+        """Σ_k δ(s_k) payment_k: the whole bundle's price, present value ($)."""
+        return sum(data.discount_at(time) * usd for time, usd in self.payments)
+
+
+@dataclass(frozen=True)
 class MilpData:
     integer: bool = False
     lot_units: float = 1.0
@@ -483,6 +534,8 @@ class ModelData:
     ladders: tuple[LadderData, ...] = ()
     staggers: tuple[StaggerData, ...] = ()
     resale: tuple[ResaleData, ...] = ()
+    options: tuple[OptionData, ...] = ()
+    packages: tuple[PackageData, ...] = ()
 
     @cached_property
     def sales(self) -> FrozenDict:
@@ -664,6 +717,9 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
         return _select(selector, offers, known, path, problems)
 
     offers = _with_existing(config, offers, periods, problems)
+    offers, options, packages = _instruments(config, offers, periods, select, problems)
+    known = _known_attributes(offers)
+    known.update({kind: known[kind] | {NONE_MEMBER} for kind in DERIVED_KINDS if kind in known})
     deals = _deals(config, offers, periods, select, problems)
     resale = _resale(config, offers, periods, select, problems)
     offers = eligible(config, offers, deals, select)
@@ -697,6 +753,7 @@ def build_data(config: Config, tree: Tree, commitments=None, here_and_now: HereA
         vendor_counts=vendor_counts,
         ladders=ladders, staggers=staggers,
         resale=resale,
+        options=options, packages=packages,
     )
     return _cut_to_caps(data) if fixed else data
 
@@ -1117,14 +1174,16 @@ def _supply_rows(config, vendors, offers, periods, select) -> tuple[CapRow, ...]
         vendor = config.catalog[vendor_id]
         if vendor.supply_cap is not None:
             rows.append(CapRow(f"vendor.{vendor_id}",
-                               FrozenDict({o: off.commitment for o, off in enumerate(offers) if off.vendor == vendor_id}),
+                               FrozenDict({o: off.commitment for o, off in enumerate(offers)
+                                          if off.vendor == vendor_id and off.derived is None}),
                                per_period(vendor.supply_cap.value, periods), "units", vendor.supply_cap.source,
                                ("catalog", vendor_id, "supply_cap", "value")))
         for offer_id, offer in vendor.offers.items():
             if offer.supply_cap is not None:
                 key = f"{vendor_id}/{offer_id}"
                 rows.append(CapRow(f"offer.{key}",
-                                   FrozenDict({o: off.commitment for o, off in enumerate(offers) if off.catalog_key == key}),
+                                   FrozenDict({o: off.commitment for o, off in enumerate(offers)
+                                              if off.catalog_key == key and off.derived is None}),
                                    per_period(offer.supply_cap.value, periods), "units", offer.supply_cap.source,
                                    ("catalog", vendor_id, "offers", offer_id, "supply_cap", "value")))
     for i, pool in enumerate(config.supply):
@@ -1463,6 +1522,132 @@ def _resale(config, offers, periods, select, problems) -> tuple[ResaleData, ...]
         cap = per_period(rule.max_units_per_year, periods) if rule.max_units_per_year is not None else None
         out.append(ResaleData(str(i), held, tuple(sorted(rule.curve.items())), window, cap, path, rule.source))
     return tuple(out)
+
+
+DERIVED_KINDS = ("option", "package")
+"""The instruments that derive offer instances, and the attribute naming the instrument on them
+(a catalog instance has none: `(none)` in selectors and share tables)."""
+
+
+def derived_instance(offer: OfferInstance, kind: str, name: str, signable: set[int],
+                     upfront: float | None, recurring: float | None) -> OfferInstance:
+    """A copy of a catalog instance for an option or a package (`kind`): key `<key>#<name>`,
+    attribute `<kind>: <name>`, signable only in `signable` (of the instance's own signable
+    periods), no installed units, and the vendor's prices replaced where given ($ per unit and
+    per unit-year, every period; the site's facility capex is still added to the upfront)."""
+    keep = tuple(tau for tau in offer.signable if tau in signable)
+    facility = tuple(total - own for total, own in zip(offer.upfront, offer.list_price["upfront"]))
+    list_upfront = offer.list_price["upfront"] if upfront is None else (float(upfront),) * len(facility)
+    list_recurring = offer.list_price["recurring"] if recurring is None else (float(recurring),) * len(facility)
+    return replace(
+        offer, key=f"{offer.key}#{name}", attrs=FrozenDict({**offer.attrs, kind: name}), derived=kind,
+        upfront=tuple(price + capex for price, capex in zip(list_upfront, facility)), recurring=list_recurring,
+        list_price=FrozenDict(upfront=list_upfront, recurring=list_recurring), signable=keep,
+        signed_at=FrozenDict({tau: offer.signed_at[tau] for tau in keep}),
+        activity=FrozenDict({tau: offer.activity[tau] for tau in keep}),
+        salvage_fraction=FrozenDict({tau: f for tau, f in offer.salvage_fraction.items() if tau in keep}),
+        existing=(0.0,) * len(offer.existing), existing_paying=(0.0,) * len(offer.existing))
+
+
+def _instruments(config, offers, periods, select, problems):
+    """Options and packages, and the offer instances they derive (derived_instance) appended
+    to `offers`: (offers, options, packages). Their selectors pick catalog instances."""
+    derived: list[OfferInstance] = []
+    seen: set[str] = set()
+    options, packages = [], []
+    for kind, items in (("option", config.options), ("package", config.packages)):
+        for i, item in enumerate(items):
+            path = (kind + "s", i)
+            if solver_name(item.name) in seen:
+                problems.add(path + ("name",), f"found {item.name!r} again, expected names unique among options "
+                             "and packages")
+            seen.add(solver_name(item.name))
+            build = _option if kind == "option" else _package
+            made = build(item, offers, periods, select, path, len(offers) + len(derived), problems)
+            if made is not None:
+                instrument, copies = made
+                derived += copies
+                (options if kind == "option" else packages).append(instrument)
+    return offers + derived, tuple(options), tuple(packages)
+
+
+def _period_index(key, periods, path, problems) -> int | None:
+    """The horizon period that starts at `key` (a year or a quarter), or None with a located error."""
+    try:
+        time = period_time(key)
+    except ValueError as exc:
+        problems.add(path, str(exc))
+        return None
+    index = next((t for t, p in enumerate(periods) if abs(p.start - time) < 1e-9), None)
+    if index is None:
+        problems.add(path, f"found {key!r}, expected a period of the horizon ({periods[0].name}-{periods[-1].name}; "
+                     "a quarter needs periods.step: quarter)")
+    return index
+
+
+def _option(option, offers, periods, select, path, first, problems):
+    """An option's data and its copies (numbered from `first`), each covered catalog instance
+    signable in the exercise window."""
+    chosen = sorted(select(option.covers, path + ("covers",)))
+    window = _rule_periods(option.exercise, periods, path + ("exercise",), problems)
+    reserve = 0 if option.reserve is None else _period_index(option.reserve, periods, path + ("reserve",), problems)
+    if not chosen or not window or reserve is None:
+        return None
+    if reserve > window[0]:
+        problems.add(path + ("reserve",), f"found {option.reserve!r}, after the exercise window's start "
+                     f"{periods[window[0]].name}, expected the right bought at or before it")
+        return None
+    copies = [derived_instance(offers[o], "option", option.name, set(window), option.strike.upfront_usd,
+                               option.strike.recurring_usd) for o in chosen]
+    copies = [c for c in copies if c.signable]
+    if not copies:
+        problems.add(path + ("exercise",), f"found no covered offer signable in {periods[window[0]].name}-"
+                     f"{periods[window[-1]].name}, expected the window to overlap a covered offer's availability")
+        return None
+    measure = "units" if option.units is not None else "mw"
+    fee = option.fee_usd_per_unit if measure == "units" else option.fee_usd_per_mw
+    data = OptionData(option.name, option.counterparty, tuple(range(first, first + len(copies))), measure,
+                      option.units if measure == "units" else option.mw, fee, reserve, window, path)
+    return data, copies
+
+
+def _package(package, offers, periods, select, path, first, problems):
+    """A package's data and its copies: one per catalog instance its items pick, signable in
+    the items' periods at no vendor price (the payments are the price)."""
+    lines: list[tuple[int, int, float]] = []
+    for k, item in enumerate(package.items):
+        where = path + ("items", k)
+        chosen = sorted(select(item.covers, where + ("covers",)))
+        t = _period_index(item.period, periods, where + ("period",), problems)
+        if len(chosen) > 1:
+            problems.add(where + ("covers",), f"found {len(chosen)} offer instances ({', '.join(offers[o].key for o in chosen[:4])}"
+                         f"{', ...' if len(chosen) > 4 else ''}), expected a selector that picks exactly one")
+        elif chosen and t is not None:
+            if t not in offers[chosen[0]].signable:
+                problems.add(where + ("period",), f"found {item.period!r}, when {offers[chosen[0]].key} cannot be "
+                             "signed (its availability, or its units would not be active in the horizon), expected "
+                             "a period it can be signed in")
+            elif any((o, tau) == (chosen[0], t) for o, tau, _ in lines):
+                problems.add(where, f"found {offers[chosen[0]].key} in {periods[t].name} again, expected one item "
+                             "per offer and period")
+            else:
+                lines.append((chosen[0], t, item.units))
+    payments = []
+    start, end = periods[0].start, periods[-1].end
+    for key, usd in package.payments.items():
+        time = period_time(key)
+        if not start - 1e-9 <= time < end - 1e-9:
+            problems.add(path + ("payments", key), f"found {key!r}, expected a payment inside the horizon "
+                         f"({periods[0].name}-{periods[-1].name})")
+        else:
+            payments.append((time, usd))
+    if len(lines) != len(package.items) or len(payments) != len(package.payments):
+        return None
+    instances = sorted({o for o, _, _ in lines})
+    copies = [derived_instance(offers[o], "package", package.name, {t for p, t, _ in lines if p == o}, 0.0, 0.0)
+              for o in instances]
+    items = tuple(PackageItemData(first + instances.index(o), t, units) for o, t, units in lines)
+    return PackageData(package.name, package.counterparty, items, tuple(payments), path), copies
 
 
 def _milp(config, vendors, offers, periods, problems) -> MilpData:

@@ -95,6 +95,12 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("count_min", "-t", checks.count_min, NOT_PRICED_MILP + "; the rule's cost is a re-solve with N − 1 "
            "(tests/test_vendor_counts.py)", field="none: policy.vendor_counts[i].min (data.py refuses one no "
            "plan can meet for want of members)"),
+    Family("option", "-", checks.option, "not reported: its dual is the fee plus option_size's price (the options "
+           "table's marginal_value_usd_per_unit)", field=NOT_RELAXABLE),
+    Family("option_size", "-", checks.option_size, "$ per unit (or MW) of right", interpret.option_size_price,
+           field="none: an option is never needed for a plan to exist (its rows only allow signings)"),
+    Family("package", "--", checks.package, "not reported: the package's value is its re-solve (packages table)",
+           field=NOT_RELAXABLE),
     Family("vendor_share", "vt", checks.vendor_share, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),
     Family("hhi_cut", "vt-", checks.hhi_cut, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),
     Family("max_share", "vt", checks.max_share, NOT_PRICED_DEFINITION, field=NOT_RELAXABLE),

@@ -144,6 +144,15 @@ def financing_cap_price(reading: Reading, row, dual: float) -> tuple[float, str,
     return -dual, "$/$", f"value of 1 more dollar of {name}'s financing cap (present value)"
 
 
+def option_size_price(reading: Reading, row, dual: float) -> tuple[float, str, str]:
+    """reserve[p] <= Q_p: −π / δ(s_reserve), the saving (net of its fee) from one more unit (or MW)
+    of right, in dollars of the reserve period's start."""
+    option = next(p for p in reading.model.data.options if p.name == row.key[0])
+    unit = "unit" if option.measure == "units" else "MW"
+    value = -dual / row.rhs_scale * reading.in_period_dollars(option.reserve)
+    return value, f"$ per {unit} of right", f"saving, net of its fee, from 1 more {unit} of option {option.name}'s right"
+
+
 TRANCHE_UNITS = {"mw": "MW", "units": "unit", "share": "share-point", "spend_usd": "$"}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .data import DEAL_MEASURES, DealData, LadderData, LadderStep, ModelData, StaggerData
+from .data import DEAL_MEASURES, DealData, LadderData, LadderStep, ModelData, OptionData, PackageData, StaggerData
 
 
 @dataclass
@@ -185,8 +185,9 @@ class Plan:
         """Discounted $: upfront, recurring, energy, unmet (at VOLL), salvage (negative; on units
         still held at the end), resale (negative), take-or-pay shortfalls, financing credits
         (negative), porting, vendor_equity (negative: the equity-kind financing, which results.py
-        keeps out of the procurement cost) and volume_rebate (negative: the deals' volume tiers,
-        tier_outcomes)."""
+        keeps out of the procurement cost), volume_rebate (negative: the deals' volume tiers,
+        tier_outcomes), option fees (δ(s_reserve) fee · reserve) and package prices
+        (Σ_k δ(s_k) payment_k · take)."""
         data = self.data
         upfront = recurring = energy = salvage = 0.0
         end = data.end_discount
@@ -207,7 +208,9 @@ class Plan:
                 "financing_credit": -sum(d.credit_pv for d in outcomes if not d.deal.equity),
                 "porting": sum(data.discount[0] * amount * self.ported(v, w) for v, w, amount in data.milp.porting),
                 "volume_rebate": -sum(r.rebate_pv for r in self.tier_outcomes),
-                "vendor_equity": -sum(d.credit_pv for d in outcomes if d.deal.equity)}
+                "vendor_equity": -sum(d.credit_pv for d in outcomes if d.deal.equity),
+                "option_fees": sum(data.discount[p.reserve] * p.fee * self.reserved(p) for p in data.options),
+                "packages": sum(p.price(data) * self.taken(p) for p in data.packages)}
 
     @cached_property
     def tier_outcomes(self) -> list["TierOutcome"]:
@@ -264,6 +267,19 @@ class Plan:
                 credit_pv += share * tranche.credit * data.end_of_period_discount(tranche.by)
             out.append(DealOutcome(deal, spend, shortfall, shortfall * end, credit, credit_pv, vested))
         return out
+
+    def reserved(self, option: OptionData) -> float:
+        """Units (or MW) of the option's right bought: the solver's reserve[p] (plan.decisions)."""
+        return self.decisions.get("reserve", {}).get((option.name,), 0.0)
+
+    def exercised(self, option: OptionData, t: int) -> float:
+        """Units (or MW) of the right used by signings in t: Σ_{o∈copies} coef_o x[o,t]."""
+        return sum(option.coef(self.data.offers[o]) * self.acquired.get((o, t), 0.0) for o in option.copies)
+
+    def taken(self, package: PackageData) -> float:
+        """The share of the package taken: the solver's take[p] (plan.decisions), whose items
+        x[copy_i, τ_i] = N_i · take verify() checks."""
+        return self.decisions.get("take", {}).get((package.name,), 0.0)
 
     def financing_basis(self, deal: DealData, t: int) -> float:
         """What a deal's financing rate is paid on in t: $ paid to its offers (per: usd), or

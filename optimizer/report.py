@@ -160,6 +160,30 @@ def _table(console: Console, title: str, *columns: str, left: int = 1, keep: tup
     return table
 
 
+def _print_instruments(result: Result, console: Console) -> None:
+    """Options (one line each: the right reserved, exercised, fee and what it is worth) and
+    packages (taken, price, value) when the scenario has any."""
+    by_option: dict[str, list[dict]] = {}
+    for row in result.tables["options"]:
+        by_option.setdefault(row["option"], []).append(row)
+    if by_option:
+        table = _table(console, "Options (value by re-solve: the most worth paying for the whole right)", "option",
+                       "size MW", "reserved MW", "exercised MW", "fee", "value", "max $/MW-yr", left=1)
+        for name, rows in by_option.items():
+            first = rows[0]
+            add_row(table, name, count(first["size_mw"]), count(first["reserved_mw"]),
+                    count(sum(r["exercised_mw"] for r in rows)), money(first["fee_usd"]), money(first["value_usd"]),
+                    money(first["max_fee_usd_per_mw_year"]))
+        console.print(table)
+    if result.tables["packages"]:
+        table = _table(console, "Packages (value by re-solve: the most the bundle could cost and still be taken)",
+                       "package", "counterparty", "taken", "price", "value", "surplus", left=2)
+        for row in result.tables["packages"]:
+            add_row(table, row["package"], row["counterparty"], f"{row['taken']:.3g}", money(row["price_usd"]),
+                    money(row["value_usd"]), money(row["surplus_usd"]))
+        console.print(table)
+
+
 def add_row(table: Table, *values: Any, style: str = "") -> None:
     """Add a row of plain text in `style`: data is never read as markup (and plain Text
     renders a third faster than markup strings, which counts on every `cpo solve`)."""
@@ -224,6 +248,7 @@ def print_result(result: Result, console: Console, show_prices: bool = False) ->
                  money(row["credit_usd"]) if row["credit_usd"] else "", tranches)
         console.print(deals)
     _print_tiers_and_counts(result, console)
+    _print_instruments(result, console)
 
     _print_prices(result, console, periods, full=show_prices)
 

@@ -23,6 +23,7 @@ from .data import SHARE_MEASURES, ModelData
 from .families import FAMILIES
 from .formulation import paused_gc
 from .formulation.model import Model
+from .instruments import option_rows, package_rows
 from .interpret import Reading
 from .plan import Plan
 from .recourse import Coverage, evaluate, from_model
@@ -31,7 +32,8 @@ from .solver import Solution
 JSON_KEYS = ("status", "objective", "total_cost_usd", "cost_breakdown_usd", "periods", "vendors",
              "plan", "assignment", "unmet", "shares", "prices", "resilience", "deals")
 TABLES = ("plan", "assignment", "unmet", "shares", "prices", "resilience", "deals", "spend",
-          "power", "concentration", "commitments", "tiers", "vendor_counts", "ladders", "staggers", "resale")
+          "power", "concentration", "commitments", "tiers", "vendor_counts", "ladders", "staggers", "resale",
+          "options", "packages")
 DUAL_TOLERANCE = 1e-9
 """LP duals smaller than this (in LP money per LP unit) are reported as not binding."""
 NOISE_LP = 1e-9
@@ -44,8 +46,9 @@ disruption, and vendor equity (financing, never a discount)."""
 
 DECISIONS = {"u": "units", "z": "units", "s": "units", "short": "money", "credit": "money", "vest": "one",
              "cluster": "one", "ported": "one", "sigma": "one", "q": "one", "m": "one", "lots": "one",
-             "tier_spend": "money", "tier": "one", "counted": "one", "sold": "units"}
-"""The solver's columns besides x and y that verify() checks rows with, and their quantity kind."""
+             "tier_spend": "money", "tier": "one", "counted": "one", "sold": "units", "reserve": "measure", "take": "one"}
+"""The solver's columns besides x and y that verify() checks rows with, and their quantity kind
+(`measure`: the option's own, units or mw)."""
 
 
 def plan_from_solution(model: Model, solution: Solution) -> Plan:
@@ -56,8 +59,12 @@ def plan_from_solution(model: Model, solution: Solution) -> Plan:
     values, scale = solution.values, model.scale
 
     def read(family: str, kind: str = "units") -> dict:
-        factor = scale.of_kind(kind)
         columns = model.family(family)
+        if kind == "measure":  # reserve: each option's own measure
+            measures = {(option.name,): option.measure for option in model.data.options}
+            return {key: max(float(values[var.column]), 0.0) * scale.of_kind(measures[key])
+                    for key, var in columns.items()}
+        factor = scale.of_kind(kind)
         if family != "z":
             return {key: max(float(values[var.column]), 0.0) * factor for key, var in columns.items()}
         keys = list(columns)
@@ -180,6 +187,9 @@ class Result:
     ladders = property(lambda self: self.frame("ladders"), doc="Each ladder's active level and its moves within 12 months.")
     staggers = property(lambda self: self.frame("staggers"), doc="Each stagger's signings ending per calendar year.")
     resale = property(lambda self: self.frame("resale"), doc="Units sold or sublet, their age and income.")
+    options = property(lambda self: self.frame("options"),
+                       doc="Capacity options per exercise period: reserved, exercised, fee, value by re-solve.")
+    packages = property(lambda self: self.frame("packages"), doc="Package bids: taken, price, value by re-solve.")
 
     # ------------------------------------------------------------ JSON
 
@@ -262,6 +272,10 @@ _COLUMNS = {
                 "max_decrease_per_year"],
     "staggers": ["stagger", "year", "unit", "ending", "share", "max_share"],
     "resale": ["offer", "signed", "period", "kind", "units", "age_years", "fraction", "income_usd", "income_pv_usd"],
+    "options": ["option", "counterparty", "period", "exercised_units", "exercised_mw", "size_units", "size_mw",
+                "reserve_period", "reserved_units", "reserved_mw", "fee_usd", "marginal_value_usd_per_unit",
+                "value_usd", "max_fee_usd_per_unit", "max_fee_usd_per_mw_year"],
+    "packages": ["package", "counterparty", "taken", "items", "units", "price_usd", "value_usd", "surplus_usd"],
 }
 
 
@@ -307,6 +321,8 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
         "ladders": _ladder_rows(plan),
         "staggers": _stagger_rows(plan),
         "resale": _resale_rows(plan, NOISE_LP * model.scale.units),
+        "options": option_rows(plan, _option_size_prices(model, solution, plan), solution.instrument_values),
+        "packages": package_rows(plan, solution.instrument_values),
     }
     parts = {name: _value(model.objectives[name], solution) * model.scale.money
              for name in ("cost", "equity", "resilience", "resale")}
@@ -316,6 +332,16 @@ def _make_result(model: Model, solution: Solution, objective: str) -> Result:
                   expected_disruption, penalty,
                   solution.mip_gap, {"solver": solution.seconds}, parts,
                   solution.message if solution.status != "optimal" else "", tuple(solution.stages))
+
+
+def _option_size_prices(model: Model, solution: Solution, plan: Plan) -> dict[str, float]:
+    """Option name -> option_size's price (interpret.option_size_price), $ per unit (or MW) of right."""
+    reading, prices = Reading(model, solution, plan), {}
+    for option in model.data.options:
+        row = model.row_by_key.get(("option_size", (option.name,)))
+        if row is not None:
+            prices[option.name] = FAMILIES["option_size"].price(reading, row, reading.dual("option_size", row.key))[0]
+    return prices
 
 
 def _value(expression, solution: Solution) -> float:

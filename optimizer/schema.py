@@ -798,6 +798,114 @@ class Resale(Strict):
     """Citation for the curve (a used-GPU price index, a broker's quote, or 'assumption: ...')."""
 
 
+class Strike(Strict):
+    """What exercising an option pays per unit, in place of the offer's own prices."""
+
+    upfront_usd: NonNeg | None = None
+    """$ per unit signed on exercise, paid to the vendor (default: the offer's own upfront; a lab
+    site's facility capex is still added)."""
+    recurring_usd: NonNeg | None = None
+    """$ per unit-year while active (default: the offer's own recurring)."""
+
+
+class OptionWindow(Strict):
+    """The periods an option can be exercised in: units signed from `from` to `to`, included."""
+
+    from_: Annotated[PeriodKey, Field(alias="from")]
+    """First period of exercise: a year like 2027 or a quarter like 2027Q3."""
+    to: PeriodKey
+    """Last period of exercise, included: a year or a quarter."""
+
+
+class CapacityOption(Strict):
+    """A capacity option: a right, bought for a fee at the start of `reserve`, to sign up to
+    `units` (or `mw` of facility power) of the offers it `covers` during `exercise`, outside the
+    catalog's supply caps (vendor and offer supply_cap: that is what the right buys), at the
+    `strike` prices. Exercised units are offers like any other (site power, scenario supply
+    pools, deals and shares apply); their attribute `option` is the option's name."""
+
+    name: Id
+    """The option's id (unique among options and packages)."""
+    counterparty: str
+    """Who sells the right (e.g. AMD)."""
+    covers: Selector
+    """The offers the right can be exercised on (a selector, e.g. {offer: amd/mi450-own})."""
+    units: Positive | None = None
+    """Size of the right in units (one of units and mw): Σ commitment x units signed on exercise."""
+    mw: Positive | None = None
+    """Size of the right in MW of facility power (units x kW x PUE / 1000, times commitment)."""
+    reserve: PeriodKey | None = None
+    """Period the right is bought in, its fee paid at its start (default: the horizon's start);
+    at or before the exercise window."""
+    exercise: OptionWindow
+    """When the right can be exercised."""
+    strike: Strike = Strike()
+    """Prices paid on exercise (default: the offer's own)."""
+    fee_usd_per_unit: NonNeg | None = None
+    """Fee per unit of right bought (options sized in units)."""
+    fee_usd_per_mw: NonNeg | None = None
+    """Fee per MW of right bought (options sized in mw)."""
+    source: Annotated[str, StringConstraints(min_length=1)]
+    """Citation for the option's terms (or `assumption: ...`)."""
+    note: str | None = None
+    """Free text about the option."""
+
+    @model_validator(mode="after")
+    def _sized_and_priced(self):
+        if (self.units is None) == (self.mw is None):
+            raise ValueError("found " + ("both units and mw" if self.units is not None else "neither units nor mw")
+                             + ", expected one of them (the size of the right)")
+        fee, other = ("fee_usd_per_unit", "fee_usd_per_mw") if self.units is not None else ("fee_usd_per_mw",
+                                                                                          "fee_usd_per_unit")
+        if getattr(self, other) is not None or getattr(self, fee) is None:
+            raise ValueError(f"found {other if getattr(self, other) is not None else 'no fee'}, expected {fee} "
+                             f"(an option sized in {'units' if self.units is not None else 'mw'} is priced per "
+                             f"{'unit' if self.units is not None else 'MW'})")
+        return self
+
+
+def _payments(value: Any) -> dict[str, float]:
+    """A validator: a non-empty {period: $} mapping, each number finite (negative allowed)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"found {shown(value)}, expected a mapping of periods to dollars like {{2027: 1.0e+9}}")
+    return _series(None)(value)
+
+
+Payments = Annotated[Any, BeforeValidator(_payments), WithJsonSchema(_series_schema(None)["anyOf"][1])]
+"""{period: $}: amounts paid at the start of each period (negative: received)."""
+
+
+class PackageItem(Strict):
+    """One line of a package: `units` of one offer instance signed in `period`."""
+
+    covers: Selector
+    """Picks exactly one offer instance (e.g. {offer: nvidia/rubin-own, site: abilene})."""
+    period: PeriodKey
+    """The period the units are signed in."""
+    units: Positive
+    """Units signed."""
+
+
+class Package(Strict):
+    """A package bid: a bundle of items taken whole (or, in the LP, a share of it at the same
+    share of its price) for `payments` in place of the items' vendor prices (a lab site's
+    facility capex and energy are still paid)."""
+
+    name: Id
+    """The package's id (unique among options and packages)."""
+    counterparty: str
+    """Who bids the bundle."""
+    items: Annotated[list[PackageItem], Field(min_length=1)]
+    """What the bundle holds."""
+    payments: Payments
+    """The bundle's price: $ paid at the start of each period, {2027: 4.0e+9, 2028: 4.0e+9};
+    negative amounts are received (financing)."""
+    source: Annotated[str, StringConstraints(min_length=1)]
+    """Citation for the bid (or `assumption: ...`)."""
+    note: str | None = None
+    """Free text about the package."""
+
+
 class Porting(Strict):
     """One-off cost of bringing a vendor's software stack up for a workload."""
 
@@ -962,6 +1070,10 @@ class Config(Strict):
     """Contracts with counterparties: take-or-pay, delivery schedules, exclusivity, financing."""
     resale: list[Resale] = []
     """Selling owned units and subletting reserved ones before their term ends (default: none)."""
+    options: list[CapacityOption] = []
+    """Capacity options: rights bought for a fee to sign capacity later (docs/model.md)."""
+    packages: list[Package] = []
+    """Package bids: bundles of signings taken whole for one price (docs/model.md)."""
     milp: Milp = Milp()
     """Integer options (lots, clusters, porting, the MIP gap)."""
     objective: Literal["multi-vendor", "cost", "max-share", "hhi"] = "multi-vendor"

@@ -151,6 +151,8 @@ class Solution:
     stages: list[float] = field(default_factory=list)
     """Objective value of each stage (lexicographic objectives)."""
     mip_gap: float | None = None
+    instrument_values: dict = field(default_factory=dict)
+    """(option|package, name) -> value in $ by re-solve (instruments.values_by_resolve)."""
 
 
 def solve_model(model: Model, objective: str, solver: str = "highs",
@@ -161,7 +163,8 @@ def solve_model(model: Model, objective: str, solver: str = "highs",
     parts = model.objectives
     if objective in ("cost", "multi-vendor"):
         expression = parts["cost"] if objective == "cost" else multi_vendor_objective(model)
-        return open_session(model, expression, solver, time_limit, progress, options).run()
+        session = open_session(model, expression, solver, time_limit, progress, options)
+        return _with_instrument_values(session, expression, session.run())
 
     measure = parts["max_share" if objective == "max-share" else "mean_hhi"]
     session = open_session(model, parts["cost"], solver, time_limit, progress, options)
@@ -181,7 +184,18 @@ def solve_model(model: Model, objective: str, solver: str = "highs",
     third = session.run()
     third.stages = [first.objective, second.objective, third.objective]
     third.seconds += first.seconds + second.seconds
-    return third
+    return _with_instrument_values(session, parts["cost"], third)
+
+
+def _with_instrument_values(session, objective: pulp.LpAffineExpression, solution: Solution) -> Solution:
+    """The solution with its options' and packages' values by warm re-solves of the same session
+    (instruments.values_by_resolve), when it has a plan and the model has any."""
+    data = session.model.data
+    if solution.has_plan and (data.options or data.packages):
+        from .instruments import values_by_resolve
+
+        solution.instrument_values = values_by_resolve(session, objective)
+    return solution
 
 
 def open_session(model: Model, objective: pulp.LpAffineExpression, solver: str = "highs",
@@ -310,6 +324,12 @@ class HighsSession:
             self._polish_with_integers_fixed(solution)
         return solution
 
+    def run_lots_relaxed(self) -> Solution:
+        """One solve with whole lots relaxed, other integers (binaries) integral, to mip_gap/2: the
+        staged MILP's first stage (re-solves that must not cost a whole MILP each: instruments.py)."""
+        self._sync_rows()
+        return self._run_with(self.lots, relax=True) if self.lots.size else self.run(prices=False)
+
     def _set_time_limit(self) -> None:
         if self.deadline is not None:
             self.highs.setOptionValue("time_limit", max(self.deadline - time.monotonic(), 0.0))
@@ -435,6 +455,11 @@ class PulpSession:
 
     def set_row_upper(self, row, upper: float) -> None:
         row.constraint.changeRHS(upper)
+
+    def set_column_bounds(self, columns: list[pulp.LpVariable], lower, upper) -> None:
+        """Change column bounds (in LP units; np.inf for none) on the PuLP columns themselves."""
+        for var, low, high in zip(columns, lower, upper):
+            var.lowBound, var.upBound = float(low), (None if np.isinf(high) else float(high))
 
     def run(self, prices: bool = True) -> Solution:
         """Solve (PuLP's solvers return their duals with the plan: `prices` changes nothing)."""

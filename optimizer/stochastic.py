@@ -39,6 +39,7 @@ import numpy as np
 import pulp
 
 from .errors import ConfigError, InfeasibleError, Location, Problem, SolverError, VerificationError
+from .instruments import instrument_columns, values_by_resolve
 
 NEGLIGIBLE = 1e-9
 """A scenario probability the LP cannot weigh: its recourse is re-solved after the plan (_recourse)."""
@@ -221,11 +222,11 @@ def assemble(blocks: list[Block], stage: frozenset[int], alpha: float, weight: f
                 whole.vars.setdefault(family, {})[(s, *key)] = var
     shared: dict[tuple, pulp.LpVariable] = {}
     for s, block in enumerate(blocks):
-        for family, column, key in _here_and_now_columns(block.model.data, stage):
+        for family, column, key, kind in _here_and_now_columns(block.model.data, stage):
             var = block.model.family(family)[column]
             if (family, key) in shared:
                 whole.add_row(STAGE_ROWS[family], (*key, block.name), [(var, 1.0), (shared[(family, key)], -1.0)],
-                              "==", 0.0, whole.scale.units)
+                              "==", 0.0, whole.scale.of_kind(kind))
             else:
                 shared[(family, key)] = var
     objective = pulp.LpAffineExpression()
@@ -318,11 +319,16 @@ def solve_stochastic(base, scenario_set, objective: str | None = None, solver: s
         with ThreadPoolExecutor(1) as beside:  # HiGHS releases the GIL: WS and EEV use the second core
             ws = beside.submit(_wait_and_see, blocks, objective, solver)
             eev = beside.submit(_expected_value_solution, base, scenario_set, base_result, stage, objective, solver)
-            sp = HighsSession(whole, expression, deadline).run()
+            session = HighsSession(whole, expression, deadline)
+            sp = session.run()
             if sp.status == "infeasible":
                 raise InfeasibleError(*_infeasible(blocks, objective, solver))
             if not sp.has_plan:
                 raise SolverError(f"highs stopped without a usable stochastic plan: {sp.message}")
+            columns = instrument_columns([block.model for block in blocks])
+            if columns:
+                say("options and packages: their values by re-solving the deterministic equivalent")
+                sp.instrument_values = values_by_resolve(session, expression, columns)
             solved = time.perf_counter()
             say("wait and see, and the base plan's signings, in every scenario")
             f_ws, (f_eev, eev_notes) = ws.result(), eev.result()
@@ -411,7 +417,7 @@ def _report(base, blocks, whole, sp, f_ws: np.ndarray, f_eev: np.ndarray | None,
     for s, block in enumerate(blocks):
         duals = sp.row_duals / block.probability if block.probability > 0 else np.zeros_like(sp.row_duals)
         solution = Solution(sp.status, True, f_sp[s] / money, sp.values, duals, "highs", sp.seconds, sp.message,
-                            mip_gap=sp.mip_gap)
+                            mip_gap=sp.mip_gap, instrument_values=sp.instrument_values)
         result = make_result(block.model, solution, objective)
         if block.probability <= NEGLIGIBLE:
             result = _recourse(base, scenario_set.scenarios[s], result, stage, objective)
@@ -500,35 +506,42 @@ def _first_stage_rows(blocks, results, base_result, stage) -> list[dict[str, Any
     return out
 
 
-STAGE_ROWS = {"x": "stage", "sold": "stage_sale"}
+STAGE_ROWS = {"x": "stage", "sold": "stage_sale", "reserve": "stage"}
 """The row tying each here-and-now column family across scenarios."""
 
 
 def _here_and_now_columns(data, stage: frozenset[int]):
-    """(family, column key, key across scenarios) of the here-and-now columns: signings x[o,τ]
-    (offer key, τ) and sales sold[o,τ,t] (offer key, τ, t) in the stage's periods: a sale at the
-    start of a stage period is decided now, as a signing is; later ones are each scenario's."""
+    """(family, column key, key across scenarios, quantity kind) of the here-and-now columns:
+    signings x[o,τ] (offer key, τ) and sales sold[o,τ,t] (offer key, τ, t) in the stage's periods
+    (a sale at the start of a stage period is decided now, as a signing is; later ones are each
+    scenario's), and the right reserve[p] of every option reserved in the stage
+    ("option:<name>", "reserve"): its exercises after the stage are each scenario's."""
     names = [p.name for p in data.periods]
     for o, offer in enumerate(data.offers):
         for t in offer.signable:
             if t in stage:
-                yield "x", (o, t), (offer.key, names[t])
+                yield "x", (o, t), (offer.key, names[t]), "units"
     for (o, tau), (periods, _) in data.sales.items():
         for t in periods:
             if t in stage:
-                yield "sold", (o, tau, t), (data.offers[o].key, names[tau], names[t])
+                yield "sold", (o, tau, t), (data.offers[o].key, names[tau], names[t]), "units"
+    for option in data.options:
+        if option.reserve in stage:
+            yield "reserve", (option.name,), (f"option:{option.name}", "reserve"), option.measure
 
 
 def _verify_stage(blocks, results, stage, units: float) -> None:
     """The second opinion on the stage rows: every scenario signs (and sells) the same
-    here-and-now units of every offer it has (read from each scenario's plan, not from the LP's
-    rows)."""
+    here-and-now units of every offer it has, and buys the same right of every option reserved in
+    the stage (read from each scenario's plan, not from the LP's rows)."""
     signed: dict[tuple, tuple[str, float]] = {}
     breaches = []
     for block in blocks:
         result = results[block.name]
-        values = {"x": result.plan_values.acquired, "sold": result.plan_values.sold}
-        for family, column, key in _here_and_now_columns(result.data, stage):
+        plan = result.plan_values
+        values = {"x": plan.acquired, "sold": plan.sold,
+                  "reserve": {(option.name,): plan.reserved(option) for option in result.data.options}}
+        for family, column, key, _ in _here_and_now_columns(result.data, stage):
             value = values[family].get(column, 0.0)
             seen = signed.get((family, key))
             if seen is not None and abs(seen[1] - value) > 1e-5 * units + 1e-6 * abs(value):

@@ -254,6 +254,7 @@ def test_every_family_the_model_builds_is_mutated_above():
                "tier_pick", "count_use", "count_floor", "count_max", "count_min", "resale_held", "resale_cap"}
     covered_elsewhere = {"cluster_pick"}  # checked with cluster_size: the same cluster columns
     mutated |= {"ladder_up", "ladder_down", "stagger"}
+    covered_elsewhere |= {"option", "option_size", "package"}  # tests/test_options.py, tests/test_packages.py
     assert set(FAMILIES) - {n for n, f in FAMILIES.items() if f.internal} == mutated | covered_elsewhere
 
 

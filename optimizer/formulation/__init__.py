@@ -71,6 +71,7 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     variables.vendor_counts(model)
     variables.resale(model)
     variables.integer_choices(model)
+    variables.instruments(model)
 
     constraints.capacity(model)
     constraints.demand(model)
@@ -93,6 +94,8 @@ def _build(data: ModelData, objective_name: str, scale: Scale) -> Model:
     constraints.porting(model)
     constraints.volume_tiers(model)
     constraints.vendor_counts(model)
+    constraints.options(model)
+    constraints.packages(model)
     objective.vendor_shares(model)
     objective.hhi_cuts(model)
     objective.max_share_rows(model)

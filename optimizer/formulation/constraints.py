@@ -428,3 +428,29 @@ def vendor_counts(model: Model) -> None:
                 model.add_row("count_max", (rule.rule, t), column, "<=", float(rule.high), 1.0)
             if rule.low is not None:
                 model.add_row("count_min", (rule.rule, t), column, ">=", float(rule.low), 1.0)
+
+
+def options(model: Model) -> None:
+    """option[p]:  Σ_{o∈copies(p), τ∈exercise} coef_o x[o,τ] <= reserve[p], coef_o = c_o (units) or
+    kW_o·PUE_o/1000 · c_o (mw) (the copies are signable only in the exercise window);
+    option_size[p]:  reserve[p] <= Q_p."""
+    data, scale = model.data, model.scale
+    x = model.family("x")
+    for option in data.options:
+        size_scale = scale.units if option.measure == "units" else scale.mw
+        reserve = model.var("reserve", (option.name,))
+        terms = [(x[(o, tau)], option.coef(data.offers[o]) * scale.units / size_scale)
+                 for o in option.copies for tau in data.offers[o].signable]
+        model.add_row("option", (option.name,), terms + [(reserve, -1.0)], "<=", 0.0, size_scale)
+        model.add_row("option_size", (option.name,), [(reserve, 1.0)], "<=", option.size / size_scale, size_scale)
+
+
+def packages(model: Model) -> None:
+    """package[p,i]:  x[copy_i, τ_i] = N_i · take[p]  (the bundle is taken whole, or in the LP a share
+    of every item)."""
+    x, units = model.family("x"), model.scale.units
+    for package in model.data.packages:
+        take = model.var("take", (package.name,))
+        for i, item in enumerate(package.items):
+            model.add_row("package", (package.name, i), [(x[(item.copy, item.period)], 1.0),
+                                                          (take, -item.units / units)], "==", 0.0, units)

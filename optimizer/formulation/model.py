@@ -27,7 +27,8 @@ Terms = list[tuple[pulp.LpVariable, float]]
 
 COLUMN_KEYS = {"x": "ot", "y": "owt", "u": "wt", "z": "fgwt", "s": "fwt", "sigma": "vt", "q": "vt", "m": "t",
                "short": "-", "credit": "-t", "vest": "--", "lots": "ot", "cluster": "owt", "ported": "--",
-               "cvar_eta": "", "cvar_excess": "-", "tier_spend": "--", "tier": "--", "counted": "--t", "sold": "ott"}
+               "cvar_eta": "", "cvar_excess": "-", "tier_spend": "--", "tier": "--", "counted": "--t", "sold": "ott",
+               "reserve": "-", "take": "-"}
 """Key kinds of each column family: o offer instance, w workload, t period, f failure, g θ-group,
 v vendor, - a name (rows: families.FAMILIES)."""
 

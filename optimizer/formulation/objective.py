@@ -53,7 +53,8 @@ def cost(model: Model) -> pulp.LpAffineExpression:
             terms.append((var, data.discount[t] * data.offers[o].energy * data.periods[t].years * per_lp))
     committed = sum(data.discount[t] * data.periods[t].years * offer.recurring[t] * offer.existing_paying[t]
                     for offer in data.offers for t in data.T)
-    return pulp.LpAffineExpression(terms + deal_terms(model), constant=committed / scale.money) - resale(model)
+    return (pulp.LpAffineExpression(terms + deal_terms(model) + instrument_terms(model), constant=committed / scale.money)
+            - resale(model))
 
 
 def resale(model: Model) -> pulp.LpAffineExpression:
@@ -95,6 +96,21 @@ def tier_terms(model: Model) -> Terms:
                 terms.append((model.var("tier_spend", (deal.name, k)), -end * discount))
             if intercept:
                 terms.append((model.var("tier", (deal.name, k)), end * intercept / money))
+    return terms
+
+
+def instrument_terms(model: Model) -> Terms:
+    """Options and packages in the cost (LP money): + Σ_p δ(s_reserve_p) fee_p reserve[p]
+    + Σ_p Σ_k δ(s_k) payment_k take[p] (fees at the start of the reserve period, payments at the
+    start of theirs)."""
+    data, scale = model.data, model.scale
+    terms: Terms = []
+    for option in data.options:
+        size_scale = scale.units if option.measure == "units" else scale.mw
+        terms.append((model.var("reserve", (option.name,)),
+                      data.discount[option.reserve] * option.fee * size_scale / scale.money))
+    for package in data.packages:
+        terms.append((model.var("take", (package.name,)), package.price(data) / scale.money))
     return terms
 
 

@@ -128,3 +128,13 @@ def integer_choices(model: Model) -> None:
                         model.add_var("cluster", (o, w, t), upper=1.0, integer=integer)
     for vendor, w, _ in data.milp.porting:
         model.add_var("ported", (vendor, w), upper=1.0, integer=integer)
+
+
+def instruments(model: Model) -> None:
+    """reserve[p] >= 0: option p's right bought, in LP units of its measure (scale.units units,
+    or scale.mw MW for an option sized in MW); take[p] in [0, 1]: the share of package p taken
+    (binary under --integer; relaxed, a share of the bundle at the same share of its price)."""
+    for option in model.data.options:
+        model.add_var("reserve", (option.name,))
+    for package in model.data.packages:
+        model.add_var("take", (package.name,), upper=1.0, integer=model.data.milp.integer)
