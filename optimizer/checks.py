@@ -423,18 +423,19 @@ def _count_totals(plan: Plan, bound: str) -> Iterator[tuple]:
 
 def count_max(plan: Plan) -> Iterator[Check]:
     """Σ_m counted[r,m,t] <= N_max (with count_use: at most N_max members serve any demand)."""
-    for rule, t, total, fractions in _count_totals(plan, "high"):
-        name = f"count_max[{rule.rule},{_period(plan, t)}]"
-        yield Check(name, total, "<=", float(rule.high), "one")
-        if fractions:
-            yield Check(name + " counted whole", max(fractions), "<=", 0.0, "one")
+    return _count_bound(plan, "count_max", "high", "<=")
 
 
 def count_min(plan: Plan) -> Iterator[Check]:
     """Σ_m counted[r,m,t] >= N_min (with count_floor: at least N_min members serve min_share each)."""
-    for rule, t, total, fractions in _count_totals(plan, "low"):
-        name = f"count_min[{rule.rule},{_period(plan, t)}]"
-        yield Check(name, total, ">=", float(rule.low), "one")
+    return _count_bound(plan, "count_min", "low", ">=")
+
+
+def _count_bound(plan: Plan, family: str, bound: str, sense: str) -> Iterator[Check]:
+    """Σ_m counted[r,m,t] (sense) the rule's `bound`, each counted whole (binary in every solve)."""
+    for rule, t, total, fractions in _count_totals(plan, bound):
+        name = f"{family}[{rule.rule},{_period(plan, t)}]"
+        yield Check(name, total, sense, float(getattr(rule, bound)), "one")
         if fractions:
             yield Check(name + " counted whole", max(fractions), "<=", 0.0, "one")
 

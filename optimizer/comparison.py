@@ -124,6 +124,16 @@ def run_outcomes(scenario, whatifs: list[str], objective: str | None = None, sol
     return outcomes
 
 
+def _workers():
+    """The processes compare and sweeps solve in: started from a fresh server process that has
+    imported cpo (multiprocessing forkserver), never forked from this one."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["optimizer.comparison"])
+    return context
+
+
 def solve_outcomes(arguments: list[tuple], jobs: int | None = None, on_result=None) -> list[Outcome]:
     """solve_outcome(*args) for each, in order; in parallel processes where there are several
     and more than one core; on_result() is called as each finishes (progress)."""
@@ -135,7 +145,10 @@ def solve_outcomes(arguments: list[tuple], jobs: int | None = None, on_result=No
             if on_result:
                 on_result()
         return outcomes
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # forkserver, not fork: a child forked from a process whose HiGHS has run keeps HiGHS's task
+    # scheduler in the state of the parent's threads, and its first MILP (a volume tier, a vendor
+    # count) waits on them for ever
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_workers()) as pool:
         futures = {pool.submit(solve_outcome, *args): i for i, args in enumerate(arguments)}
         outcomes: list = [None] * len(arguments)
         for future in as_completed(futures):

@@ -1650,8 +1650,16 @@ def _package(package, offers, periods, select, path, first, problems):
     return PackageData(package.name, package.counterparty, items, tuple(payments), path), copies
 
 
+MAX_LOTS = 1e8
+"""The most lots a MILP may count in one signing: HiGHS leaves demand unmet and calls it optimal
+when lot counts reach 1e9 (two offers, lots of one unit, 1e9 H100e of demand), and a count that
+large is not held exactly within its tolerances anyway."""
+
+
 def _milp(config, vendors, offers, periods, problems) -> MilpData:
     milp = config.milp
+    if milp.integer:
+        _check_lot_counts(config, offers, periods, problems)
     for w in milp.min_cluster_units:
         if w not in config.workloads:
             problems.add(("milp", "min_cluster_units", w),
@@ -1680,6 +1688,20 @@ def _milp(config, vendors, offers, periods, problems) -> MilpData:
         else:
             porting.append((item.vendor, item.workload, item.cost_usd))
     return MilpData(milp.integer, milp.lot_units, FrozenDict(milp.min_cluster_units), tuple(porting), milp.mip_gap)
+
+
+def _check_lot_counts(config, offers, periods, problems) -> None:
+    """Under --integer, the units a period's largest demand needs on the least productive offer,
+    in lots, must stay within MAX_LOTS."""
+    demand = max((max(resolve_series(w.demand, periods)) for w in config.workloads.values()), default=0.0)
+    rates = [rate for offer in offers for rates in offer.theta.values() for rate in rates if rate > 0]
+    if demand > 0 and rates:
+        lots = demand / min(rates) / config.milp.lot_units
+        if lots > MAX_LOTS:
+            problems.add(("milp", "lot_units"), f"found {config.milp.lot_units:g} unit(s) per lot, so a signing could "
+                         f"count {lots:.3g} lots (demand up to {demand:.3g} H100e), expected lots large enough to "
+                         f"keep counts under {MAX_LOTS:.0e} (lot_units of at least {demand / min(rates) / MAX_LOTS:.3g}): "
+                         "the solver does not hold larger integers exactly")
 
 
 def _theta_groups(offers: list[OfferInstance]) -> tuple[ThetaGroup, ...]:

@@ -445,7 +445,7 @@ def _count_rows(plan: Plan) -> list[dict]:
             rows.append({"rule": rule.rule, "group": rule.group, "period": data.periods[t].name, "min": rule.low,
                          "max": rule.high, "min_share": rule.min_share, "members_serving": len(serving),
                          "members_counted": sum(s >= rule.min_share * (1 - 1e-6) for s in serving.values()),
-                         "members": ", ".join(f"{m} {s:.1%}" for m, s in sorted(serving.items(), key=lambda i: -i[1]))})
+                         "members": ", ".join(f"{m} {s:.1%}" for m, s in sorted(serving.items(), key=lambda i: (-round(i[1], 9), i[0])))})
     return rows
 
 

@@ -226,6 +226,14 @@ def check_solver(solver: str) -> None:
                      f"of PuLP's adapters ({', '.join(dict.fromkeys(pulp.listSolvers()))})")
 
 
+SMALL_MILP_COLUMNS = 2000
+"""MILPs this small are solved without HiGHS's presolve: HiGHS 1.16's MIP presolve returns a
+wrong plan as optimal on a two-offer model whose lots number 1e5 or more (x = L·lots with
+L / scale.units = 1e-5: 60 + 100 units bought for a demand of 100, gap 0; the presolve bugs of
+ERGO-Code/HiGHS #3073, #3094, #3274 are of the same kind). Small models solve in moments
+either way; large ones keep presolve, which the flagship MILP needs for its time limit."""
+
+
 Progress = Callable[[str, float, float, float], None]
 """progress(stage, best_usd, bound_usd, seconds): a MILP's best plan and proven bound so far
 ($, inf until there is one), about once a second."""
@@ -315,11 +323,16 @@ class HighsSession:
         for continuous values optimal given the integers (stages whose plan and prices nobody
         reads skip it)."""
         self._sync_rows()
+        small = self.integers.size and len(self.model.columns) <= SMALL_MILP_COLUMNS
+        if small:
+            self.highs.setOptionValue("presolve", "off")
         if self.lots.size and self.binaries.size:
             solution = self._run_integer()
         else:
             self._set_time_limit()
             solution = run_highs(self.highs, self.model)
+        if small:  # the LP with the integers fixed (prices) keeps presolve
+            self.highs.setOptionValue("presolve", "choose")
         if prices and self.integers.size and solution.has_plan:
             self._polish_with_integers_fixed(solution)
         return solution

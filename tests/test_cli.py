@@ -292,20 +292,19 @@ def test_compare_gives_price_moves_as_rows():
 
 def test_a_solution_solved_elsewhere_gives_the_same_report(tmp_path):
     """cpo export, HiGHS alone writes its solution, cpo evaluate --solution reads it: the same
-    cost and prices as cpo solve (the small lab, multi-vendor: an LP; the OpenAI example's volume
-    tier makes it a MILP, and a MILP's solution file has no duals); a plain NAME VALUE file (as
+    cost and prices as cpo solve (OpenAI example, multi-vendor); a plain NAME VALUE file (as
     Gurobi writes) gives the tiny case's $240; a plan breaking a row is refused (exit 4)."""
     import highspy
 
     model = tmp_path / "openai.mps"
-    assert runner.invoke(app, ["export", str(EXAMPLES / "small-lab.yaml"), str(model)]).exit_code == 0
+    assert runner.invoke(app, ["export", str(EXAMPLES / "openai.yaml"), str(model)]).exit_code == 0
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.readModel(str(model))
     highs.run()
     highs.writeSolution(str(tmp_path / "openai.sol"), 0)
-    solved = json.loads(run("solve", str(EXAMPLES / "small-lab.yaml"), "--json").stdout)
-    read = json.loads(run("evaluate", str(EXAMPLES / "small-lab.yaml"), "--solution", str(tmp_path / "openai.sol"),
+    solved = json.loads(run("solve", str(EXAMPLES / "openai.yaml"), "--json").stdout)
+    read = json.loads(run("evaluate", str(EXAMPLES / "openai.yaml"), "--solution", str(tmp_path / "openai.sol"),
                           "--json").stdout)
     assert read["total_cost_usd"] == pytest.approx(solved["total_cost_usd"], rel=1e-8)
     prices = {p["constraint"]: p["value"] for p in read["prices"]}

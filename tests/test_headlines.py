@@ -20,8 +20,8 @@ from optimizer.sweeps import Grid, Point, run_point
 # under `cost`, to 1e-6. These move when the catalog (vendors/*.yaml), the example or the model
 # changes: update them in the same commit, saying what moved them.
 HEADLINES = {
-    ("openai", "multi-vendor"): 779_934_949_928.26,
-    ("openai", "cost"): 779_815_079_922.71,
+    ("openai", "multi-vendor"): 785_592_911_255.34,
+    ("openai", "cost"): 784_032_086_614.97,
     ("small-lab", "multi-vendor"): 305_643_050.030,
     ("small-lab", "cost"): 303_611_783.760,
     ("trainium-lab", "multi-vendor"): 184_185_594_439.16,

@@ -38,7 +38,7 @@ def test_the_page_is_self_contained_and_says_what_the_plan_is(page):
     for heading in ("What to sign in 2026", "Vendor mix over time", "Deals", "Binding constraints", "Resilience",
                     "What-ifs", "Under uncertainty", "The catalog figures this plan rests on"):
         assert heading in text, heading
-    assert "$779.93B" in text and "EVPI" in text and "mi450-specs" in text  # the headline and a figure's source
+    assert "$785.59B" in text and "EVPI" in text and "mi450-specs" in text  # the headline and a figure's source
     import json
 
     made = json.loads(re.search(r"<script type='application/json' id='cpo-manifest'>(.*?)</script>", text).group(1))

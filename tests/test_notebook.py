@@ -20,4 +20,4 @@ def test_the_tour_notebook_runs_and_shows_the_html_result():
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert any("Vendor shares of served compute" in page for page in html)  # Result._repr_html_
     text = "\n".join(o.get("data", {}).get("text/plain", "") for o in outputs)
-    assert "procurement $779.93B" in text and "evpi_usd" in text and "max_vendor_share" in text
+    assert "procurement $785.59B" in text and "evpi_usd" in text and "max_vendor_share" in text

@@ -66,11 +66,11 @@ def test_tables_print_as_markdown_or_csv_for_pasting(monkeypatch):
 
     markdown = output(["solve", OPENAI, "--format", "markdown"], 80, monkeypatch)
     assert "| component | $ |\n|---|---:|\n| upfront |" in markdown
-    assert "| procurement cost | $779.93B |" in markdown
+    assert "| procurement cost | $785.59B |" in markdown
     text = output(["compare", OPENAI, str(EXAMPLES / "whatif" / "amd-mi450-slip.yaml"), "--format", "csv",
                    "--jobs", "1"], 80, monkeypatch)
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("scenario,"))
     rows = list(csv.reader(io.StringIO("\n".join(lines[start:start + 3]))))
-    assert rows[0][:2] == ["scenario", "total cost"] and rows[1][:2] == ["base", "$779.93B"]
+    assert rows[0][:2] == ["scenario", "total cost"] and rows[1][:2] == ["base", "$785.59B"]
     assert len({len(row) for row in rows}) == 1  # whole rows, however wide
