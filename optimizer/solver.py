@@ -194,7 +194,7 @@ def _with_instrument_values(session, objective: pulp.LpAffineExpression, solutio
     if solution.has_plan and (data.options or data.packages):
         from .instruments import values_by_resolve
 
-        solution.instrument_values = values_by_resolve(session, objective)
+        solution.instrument_values = values_by_resolve(session, objective, fixed=solution.values)
     return solution
 
 
@@ -337,11 +337,20 @@ class HighsSession:
             self._polish_with_integers_fixed(solution)
         return solution
 
-    def run_lots_relaxed(self) -> Solution:
-        """One solve with whole lots relaxed, other integers (binaries) integral, to mip_gap/2: the
-        staged MILP's first stage (re-solves that must not cost a whole MILP each: instruments.py)."""
+    def run_with_integers_fixed(self, values: np.ndarray, keep) -> Solution:
+        """One solve with whole lots relaxed and every binary but those in `keep` fixed at its
+        rounded value in `values` (a MILP's plan): the re-solves of instruments.py, which must
+        not cost a whole MILP each (two per option or package made the flagship MILP miss its
+        60 s); lots move a value by at most their rounding."""
         self._sync_rows()
-        return self._run_with(self.lots, relax=True) if self.lots.size else self.run(prices=False)
+        kept = {column.column for column in keep}
+        fixed = np.array([c for c in self.binaries.tolist() if c not in kept], dtype=np.int32)
+        highs, lots = self.highs, self.lots
+        highs.changeColsIntegrality(lots.size, lots, np.zeros(lots.size, dtype=np.uint8))
+        try:
+            return self._run_with(fixed, relax=True, fix=values)
+        finally:
+            highs.changeColsIntegrality(lots.size, lots, np.ones(lots.size, dtype=np.uint8))
 
     def _set_time_limit(self) -> None:
         if self.deadline is not None:
