@@ -70,7 +70,9 @@ def _resolve(session, objective, columns, lower: float, upper: float, free: bool
     count = len(columns)
     session.set_column_bounds(columns, np.full(count, lower), np.full(count, upper))
     try:
-        solution = (session.run_with_integers_fixed(fixed, columns) if fixed is not None and session.integers.size
+        # (HiGHS sessions; a PuLP adapter's session re-solves the whole model)
+        solution = (session.run_with_integers_fixed(fixed, columns)
+                    if fixed is not None and getattr(session, "integers", np.empty(0)).size
                     else session.run(prices=False))
     finally:
         session.set_column_bounds(columns, np.array(restore[0]), np.array(restore[1]))
