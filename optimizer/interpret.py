@@ -317,7 +317,6 @@ def cover_relaxation(model, row, slack: float, plan) -> Relaxation:
                       f"if {data.failures[f].name} fails; or set policy.resilience.mode: priced")
 
 
-
 def ladder_relaxation(model, row, slack: float, plan) -> Relaxation:
     """A ladder cap raised by the slack for the step into period t (per year, in its measure)."""
     ladder = _ladder_of(model, row)

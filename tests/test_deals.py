@@ -238,14 +238,18 @@ def test_openai_milp_solves_to_a_proven_small_gap():
         assert row["acquired_units"] / lot == pytest.approx(round(row["acquired_units"] / lot), abs=1e-6)
 
 
-@pytest.mark.parametrize("size", [1e3, 1e6])
-def test_whole_lots_of_one_unit_at_large_demand_are_exact(solve, size):
-    """Lots of one unit under --integer, demand 100 x size, cheap $2 (60 x size), dear $3: the plan
-    is 60 cheap + 40 dear, (120 + 120) x size. HiGHS 1.16's MIP presolve returned 60 + 100 units
-    (420 x size) as optimal with gap 0 once lots numbered 1e5 (solver.SMALL_MILP_COLUMNS)."""
-    result = solve(scenario_doc(two_vendors(cheap_cap=60 * size), demand=100 * size, milp={"integer": True}))
+@pytest.mark.parametrize("size, step", [(1e3, "year"), (1e6, "year"), (1e5, "quarter")])
+def test_whole_lots_of_one_unit_at_large_demand_are_exact(solve, size, step):
+    """Lots of one unit under --integer, demand 100 x size, cheap $2 (60 x size per year), dear $3:
+    the plan is 60 cheap + 40 dear, (120 + 120) x size (in quarters, four rentals of each a year).
+    HiGHS 1.16's MIP presolve returned 60 + 100 units (420 x size) as optimal with gap 0 once lots
+    numbered 1e5 (solver.SMALL_MILP_COLUMNS)."""
+    result = solve(scenario_doc(two_vendors(cheap_cap=60 * size), demand=100 * size, milp={"integer": True},
+                                periods={"start": 2026, "end": 2026, "step": step}))
+    rentals = 4 if step == "quarter" else 1
     assert result.total_cost_usd == pytest.approx(240 * size)
-    assert (acquired(result, "cheap/rent"), acquired(result, "dear/rent")) == pytest.approx((60 * size, 40 * size))
+    assert (acquired(result, "cheap/rent"), acquired(result, "dear/rent")) == pytest.approx(
+        (60 * size * rentals, 40 * size * rentals))
 
 
 def test_lots_too_many_to_count_exactly_are_refused(make_scenario):

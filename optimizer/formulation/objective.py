@@ -22,7 +22,6 @@ from ..checks import TANGENT_POINTS
 from .model import Model, Terms
 
 
-
 def cost(model: Model) -> pulp.LpAffineExpression:
     """Discounted procurement cost: upfront and recurring spend, energy, unmet demand at VOLL,
     minus salvage. Recurring on signed units folds into x (over the share of each period they
